@@ -1,0 +1,179 @@
+//! Secrets at rest and passwords: AES-256-GCM sealing under the master key, argon2id hashing,
+//! and random credential generation.
+
+use std::fmt;
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use rand::RngCore;
+
+use crate::error::DomainError;
+
+const NONCE_LEN: usize = 12;
+
+/// The 256-bit key that encrypts every secret idplane stores. Never printed.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+impl MasterKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    /// Reads a key written as 64 hex digits or as standard base64 of 32 bytes.
+    pub fn from_text(text: &str) -> Result<Self, DomainError> {
+        let text = text.trim();
+        let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+            decode_hex(text)
+        } else {
+            B64.decode(text).ok()
+        };
+        let bytes = bytes.ok_or_else(|| {
+            DomainError::invalid("MasterKey", "expected 64 hex digits or base64 of 32 bytes")
+        })?;
+        let array: [u8; 32] = bytes.try_into().map_err(|_| {
+            DomainError::invalid("MasterKey", "the master key must be exactly 32 bytes")
+        })?;
+        Ok(Self(array))
+    }
+
+    /// The key as 64 hex digits, for writing the key file.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Encrypts `plaintext`; the result is base64 of nonce ‖ ciphertext ‖ tag.
+    pub fn seal(&self, plaintext: &[u8]) -> Result<String, DomainError> {
+        let cipher = Aes256Gcm::new_from_slice(&self.0).map_err(DomainError::internal)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(&Nonce::from(nonce), plaintext)
+            .map_err(|_| DomainError::internal("sealing a secret failed"))?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(B64.encode(out))
+    }
+
+    /// Decrypts what [`MasterKey::seal`] produced. Fails on a wrong key or tampered data.
+    pub fn open(&self, sealed: &str) -> Result<Vec<u8>, DomainError> {
+        let raw = B64
+            .decode(sealed)
+            .map_err(|_| DomainError::internal("a sealed secret is not base64"))?;
+        if raw.len() < NONCE_LEN {
+            return Err(DomainError::internal("a sealed secret is truncated"));
+        }
+        let (nonce, body) = raw.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce
+            .try_into()
+            .map_err(|_| DomainError::internal("a sealed secret is truncated"))?;
+        let cipher = Aes256Gcm::new_from_slice(&self.0).map_err(DomainError::internal)?;
+        cipher.decrypt(&Nonce::from(nonce), body).map_err(|_| {
+            DomainError::internal("a sealed secret could not be opened (wrong master key?)")
+        })
+    }
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// argon2id with OWASP's recommended parameters (m = 19 MiB, t = 2, p = 1).
+fn argon2() -> Result<Argon2<'static>, DomainError> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(DomainError::internal)?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a password into a PHC string.
+pub fn hash_password(password: &str) -> Result<String, DomainError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    argon2()?
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(DomainError::internal)
+}
+
+/// Checks a password against a PHC string made by [`hash_password`].
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    argon2()
+        .map(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn random_string(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| {
+            let i = (rng.next_u32() as usize) % alphabet.len();
+            char::from(alphabet[i])
+        })
+        .collect()
+}
+
+/// A new access key id: `AKLT` followed by 24 base-32 characters.
+pub fn generate_access_key_id() -> String {
+    format!("AKLT{}", random_string(KEY_ALPHABET, 24))
+}
+
+/// A new secret access key: 40 alphanumeric characters (about 238 bits).
+pub fn generate_secret() -> String {
+    random_string(SECRET_ALPHABET, 40)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_round_trips_and_detects_tampering() {
+        let key = MasterKey::generate();
+        let sealed = key.seal(b"top secret").unwrap();
+        assert_eq!(key.open(&sealed).unwrap(), b"top secret");
+        assert!(MasterKey::generate().open(&sealed).is_err());
+        let mut raw = B64.decode(&sealed).unwrap();
+        raw[NONCE_LEN] ^= 1;
+        assert!(key.open(&B64.encode(raw)).is_err());
+    }
+
+    #[test]
+    fn master_key_text_forms() {
+        let key = MasterKey::generate();
+        let again = MasterKey::from_text(&key.to_hex()).unwrap();
+        assert_eq!(key.0, again.0);
+        assert!(MasterKey::from_text("short").is_err());
+    }
+
+    #[test]
+    fn passwords_verify() {
+        let phc = hash_password("correct horse").unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &phc));
+        assert!(!verify_password("wrong", &phc));
+    }
+}

@@ -1,0 +1,15 @@
+//! idplane's domain: what a directory is, what may go wrong, and the use cases that change it.
+//!
+//! Nothing here knows about HTTP or SQL. Storage is reached through the traits in [`store`],
+//! time through [`clock::Clock`], and randomness through the `rand` crate's OS source.
+
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod query;
+pub mod service;
+pub mod store;
+
+pub use error::{DomainError, DomainResult};

@@ -1,0 +1,62 @@
+//! Departments: the pool's organisational tree, kept with materialised paths.
+
+use crate::clock::Timestamp;
+use crate::ids::{DepartmentUid, UserPoolUid};
+
+/// The alias that names a pool's root department wherever a department uid is expected.
+pub const ROOT_ALIAS: &str = "root";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    pub uid: DepartmentUid,
+    pub pool_uid: UserPoolUid,
+    pub parent_uid: Option<DepartmentUid>,
+    pub name: String,
+    pub description: String,
+    pub external_id: String,
+    pub source: String,
+    pub precedence: i64,
+    pub iam_role_trn: String,
+    /// `/` followed by the uids from the root down to this department, each followed by `/`.
+    pub path: String,
+    /// The names along the same path, joined by `/`.
+    pub name_path: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A department with the counts computed on read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartmentView {
+    pub department: Department,
+    pub direct_children: i64,
+    pub direct_members: i64,
+    /// Distinct users in this department and every department below it.
+    pub members: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewDepartment {
+    pub name: String,
+    pub description: String,
+    pub external_id: String,
+    pub source: String,
+    pub precedence: i64,
+    pub iam_role_trn: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DepartmentPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub precedence: Option<i64>,
+    pub iam_role_trn: Option<String>,
+    pub parent: Option<DepartmentUid>,
+}
+
+/// A department and its subtree, as GetDepartmentTree answers.
+#[derive(Debug, Clone)]
+pub struct DepartmentNode {
+    pub view: DepartmentView,
+    pub children: Vec<DepartmentNode>,
+}

@@ -1,0 +1,140 @@
+//! Users: the OIDC standard claims, a state, and a password hash that never leaves the domain.
+
+use crate::clock::Timestamp;
+use crate::error::DomainError;
+use crate::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
+
+/// A user's lifecycle state. One domain value, named per dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserState {
+    /// Created but not yet verified; cannot sign in with a password unless the pool allows it.
+    Unconfirmed,
+    /// Verified and active.
+    Confirmed,
+    /// Arrived through an external identity provider.
+    ExternalProvider,
+    /// Must reset the password before signing in.
+    ResetRequired,
+    /// Must choose a new password at next sign-in.
+    ForceChangePassword,
+    /// Switched off by an administrator (EIAM `FREEZE`).
+    Disabled,
+    /// Locked, e.g. after too many failed sign-ins.
+    Locked,
+}
+
+impl UserState {
+    pub const ALL: [UserState; 7] = [
+        UserState::Unconfirmed,
+        UserState::Confirmed,
+        UserState::ExternalProvider,
+        UserState::ResetRequired,
+        UserState::ForceChangePassword,
+        UserState::Disabled,
+        UserState::Locked,
+    ];
+
+    /// The stored (and Volcengine) spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::Unconfirmed => "UNCONFIRMED",
+            UserState::Confirmed => "CONFIRMED",
+            UserState::ExternalProvider => "EXTERNAL_PROVIDER",
+            UserState::ResetRequired => "RESET_REQUIRED",
+            UserState::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            UserState::Disabled => "DISABLED",
+            UserState::Locked => "LOCKED",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        let upper = value.trim().to_ascii_uppercase();
+        UserState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == upper)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "UserState",
+                    format!(
+                        "unknown user state {value:?}; expected one of {}",
+                        UserState::ALL.map(UserState::as_str).join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// The profile attributes of a user (OIDC standard claims and a few extras).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserProfile {
+    pub preferred_username: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub nickname: Option<String>,
+    pub gender: Option<String>,
+    pub birthdate: Option<String>,
+    pub locale: Option<String>,
+    pub picture: Option<String>,
+    pub profile: Option<String>,
+    pub website: Option<String>,
+    pub zoneinfo: Option<String>,
+    pub user_metadata: Option<String>,
+    pub description: Option<String>,
+    pub email_verified: bool,
+    pub phone_number_verified: bool,
+    pub custom_attributes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub uid: UserUid,
+    pub pool_uid: UserPoolUid,
+    pub profile: UserProfile,
+    pub state: UserState,
+    pub password_hash: Option<String>,
+    pub latest_login: Option<Timestamp>,
+    pub num_logins: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub group_uids: Vec<GroupUid>,
+    pub department_uids: Vec<DepartmentUid>,
+}
+
+/// A user to create. The password, if any, is given in clear and hashed by the service.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub profile: UserProfile,
+    pub password: Option<String>,
+    pub state: Option<UserState>,
+}
+
+/// A change to a user. For text fields, `Some("")` clears the value and `None` keeps it.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub preferred_username: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub nickname: Option<String>,
+    pub gender: Option<String>,
+    pub birthdate: Option<String>,
+    pub locale: Option<String>,
+    pub picture: Option<String>,
+    pub profile: Option<String>,
+    pub website: Option<String>,
+    pub zoneinfo: Option<String>,
+    pub user_metadata: Option<String>,
+    pub description: Option<String>,
+    pub email_verified: Option<bool>,
+    pub phone_number_verified: Option<bool>,
+    pub custom_attributes: Option<Vec<(String, String)>>,
+    pub password: Option<String>,
+    pub state: Option<UserState>,
+}

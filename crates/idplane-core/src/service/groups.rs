@@ -1,0 +1,141 @@
+//! Group use cases: CRUD and membership.
+
+use crate::error::{DomainError, DomainResult, Kind};
+use crate::ids::{GroupUid, UserUid};
+use crate::model::group::{Group, GroupPatch, NewGroup};
+use crate::query::{GroupQuery, Page, UserCondition, UserQuery};
+use crate::service::users::check_batch;
+use crate::service::validate;
+use crate::service::{Directory, PoolAccess};
+
+fn validate_group(g: &Group) -> DomainResult<()> {
+    validate::length("Name", &g.name, 1, 128)?;
+    validate::length("Description", &g.description, 0, validate::MAX_DESCRIPTION)?;
+    validate::length("IamRoleTrn", &g.iam_role_trn, 0, validate::MAX_DESCRIPTION)?;
+    validate::precedence(g.precedence)
+}
+
+fn parse_users(uids: &[String]) -> DomainResult<Vec<UserUid>> {
+    check_batch("UserUids", uids.len())?;
+    uids.iter().map(|u| UserUid::parse(u)).collect()
+}
+
+impl Directory {
+    pub async fn create_group(&self, access: &PoolAccess, new: NewGroup) -> DomainResult<Group> {
+        let now = self.now();
+        let group = Group {
+            uid: GroupUid::generate(),
+            pool_uid: access.pool.uid.clone(),
+            name: new.name,
+            description: new.description,
+            precedence: new.precedence,
+            iam_role_trn: new.iam_role_trn,
+            source: "idplane".to_owned(),
+            member_count: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        validate_group(&group)?;
+        self.store.insert_group(&access.scope, &group).await?;
+        Ok(group)
+    }
+
+    pub async fn get_group(&self, access: &PoolAccess, uid: &str) -> DomainResult<Group> {
+        let uid = GroupUid::parse(uid)?;
+        self.store
+            .get_group(&access.scope, &uid)
+            .await?
+            .ok_or_else(|| DomainError::not_found(Kind::Group, uid.as_str()))
+    }
+
+    pub async fn update_group(
+        &self,
+        access: &PoolAccess,
+        uid: &str,
+        patch: GroupPatch,
+    ) -> DomainResult<Group> {
+        let mut group = self.get_group(access, uid).await?;
+        if let Some(d) = patch.description {
+            group.description = d;
+        }
+        if let Some(p) = patch.precedence {
+            group.precedence = p;
+        }
+        if let Some(r) = patch.iam_role_trn {
+            group.iam_role_trn = r;
+        }
+        validate_group(&group)?;
+        group.updated_at = self.now();
+        self.store.update_group(&access.scope, &group).await?;
+        Ok(group)
+    }
+
+    /// Deletes the group and its memberships; its users stay.
+    pub async fn delete_group(&self, access: &PoolAccess, uid: &str) -> DomainResult<()> {
+        let uid = GroupUid::parse(uid)?;
+        if self.store.delete_group(&access.scope, &uid).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found(Kind::Group, uid.as_str()))
+        }
+    }
+
+    pub async fn list_groups(
+        &self,
+        access: &PoolAccess,
+        query: &GroupQuery,
+    ) -> DomainResult<Page<Group>> {
+        self.store.query_groups(&access.scope, query).await
+    }
+
+    /// Adds users to a group; users already in it are left as they are.
+    pub async fn add_users_to_group(
+        &self,
+        access: &PoolAccess,
+        group: &str,
+        users: &[String],
+    ) -> DomainResult<()> {
+        let group = self.get_group(access, group).await?;
+        let users = parse_users(users)?;
+        self.store
+            .add_group_members(&access.scope, &group.uid, &users, self.now())
+            .await
+    }
+
+    pub async fn remove_users_from_group(
+        &self,
+        access: &PoolAccess,
+        group: &str,
+        users: &[String],
+    ) -> DomainResult<()> {
+        let group = self.get_group(access, group).await?;
+        let users = parse_users(users)?;
+        self.store
+            .remove_group_members(&access.scope, &group.uid, &users)
+            .await
+    }
+
+    /// The members of a group matching `query` (whose conditions gain the membership).
+    pub async fn list_users_in_group(
+        &self,
+        access: &PoolAccess,
+        group: &str,
+        mut query: UserQuery,
+    ) -> DomainResult<Page<crate::model::user::User>> {
+        let group = self.get_group(access, group).await?;
+        query.conditions.push(UserCondition::InGroup(group.uid));
+        self.store.query_users(&access.scope, &query).await
+    }
+
+    /// The groups a user belongs to.
+    pub async fn list_groups_for_user(
+        &self,
+        access: &PoolAccess,
+        user: &str,
+        mut query: GroupQuery,
+    ) -> DomainResult<Page<Group>> {
+        let user = self.get_user(access, user).await?;
+        query.filter.member = Some(user.uid);
+        self.store.query_groups(&access.scope, &query).await
+    }
+}

@@ -1,0 +1,179 @@
+//! User pool use cases, and the check that turns a caller and a pool uid into a [`PoolScope`].
+
+use crate::error::{DomainError, DomainResult, Kind};
+use crate::ids::{DepartmentUid, UserPoolUid};
+use crate::model::account::Caller;
+use crate::model::department::Department;
+use crate::model::pool::{PoolSettings, PoolView, SIGN_IN_ATTRIBUTES, UserPool};
+use crate::query::{Page, PoolQuery, TextMatch};
+use crate::service::Directory;
+use crate::service::validate;
+use crate::store::PoolScope;
+
+/// A pool the caller may act on.
+#[derive(Debug, Clone)]
+pub struct PoolAccess {
+    pub scope: PoolScope,
+    pub pool: UserPool,
+}
+
+/// A pool to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewPool {
+    pub name: String,
+    pub description: String,
+    pub project_name: String,
+    pub settings: PoolSettings,
+}
+
+fn validate_pool(name: &str, description: &str, settings: &PoolSettings) -> DomainResult<()> {
+    validate::length("Name", name, 1, 128)?;
+    validate::length("Description", description, 0, validate::MAX_DESCRIPTION)?;
+    for (field, attrs) in [
+        ("SignInAttributes", &settings.sign_in_attributes),
+        (
+            "RequiredSignUpAttributes",
+            &settings.required_sign_up_attributes,
+        ),
+    ] {
+        if let Some(bad) = attrs
+            .iter()
+            .find(|a| !SIGN_IN_ATTRIBUTES.contains(&a.as_str()))
+        {
+            return Err(DomainError::invalid(
+                field,
+                format!("{bad:?} is not one of {}", SIGN_IN_ATTRIBUTES.join(", ")),
+            ));
+        }
+    }
+    for tag in &settings.tags {
+        validate::length("Tags.Key", &tag.key, 1, 128)?;
+        validate::length("Tags.Value", &tag.value, 0, 256)?;
+    }
+    Ok(())
+}
+
+impl Directory {
+    /// Resolves a pool the caller may act on: `NotFound` when it is not in the caller's account,
+    /// `AccessDenied` when the caller's key is bound to another pool.
+    pub async fn pool_access(&self, caller: &Caller, uid: &str) -> DomainResult<PoolAccess> {
+        let uid = UserPoolUid::parse(uid)?;
+        let view = self
+            .store
+            .get_pool(caller.account_id(), &uid)
+            .await?
+            .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid.as_str()))?;
+        if let Some(bound) = caller.bound_pool()
+            && *bound != uid
+        {
+            return Err(DomainError::AccessDenied {
+                message: "this access key is bound to another user pool".to_owned(),
+            });
+        }
+        Ok(PoolAccess {
+            scope: PoolScope::of(&view.pool),
+            pool: view.pool,
+        })
+    }
+
+    pub async fn create_pool(&self, caller: &Caller, new: NewPool) -> DomainResult<PoolView> {
+        if caller.bound_pool().is_some() {
+            return Err(DomainError::AccessDenied {
+                message: "an access key bound to a user pool cannot create pools".to_owned(),
+            });
+        }
+        validate_pool(&new.name, &new.description, &new.settings)?;
+        validate::length("ProjectName", &new.project_name, 0, 255)?;
+        let now = self.now();
+        let pool = UserPool {
+            uid: UserPoolUid::generate(),
+            account_id: caller.account_id().clone(),
+            name: new.name,
+            description: new.description,
+            project_name: if new.project_name.is_empty() {
+                "default".to_owned()
+            } else {
+                new.project_name
+            },
+            enabled: true,
+            settings: new.settings,
+            created_at: now,
+            updated_at: now,
+        };
+        let root_uid = DepartmentUid::generate();
+        let root = Department {
+            path: format!("/{root_uid}/"),
+            uid: root_uid,
+            pool_uid: pool.uid.clone(),
+            parent_uid: None,
+            name: pool.name.clone(),
+            description: String::new(),
+            external_id: String::new(),
+            source: String::new(),
+            precedence: 0,
+            iam_role_trn: String::new(),
+            name_path: pool.name.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_pool(&pool, &root).await?;
+        Ok(PoolView {
+            pool,
+            total_users: 0,
+            total_clients: 0,
+            total_connections: 0,
+        })
+    }
+
+    pub async fn get_pool(&self, caller: &Caller, uid: &str) -> DomainResult<PoolView> {
+        let access = self.pool_access(caller, uid).await?;
+        self.store
+            .get_pool(access.scope.account_id(), access.scope.pool_uid())
+            .await?
+            .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid))
+    }
+
+    pub async fn list_pools(
+        &self,
+        caller: &Caller,
+        mut query: PoolQuery,
+    ) -> DomainResult<Page<PoolView>> {
+        if let Some(bound) = caller.bound_pool() {
+            query.filter.uid = Some(bound.as_str().to_owned());
+        }
+        if let Some(TextMatch::Exact(n) | TextMatch::Prefix(n) | TextMatch::Contains(n)) =
+            &query.filter.name
+        {
+            validate::length("Filter.Name", n, 0, 128)?;
+        }
+        self.store.list_pools(caller.account_id(), &query).await
+    }
+
+    /// Applies `change` to the pool and stores it if the result is valid.
+    pub async fn update_pool(
+        &self,
+        caller: &Caller,
+        uid: &str,
+        change: impl FnOnce(&mut UserPool),
+    ) -> DomainResult<PoolView> {
+        let mut pool = self.pool_access(caller, uid).await?.pool;
+        change(&mut pool);
+        validate_pool(&pool.name, &pool.description, &pool.settings)?;
+        pool.updated_at = self.now();
+        self.store.update_pool(&pool).await?;
+        self.get_pool(caller, uid).await
+    }
+
+    pub async fn delete_pool(&self, caller: &Caller, uid: &str) -> DomainResult<()> {
+        let access = self.pool_access(caller, uid).await?;
+        if self
+            .store
+            .delete_pool(access.scope.account_id(), access.scope.pool_uid())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(DomainError::not_found(Kind::UserPool, uid))
+        }
+    }
+}

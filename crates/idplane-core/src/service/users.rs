@@ -1,0 +1,279 @@
+//! User use cases: create (one or a batch), read, change, delete, search.
+
+use crate::crypto;
+use crate::error::{DomainError, DomainResult, Kind};
+use crate::ids::UserUid;
+use crate::model::user::{NewUser, User, UserPatch, UserProfile, UserState};
+use crate::query::{Page, UserQuery};
+use crate::service::validate::{self, MAX_TEXT, non_empty};
+use crate::service::{Directory, PoolAccess};
+
+/// The most users one batch call may carry.
+pub const MAX_BATCH: usize = 100;
+
+fn normalize(profile: &mut UserProfile) {
+    for field in [
+        &mut profile.preferred_username,
+        &mut profile.email,
+        &mut profile.phone_number,
+        &mut profile.name,
+        &mut profile.given_name,
+        &mut profile.family_name,
+        &mut profile.middle_name,
+        &mut profile.nickname,
+        &mut profile.gender,
+        &mut profile.birthdate,
+        &mut profile.locale,
+        &mut profile.picture,
+        &mut profile.profile,
+        &mut profile.website,
+        &mut profile.zoneinfo,
+        &mut profile.user_metadata,
+        &mut profile.description,
+    ] {
+        *field = non_empty(field.take());
+    }
+}
+
+fn validate_profile(p: &UserProfile) -> DomainResult<()> {
+    if p.preferred_username.is_none() && p.email.is_none() && p.phone_number.is_none() {
+        return Err(DomainError::missing("PreferredUsername"));
+    }
+    if let Some(u) = &p.preferred_username {
+        validate::username(u)?;
+    }
+    if let Some(e) = &p.email {
+        validate::email(e)?;
+    }
+    if let Some(n) = &p.phone_number {
+        validate::phone(n)?;
+    }
+    for (field, value) in [
+        ("Name", &p.name),
+        ("GivenName", &p.given_name),
+        ("FamilyName", &p.family_name),
+        ("MiddleName", &p.middle_name),
+        ("Nickname", &p.nickname),
+        ("Gender", &p.gender),
+        ("Birthdate", &p.birthdate),
+        ("Locale", &p.locale),
+        ("Zoneinfo", &p.zoneinfo),
+    ] {
+        validate::opt_length(field, value.as_deref(), MAX_TEXT)?;
+    }
+    for (field, value) in [
+        ("Picture", &p.picture),
+        ("Profile", &p.profile),
+        ("Website", &p.website),
+    ] {
+        validate::opt_length(field, value.as_deref(), validate::MAX_DESCRIPTION)?;
+    }
+    validate::opt_length(
+        "Description",
+        p.description.as_deref(),
+        validate::MAX_DESCRIPTION,
+    )?;
+    if p.user_metadata
+        .as_ref()
+        .is_some_and(|m| m.len() > validate::MAX_METADATA)
+    {
+        return Err(DomainError::invalid("UserMetadata", "at most 64 KiB"));
+    }
+    for (name, value) in &p.custom_attributes {
+        validate::length("CustomAttributesToUpsert.Name", name, 1, 64)?;
+        validate::length(
+            "CustomAttributesToUpsert.Value",
+            value,
+            0,
+            validate::MAX_DESCRIPTION,
+        )?;
+    }
+    Ok(())
+}
+
+fn set_text(target: &mut Option<String>, value: Option<String>) {
+    if let Some(v) = value {
+        *target = non_empty(Some(v));
+    }
+}
+
+fn merge_attributes(current: &mut Vec<(String, String)>, upserts: Vec<(String, String)>) {
+    for (name, value) in upserts {
+        match current.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => current.push((name, value)),
+        }
+    }
+}
+
+fn apply_patch(user: &mut User, patch: UserPatch) -> DomainResult<()> {
+    let p = &mut user.profile;
+    set_text(&mut p.preferred_username, patch.preferred_username);
+    set_text(&mut p.email, patch.email);
+    set_text(&mut p.phone_number, patch.phone_number);
+    set_text(&mut p.name, patch.name);
+    set_text(&mut p.given_name, patch.given_name);
+    set_text(&mut p.family_name, patch.family_name);
+    set_text(&mut p.middle_name, patch.middle_name);
+    set_text(&mut p.nickname, patch.nickname);
+    set_text(&mut p.gender, patch.gender);
+    set_text(&mut p.birthdate, patch.birthdate);
+    set_text(&mut p.locale, patch.locale);
+    set_text(&mut p.picture, patch.picture);
+    set_text(&mut p.profile, patch.profile);
+    set_text(&mut p.website, patch.website);
+    set_text(&mut p.zoneinfo, patch.zoneinfo);
+    set_text(&mut p.user_metadata, patch.user_metadata);
+    set_text(&mut p.description, patch.description);
+    if let Some(v) = patch.email_verified {
+        p.email_verified = v;
+    }
+    if let Some(v) = patch.phone_number_verified {
+        p.phone_number_verified = v;
+    }
+    if let Some(attrs) = patch.custom_attributes {
+        merge_attributes(&mut p.custom_attributes, attrs);
+    }
+    if let Some(state) = patch.state {
+        user.state = state;
+    }
+    if let Some(password) = patch.password {
+        validate::password(&password)?;
+        user.password_hash = Some(crypto::hash_password(&password)?);
+    }
+    Ok(())
+}
+
+impl Directory {
+    fn build_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
+        let mut profile = new.profile;
+        normalize(&mut profile);
+        validate_profile(&profile)?;
+        let password_hash = match new.password.filter(|p| !p.is_empty()) {
+            Some(p) => {
+                validate::password(&p)?;
+                Some(crypto::hash_password(&p)?)
+            }
+            None => None,
+        };
+        let state =
+            new.state
+                .unwrap_or(if access.pool.settings.sign_up_auto_verification_enabled {
+                    UserState::Confirmed
+                } else {
+                    UserState::Unconfirmed
+                });
+        let now = self.now();
+        Ok(User {
+            uid: UserUid::generate(),
+            pool_uid: access.pool.uid.clone(),
+            profile,
+            state,
+            password_hash,
+            latest_login: None,
+            num_logins: 0,
+            created_at: now,
+            updated_at: now,
+            group_uids: Vec::new(),
+            department_uids: Vec::new(),
+        })
+    }
+
+    pub async fn create_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
+        let user = self.build_user(access, new)?;
+        self.store.insert_user(&access.scope, &user).await?;
+        Ok(user)
+    }
+
+    /// Creates each user on its own: one failure does not stop the others.
+    pub async fn create_users(
+        &self,
+        access: &PoolAccess,
+        users: Vec<NewUser>,
+    ) -> DomainResult<Vec<DomainResult<User>>> {
+        check_batch("Users", users.len())?;
+        let mut results = Vec::with_capacity(users.len());
+        for new in users {
+            results.push(self.create_user(access, new).await);
+        }
+        Ok(results)
+    }
+
+    pub async fn get_user(&self, access: &PoolAccess, uid: &str) -> DomainResult<User> {
+        let uid = UserUid::parse(uid)?;
+        self.store
+            .get_user(&access.scope, &uid)
+            .await?
+            .ok_or_else(|| DomainError::not_found(Kind::User, uid.as_str()))
+    }
+
+    pub async fn update_user(
+        &self,
+        access: &PoolAccess,
+        uid: &str,
+        patch: UserPatch,
+    ) -> DomainResult<User> {
+        let mut user = self.get_user(access, uid).await?;
+        apply_patch(&mut user, patch)?;
+        normalize(&mut user.profile);
+        validate_profile(&user.profile)?;
+        user.updated_at = self.now();
+        self.store.update_user(&access.scope, &user).await?;
+        Ok(user)
+    }
+
+    pub async fn update_users(
+        &self,
+        access: &PoolAccess,
+        changes: Vec<(String, UserPatch)>,
+    ) -> DomainResult<Vec<DomainResult<User>>> {
+        check_batch("Users", changes.len())?;
+        let mut results = Vec::with_capacity(changes.len());
+        for (uid, patch) in changes {
+            results.push(self.update_user(access, &uid, patch).await);
+        }
+        Ok(results)
+    }
+
+    pub async fn delete_users(
+        &self,
+        access: &PoolAccess,
+        uids: Vec<String>,
+    ) -> DomainResult<Vec<DomainResult<UserUid>>> {
+        check_batch("UserUids", uids.len())?;
+        let mut results = Vec::with_capacity(uids.len());
+        for uid in uids {
+            let result = match UserUid::parse(&uid) {
+                Ok(parsed) => match self.store.delete_user(&access.scope, &parsed).await {
+                    Ok(true) => Ok(parsed),
+                    Ok(false) => Err(DomainError::not_found(Kind::User, uid)),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    pub async fn list_users(
+        &self,
+        access: &PoolAccess,
+        query: &UserQuery,
+    ) -> DomainResult<Page<User>> {
+        self.store.query_users(&access.scope, query).await
+    }
+}
+
+pub(crate) fn check_batch(field: &str, len: usize) -> DomainResult<()> {
+    if len == 0 {
+        return Err(DomainError::missing(field));
+    }
+    if len > MAX_BATCH {
+        return Err(DomainError::invalid(
+            field,
+            format!("at most {MAX_BATCH} items per call, got {len}"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! The storage the domain needs, split by role. Every call on pool contents is scoped by a
+//! [`PoolScope`], which can only be made from a pool that was read for its account.
+
+use async_trait::async_trait;
+
+use crate::clock::Timestamp;
+use crate::error::DomainResult;
+use crate::ids::{AccessKeyId, AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
+use crate::model::account::{AccessKey, Account};
+use crate::model::department::{Department, DepartmentView};
+use crate::model::group::Group;
+use crate::model::pool::{PoolView, UserPool};
+use crate::model::user::User;
+use crate::query::{DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
+
+/// Proof that a pool exists and belongs to an account: everything inside a pool is reached
+/// through one of these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolScope {
+    account_id: AccountId,
+    pool_uid: UserPoolUid,
+}
+
+impl PoolScope {
+    /// The scope of a pool that was read from the store.
+    pub fn of(pool: &UserPool) -> Self {
+        Self {
+            account_id: pool.account_id.clone(),
+            pool_uid: pool.uid.clone(),
+        }
+    }
+
+    pub fn account_id(&self) -> &AccountId {
+        &self.account_id
+    }
+
+    pub fn pool_uid(&self) -> &UserPoolUid {
+        &self.pool_uid
+    }
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// The account with this name, created if it does not exist yet.
+    async fn ensure_account(&self, name: &str, now: Timestamp) -> DomainResult<Account>;
+    async fn find_account(&self, name: &str) -> DomainResult<Option<Account>>;
+    /// Stores a new key; `Duplicated` if the id is taken.
+    async fn insert_access_key(&self, key: &AccessKey) -> DomainResult<()>;
+    async fn get_access_key(&self, id: &AccessKeyId) -> DomainResult<Option<AccessKey>>;
+    async fn list_access_keys(&self, account: Option<&AccountId>) -> DomainResult<Vec<AccessKey>>;
+    /// Whether a key was deleted.
+    async fn delete_access_key(&self, id: &AccessKeyId) -> DomainResult<bool>;
+}
+
+#[async_trait]
+pub trait PoolStore: Send + Sync {
+    /// Stores a pool and its root department; `Duplicated` if the account has a pool of that name.
+    async fn insert_pool(&self, pool: &UserPool, root: &Department) -> DomainResult<()>;
+    async fn get_pool(
+        &self,
+        account: &AccountId,
+        uid: &UserPoolUid,
+    ) -> DomainResult<Option<PoolView>>;
+    async fn list_pools(
+        &self,
+        account: &AccountId,
+        query: &PoolQuery,
+    ) -> DomainResult<Page<PoolView>>;
+    /// Writes a pool's name, description and settings back.
+    async fn update_pool(&self, pool: &UserPool) -> DomainResult<()>;
+    /// Deletes a pool and everything in it; whether it existed.
+    async fn delete_pool(&self, account: &AccountId, uid: &UserPoolUid) -> DomainResult<bool>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// `Duplicated` when the username, email or phone number is taken in the pool.
+    async fn insert_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()>;
+    async fn get_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<Option<User>>;
+    /// Writes every attribute of the user back; `Duplicated` as for insert.
+    async fn update_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()>;
+    async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool>;
+    async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>>;
+}
+
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// `Duplicated` when the pool has a group of that name.
+    async fn insert_group(&self, scope: &PoolScope, group: &Group) -> DomainResult<()>;
+    async fn get_group(&self, scope: &PoolScope, uid: &GroupUid) -> DomainResult<Option<Group>>;
+    async fn update_group(&self, scope: &PoolScope, group: &Group) -> DomainResult<()>;
+    async fn delete_group(&self, scope: &PoolScope, uid: &GroupUid) -> DomainResult<bool>;
+    async fn query_groups(
+        &self,
+        scope: &PoolScope,
+        query: &GroupQuery,
+    ) -> DomainResult<Page<Group>>;
+    /// Adds members (already-members are fine); `NotFound` if a user is not in the pool.
+    async fn add_group_members(
+        &self,
+        scope: &PoolScope,
+        group: &GroupUid,
+        users: &[UserUid],
+        now: Timestamp,
+    ) -> DomainResult<()>;
+    async fn remove_group_members(
+        &self,
+        scope: &PoolScope,
+        group: &GroupUid,
+        users: &[UserUid],
+    ) -> DomainResult<()>;
+}
+
+#[async_trait]
+pub trait DepartmentStore: Send + Sync {
+    /// `Duplicated` when the parent already has a child of that name.
+    async fn insert_department(
+        &self,
+        scope: &PoolScope,
+        department: &Department,
+    ) -> DomainResult<()>;
+    async fn get_department(
+        &self,
+        scope: &PoolScope,
+        uid: &DepartmentUid,
+    ) -> DomainResult<Option<DepartmentView>>;
+    async fn root_department(&self, scope: &PoolScope) -> DomainResult<Option<DepartmentView>>;
+    /// Writes a department back. When its path changed (a move or rename), the paths of its
+    /// whole subtree follow; `old` is the department as it was.
+    async fn update_department(
+        &self,
+        scope: &PoolScope,
+        old: &Department,
+        new: &Department,
+    ) -> DomainResult<()>;
+    /// Deletes a department and its subtree (memberships go; users stay).
+    async fn delete_department(&self, scope: &PoolScope, uid: &DepartmentUid)
+    -> DomainResult<bool>;
+    async fn query_departments(
+        &self,
+        scope: &PoolScope,
+        query: &DepartmentQuery,
+    ) -> DomainResult<Page<DepartmentView>>;
+    /// Every department whose path starts with `path`, at most `max_depth` levels below it,
+    /// ordered by path.
+    async fn subtree(
+        &self,
+        scope: &PoolScope,
+        path: &str,
+        max_depth: Option<u32>,
+    ) -> DomainResult<Vec<DepartmentView>>;
+    async fn add_department_members(
+        &self,
+        scope: &PoolScope,
+        department: &DepartmentUid,
+        users: &[UserUid],
+        now: Timestamp,
+    ) -> DomainResult<()>;
+    async fn remove_department_members(
+        &self,
+        scope: &PoolScope,
+        department: &DepartmentUid,
+        users: &[UserUid],
+    ) -> DomainResult<()>;
+    async fn departments_of_user(
+        &self,
+        scope: &PoolScope,
+        user: &UserUid,
+    ) -> DomainResult<Vec<DepartmentView>>;
+}
+
+/// Everything idplane stores.
+pub trait Store: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore {}
+
+impl<T: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore> Store for T {}
