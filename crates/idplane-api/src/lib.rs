@@ -1,1 +1,14 @@
-//! placeholder
+//! idplane's control plane: requests in a cloud's dialect, answered by the domain services.
+//!
+//! One module per dialect owns its framing, signature check, error table, action table and wire
+//! types; [`router`] puts them on one listener.
+
+pub mod flex;
+pub mod rate_limit;
+pub mod request;
+mod router;
+pub mod state;
+pub mod volc;
+
+pub use router::router;
+pub use state::ApiState;

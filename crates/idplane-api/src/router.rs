@@ -1,0 +1,60 @@
+//! The control plane's one route: `/`, where both dialects arrive.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::any;
+use tracing::Instrument;
+
+use crate::request::ApiRequest;
+use crate::state::ApiState;
+use crate::volc;
+
+/// The largest request body accepted (the clouds' gateways allow 10 MB).
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+pub fn router(state: Arc<ApiState>) -> Router {
+    Router::new().route("/", any(handle)).with_state(state)
+}
+
+async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = request.into_parts();
+    let headers = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let body = axum::body::to_bytes(body, MAX_BODY).await;
+    let too_large = body.is_err();
+    let request = ApiRequest {
+        method: parts.method,
+        raw_query: parts.uri.query().unwrap_or("").to_owned(),
+        headers,
+        body: body.unwrap_or_default(),
+        request_id: request_id.clone(),
+    };
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let mut response = volc::handle(&state, request, too_large)
+        .instrument(span)
+        .await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+/// A JSON response with exactly `application/json` as its content type (Tencent's SDK needs it).
+pub(crate) fn json_response(status: axum::http::StatusCode, body: &serde_json::Value) -> Response {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,17 @@
+//! What every control-plane request can reach: the services, the public URL, the limits.
+
+use std::sync::Arc;
+
+use idplane_core::clock::Clock;
+use idplane_core::service::{AccessKeyService, Directory};
+
+use crate::rate_limit::RateLimiter;
+
+pub struct ApiState {
+    pub directory: Directory,
+    pub keys: AccessKeyService,
+    pub clock: Arc<dyn Clock>,
+    /// The external base URL, without a trailing slash, used in issuer and endpoint URLs.
+    pub public_url: String,
+    pub limiter: RateLimiter,
+}
