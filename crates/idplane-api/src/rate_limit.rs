@@ -37,9 +37,7 @@ impl RateLimiter {
             let burst = self.burst;
             buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs_f64() * per_second < burst);
         }
-        let (tokens, at) = buckets
-            .entry(key.to_owned())
-            .or_insert((self.burst, now));
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
         let refill = now.duration_since(*at).as_secs_f64() * self.per_second;
         *tokens = (*tokens + refill).min(self.burst);
         *at = now;

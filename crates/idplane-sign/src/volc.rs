@@ -63,9 +63,9 @@ fn malformed(message: &str) -> SignError {
 /// Reads an `Authorization` header value.
 pub fn parse_authorization(value: &str) -> Result<Authorization, SignError> {
     let value = value.trim();
-    let (algorithm, rest) = value
-        .split_once(' ')
-        .ok_or_else(|| malformed("expected `HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`"))?;
+    let (algorithm, rest) = value.split_once(' ').ok_or_else(|| {
+        malformed("expected `HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`")
+    })?;
     if algorithm != ALGORITHM {
         return Err(SignError::UnsupportedAlgorithm(algorithm.to_owned()));
     }
@@ -167,7 +167,11 @@ pub fn canonical_request(
         canonical_headers.push_str(value);
         canonical_headers.push('\n');
     }
-    let path = if parts.path.is_empty() { "/" } else { parts.path };
+    let path = if parts.path.is_empty() {
+        "/"
+    } else {
+        parts.path
+    };
     Ok(format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         parts.method,
@@ -244,7 +248,10 @@ mod tests {
         [
             ("Content-Type", "application/json"),
             ("Host", "127.0.0.1:18080"),
-            ("X-Sdk-Invocation-Id", "00000000-0000-4000-8000-000000000001"),
+            (
+                "X-Sdk-Invocation-Id",
+                "00000000-0000-4000-8000-000000000001",
+            ),
             ("X-Sdk-Request", "attempt=1; max=4"),
             ("X-Date", "20251101T080000Z"),
             (
@@ -321,7 +328,9 @@ mod tests {
     #[test]
     fn canonical_query_reencodes() {
         assert_eq!(
-            canonical_query("DocumentId=doc+1%2F%C3%A9&Action=GetDocumentStatus&Version=2025-10-30"),
+            canonical_query(
+                "DocumentId=doc+1%2F%C3%A9&Action=GetDocumentStatus&Version=2025-10-30"
+            ),
             "Action=GetDocumentStatus&DocumentId=doc%201%2F%C3%A9&Version=2025-10-30"
         );
     }

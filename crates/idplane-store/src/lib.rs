@@ -1,1 +1,180 @@
-//! placeholder
+//! idplane's storage: the domain's storage traits implemented once in SQL over sqlx's `Any`
+//! driver, for SQLite (the embedded default) and PostgreSQL, with one migrations folder per
+//! dialect applied at start.
+
+mod accounts;
+mod departments;
+mod error;
+mod groups;
+mod paging;
+mod pools;
+mod sql;
+mod user_query;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use error::StoreError;
+
+/// Which SQL dialect a store speaks; only migrations and transaction start differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The storage traits of `idplane-core` over one SQL database.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+/// How many connections a store keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    pub sqlite: u32,
+    pub postgres: u32,
+}
+
+impl Default for PoolSize {
+    fn default() -> Self {
+        Self {
+            sqlite: 8,
+            postgres: 16,
+        }
+    }
+}
+
+fn dialect_of(url: &str) -> Result<Dialect, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Dialect::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Dialect::Postgres)
+    } else {
+        Err(StoreError::Config(
+            "the database URL must start with sqlite: or postgres://".to_owned(),
+        ))
+    }
+}
+
+fn valid_schema(schema: &str) -> bool {
+    !schema.is_empty()
+        && schema.len() <= 63
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl SqlStore {
+    /// Opens `sqlite://path` (created if missing) or `postgres://…`, and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::open(url, None, PoolSize::default()).await
+    }
+
+    /// Like [`SqlStore::connect`], keeping PostgreSQL tables in `schema` (created if missing).
+    pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        Self::open(url, Some(schema), PoolSize::default()).await
+    }
+
+    pub async fn open(url: &str, schema: Option<&str>, size: PoolSize) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = dialect_of(url)?;
+        let url = match dialect {
+            Dialect::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let schema = match (dialect, schema) {
+            (Dialect::Postgres, Some(s)) => {
+                if !valid_schema(s) {
+                    return Err(StoreError::Config(format!(
+                        "schema {s:?} must be 1 to 63 letters, digits or _"
+                    )));
+                }
+                let setup = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await?;
+                setup
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "CREATE SCHEMA IF NOT EXISTS \"{s}\""
+                    )))
+                    .await
+                    .or_else(ignore_concurrent_create)?;
+                setup.close().await;
+                Some(s.to_owned())
+            }
+            _ => None,
+        };
+        let max = match dialect {
+            Dialect::Sqlite => size.sqlite,
+            Dialect::Postgres => size.postgres,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match dialect {
+                        Dialect::Sqlite => {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        }
+                        Dialect::Postgres => {
+                            if let Some(s) = schema {
+                                conn.execute(sqlx::AssertSqlSafe(format!(
+                                    "SET search_path TO \"{s}\""
+                                )))
+                                .await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let migrator = match dialect {
+            Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&pool).await?;
+        Ok(Self { pool, dialect })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Closes every connection (for tests that reopen the same database).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`) so
+    /// concurrent writers wait for each other instead of failing on a lock upgrade.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
+    }
+}
+
+/// Two processes creating the same schema at once: the loser's error is harmless.
+fn ignore_concurrent_create(e: sqlx::Error) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            Ok(sqlx::any::AnyQueryResult::default())
+        }
+        _ => Err(e),
+    }
+}

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "idplane", version, about = "Identity and permissions for people and AI agents")]
+#[command(
+    name = "idplane",
+    version,
+    about = "Identity and permissions for people and AI agents"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,

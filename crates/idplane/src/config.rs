@@ -122,7 +122,9 @@ impl Config {
                 || url.starts_with("postgresql://")
                 || url.starts_with("sqlite:"))
         {
-            return Err("database_url must start with postgres://, postgresql:// or sqlite:".into());
+            return Err(
+                "database_url must start with postgres://, postgresql:// or sqlite:".into(),
+            );
         }
         if let Some(schema) = &self.database_schema
             && (schema.is_empty()

@@ -33,17 +33,18 @@ pub async fn run(config: Config, command: AccessKeyCommand) -> Result<(), String
                 .list(account.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
-            json!(list
-                .iter()
-                .map(|k| json!({
-                    "AccessKeyId": k.id.as_str(),
-                    "AccountId": k.account_id.as_str(),
-                    "UserPoolUid": k.bound_pool.as_ref().map(|p| p.as_str()),
-                    "Status": k.status.as_str(),
-                    "Description": k.description,
-                    "CreateTime": k.created_at.to_iso_seconds(),
-                }))
-                .collect::<Vec<_>>())
+            json!(
+                list.iter()
+                    .map(|k| json!({
+                        "AccessKeyId": k.id.as_str(),
+                        "AccountId": k.account_id.as_str(),
+                        "UserPoolUid": k.bound_pool.as_ref().map(|p| p.as_str()),
+                        "Status": k.status.as_str(),
+                        "Description": k.description,
+                        "CreateTime": k.created_at.to_iso_seconds(),
+                    }))
+                    .collect::<Vec<_>>()
+            )
         }
         AccessKeyCommand::Delete { access_key_id } => {
             keys.delete(&access_key_id)

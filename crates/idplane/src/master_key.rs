@@ -21,9 +21,7 @@ pub fn load(config: &Config) -> Result<MasterKey, String> {
 
 fn load_or_create_file(path: &Path) -> Result<MasterKey, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            MasterKey::from_text(&text).map_err(|e| format!("{}: {e}", path.display()))
-        }
+        Ok(text) => MasterKey::from_text(&text).map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = MasterKey::generate();
             let mut file = OpenOptions::new()

@@ -1,5 +1,6 @@
 //! The HTTP server: health check, control plane, request logging, graceful shutdown.
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ fn init_logging(config: &Config) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = if config.log_format == "json" {
         builder.json().try_init()
@@ -43,7 +45,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
         keys: services.keys,
         clock: services.clock,
         public_url: config.public_url(bound),
-        limiter: RateLimiter::new(rate, config.rate_limit_burst.unwrap_or(rate.saturating_mul(2))),
+        limiter: RateLimiter::new(
+            rate,
+            config.rate_limit_burst.unwrap_or(rate.saturating_mul(2)),
+        ),
     });
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -24,10 +24,11 @@ pub fn params(request: &ApiRequest) -> Result<Value, VolcError> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    let value: Value = serde_json::from_slice(&request.body).map_err(|e| VolcError::InvalidParameter {
-        field: None,
-        message: format!("the body is not valid JSON ({e})"),
-    })?;
+    let value: Value =
+        serde_json::from_slice(&request.body).map_err(|e| VolcError::InvalidParameter {
+            field: None,
+            message: format!("the body is not valid JSON ({e})"),
+        })?;
     if !value.is_object() {
         return Err(VolcError::InvalidParameter {
             field: None,
@@ -93,7 +94,11 @@ pub fn decode<T: DeserializeOwned>(params: Value) -> Result<T, VolcError> {
     serde_path_to_error::deserialize(params).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        let prefix = if path == "." { String::new() } else { format!("{path}.") };
+        let prefix = if path == "." {
+            String::new()
+        } else {
+            format!("{path}.")
+        };
         if let Some(rest) = inner.strip_prefix("missing field `") {
             let field = rest.split('`').next().unwrap_or("");
             return VolcError::MissingParameter(format!("{prefix}{field}"));

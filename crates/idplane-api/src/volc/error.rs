@@ -25,7 +25,10 @@ pub enum VolcError {
     /// `X-Date` missing, malformed, or more than 15 minutes away from the server's clock.
     InvalidTimestamp(String),
     MissingParameter(String),
-    InvalidParameter { field: Option<String>, message: String },
+    InvalidParameter {
+        field: Option<String>,
+        message: String,
+    },
     NotFound(String),
     Duplicated(String),
     Conflict(String),
@@ -118,12 +121,18 @@ impl VolcError {
             VolcError::MissingAuthenticationToken => {
                 "The request carries no Authorization header.".to_owned()
             }
-            VolcError::InvalidAuthorization(m) => format!("The Authorization header is invalid: {m}"),
+            VolcError::InvalidAuthorization(m) => {
+                format!("The Authorization header is invalid: {m}")
+            }
             VolcError::InvalidAccessKeyId => "The access key id does not exist.".to_owned(),
             VolcError::SignatureNotMatch(m) => {
-                format!("The request signature we calculated does not match the signature you provided: {m}")
+                format!(
+                    "The request signature we calculated does not match the signature you provided: {m}"
+                )
             }
-            VolcError::InvalidTimestamp(m) => format!("The Signature of the request is expired or X-Date is invalid: {m}"),
+            VolcError::InvalidTimestamp(m) => {
+                format!("The Signature of the request is expired or X-Date is invalid: {m}")
+            }
             VolcError::MissingParameter(f) => format!("The required parameter {f} is missing."),
             VolcError::InvalidParameter { message, .. } => {
                 format!("Invalid request parameters: {message}")

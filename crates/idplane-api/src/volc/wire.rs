@@ -97,7 +97,12 @@ impl PoolOut {
             .map_or(public_url, |(_, rest)| rest)
             .to_owned();
         Self {
-            trn: format!("trn:id:{}:{}:userpool/{}", super::DEFAULT_REGION, p.account_id, p.uid),
+            trn: format!(
+                "trn:id:{}:{}:userpool/{}",
+                super::DEFAULT_REGION,
+                p.account_id,
+                p.uid
+            ),
             uid: p.uid.into_string(),
             name: p.name,
             description: p.description,
@@ -373,7 +378,11 @@ pub struct ListOut<T> {
 }
 
 impl<T> ListOut<T> {
-    pub fn new<U>(page: idplane_core::query::Page<U>, paging: &Paging, f: impl FnMut(U) -> T) -> Self {
+    pub fn new<U>(
+        page: idplane_core::query::Page<U>,
+        paging: &Paging,
+        f: impl FnMut(U) -> T,
+    ) -> Self {
         let (page_number, page_size) = match paging {
             Paging::Page { number, size } => (Some(*number), *size),
             Paging::Cursor { limit, .. } | Paging::Offset { limit, .. } => (None, *limit),
@@ -406,7 +415,9 @@ pub fn paging(
     let page_size = flex::get(page_size);
     let cursor_mode = next_token.as_deref().is_some_and(|t| !t.is_empty()) || max_results.is_some();
     if cursor_mode {
-        let limit = flex::get(max_results).or(page_size).unwrap_or(DEFAULT_PAGE_SIZE);
+        let limit = flex::get(max_results)
+            .or(page_size)
+            .unwrap_or(DEFAULT_PAGE_SIZE);
         let limit = to_u32("MaxResults", limit)?;
         return Ok(Paging::cursor(next_token, limit)?);
     }

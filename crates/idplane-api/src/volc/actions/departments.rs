@@ -4,7 +4,9 @@
 
 use idplane_core::ids::DepartmentUid;
 use idplane_core::model::department::{DepartmentNode, DepartmentPatch, NewDepartment};
-use idplane_core::query::{DepartmentFilter, DepartmentQuery, DepartmentSortField, TextMatch, UserQuery};
+use idplane_core::query::{
+    DepartmentFilter, DepartmentQuery, DepartmentSortField, TextMatch, UserQuery,
+};
 use idplane_core::service::departments::{DeleteOptions, TreeFilter};
 use serde::{Deserialize, Serialize};
 
@@ -130,9 +132,9 @@ pub struct DepartmentFilterIn {
 
 fn name_match(name: Option<String>, mode: Option<Int>) -> Result<Option<TextMatch>, VolcError> {
     match name.filter(|n| !n.is_empty()) {
-        Some(n) => Ok(Some(TextMatch::from_mode(n, flex::get(mode)).map_err(|_| {
-            VolcError::invalid("Filter.NameMatchMode", "expected 0, 1 or 2")
-        })?)),
+        Some(n) => Ok(Some(TextMatch::from_mode(n, flex::get(mode)).map_err(
+            |_| VolcError::invalid("Filter.NameMatchMode", "expected 0, 1 or 2"),
+        )?)),
         None => Ok(None),
     }
 }
@@ -173,12 +175,13 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut<DepartmentOut>
         input.max_results,
     )?;
     let f = input.filter.unwrap_or_default();
-    let uid = match f.department_uid.filter(|d| !d.is_empty()) {
-        Some(d) => Some(DepartmentUid::parse(&d).map_err(|_| {
-            VolcError::invalid("Filter.DepartmentUid", "malformed department uid")
-        })?),
-        None => None,
-    };
+    let uid =
+        match f.department_uid.filter(|d| !d.is_empty()) {
+            Some(d) => Some(DepartmentUid::parse(&d).map_err(|_| {
+                VolcError::invalid("Filter.DepartmentUid", "malformed department uid")
+            })?),
+            None => None,
+        };
     let direction = match input.sort_direction.as_deref() {
         None | Some("") => idplane_core::query::SortDirection::Asc,
         Some(v) => wire::direction(Some(v))?,
@@ -293,7 +296,9 @@ pub async fn remove_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<MessageOut,
     ctx.dir
         .remove_users_from_department(&pool, &input.department_uid, &input.user_uids)
         .await?;
-    Ok(MessageOut::new("Users removed from department successfully"))
+    Ok(MessageOut::new(
+        "Users removed from department successfully",
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -346,10 +351,7 @@ pub struct ForUserOut {
 
 pub async fn list_for_user(ctx: &Ctx<'_>, input: ForUserIn) -> Result<ForUserOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    let views = ctx
-        .dir
-        .departments_for_user(&pool, &input.user_uid)
-        .await?;
+    let views = ctx.dir.departments_for_user(&pool, &input.user_uid).await?;
     Ok(ForUserOut {
         departments: views
             .into_iter()

@@ -88,10 +88,15 @@ pub struct GroupFilterIn {
 
 impl GroupFilterIn {
     fn into_filter(self) -> Result<GroupFilter, VolcError> {
-        let name = match self.name.or(self.group_id_token_name).filter(|n| !n.is_empty()) {
+        let name = match self
+            .name
+            .or(self.group_id_token_name)
+            .filter(|n| !n.is_empty())
+        {
             Some(n) => Some(
-                TextMatch::from_mode(n, flex::get(self.name_match_mode))
-                    .map_err(|_| VolcError::invalid("Filter.NameMatchMode", "expected 0, 1 or 2"))?,
+                TextMatch::from_mode(n, flex::get(self.name_match_mode)).map_err(|_| {
+                    VolcError::invalid("Filter.NameMatchMode", "expected 0, 1 or 2")
+                })?,
             ),
             None => None,
         };
@@ -222,7 +227,10 @@ pub struct ForUserIn {
     sort_direction: Option<String>,
 }
 
-pub async fn list_for_user(ctx: &Ctx<'_>, input: ForUserIn) -> Result<ListOut<GroupOut>, VolcError> {
+pub async fn list_for_user(
+    ctx: &Ctx<'_>,
+    input: ForUserIn,
+) -> Result<ListOut<GroupOut>, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let paging = wire::paging(Some(input.page_number), input.page_size, None, None)?;
     let query = GroupQuery {

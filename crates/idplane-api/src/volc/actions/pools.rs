@@ -44,7 +44,10 @@ impl SettingsIn {
                 logo_uri: b.logo_uri,
             };
         }
-        set(&mut s.password_sign_in_enabled, self.password_sign_in_enabled);
+        set(
+            &mut s.password_sign_in_enabled,
+            self.password_sign_in_enabled,
+        );
         set(&mut s.self_sign_up_enabled, self.self_sign_up_enabled);
         set(
             &mut s.self_account_recovery_enabled,
@@ -127,7 +130,9 @@ pub async fn get(ctx: &Ctx<'_>, input: UidIn) -> Result<PoolOut, VolcError> {
 }
 
 pub async fn delete(ctx: &Ctx<'_>, input: UidIn) -> Result<MessageOut, VolcError> {
-    ctx.dir.delete_pool(ctx.caller, &input.user_pool_uid).await?;
+    ctx.dir
+        .delete_pool(ctx.caller, &input.user_pool_uid)
+        .await?;
     Ok(MessageOut::new("User pool deleted successfully"))
 }
 
@@ -205,5 +210,7 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut<PoolOut>, Volc
         paging: paging.clone(),
     };
     let page = ctx.dir.list_pools(ctx.caller, query).await?;
-    Ok(ListOut::new(page, &paging, |v| PoolOut::new(v, ctx.public_url)))
+    Ok(ListOut::new(page, &paging, |v| {
+        PoolOut::new(v, ctx.public_url)
+    }))
 }

@@ -157,7 +157,8 @@ impl BatchOut {
                 Ok(uid) => {
                     out.success_count += 1;
                     out.successful_uids.push(uid.clone());
-                    out.successful_uids_structured.push(SuccessItem { index, uid });
+                    out.successful_uids_structured
+                        .push(SuccessItem { index, uid });
                 }
                 Err(e) => {
                     out.failure_count += 1;
@@ -169,7 +170,8 @@ impl BatchOut {
                         _ => String::new(),
                     };
                     let wire = VolcError::from(e);
-                    out.errors.push(format!("index {index}: {}", wire.message()));
+                    out.errors
+                        .push(format!("index {index}: {}", wire.message()));
                     out.errors_structured.push(ErrorItem {
                         index,
                         field,
@@ -304,7 +306,10 @@ pub async fn delete_many(ctx: &Ctx<'_>, input: DeleteManyIn) -> Result<BatchOut,
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let results = ctx.dir.delete_users(&pool, input.user_uids).await?;
     Ok(BatchOut::from_results(
-        results.into_iter().map(|r| r.map(UserUid::into_string)).collect(),
+        results
+            .into_iter()
+            .map(|r| r.map(UserUid::into_string))
+            .collect(),
     ))
 }
 
@@ -361,7 +366,11 @@ fn unsupported(field: &str) -> VolcError {
 impl UserFilterIn {
     /// Takes `DepartmentUidRecursive` out when the action itself names the department.
     pub fn take_recursive(&mut self) -> bool {
-        if self.department_uid.as_deref().is_some_and(|d| !d.is_empty()) {
+        if self
+            .department_uid
+            .as_deref()
+            .is_some_and(|d| !d.is_empty())
+        {
             return false;
         }
         flex::get(self.department_uid_recursive.take()).unwrap_or(false)
@@ -402,7 +411,10 @@ impl UserFilterIn {
             }
         }
         let empties = [
-            (UserField::PreferredUsername, self.preferred_username_is_null_or_empty),
+            (
+                UserField::PreferredUsername,
+                self.preferred_username_is_null_or_empty,
+            ),
             (UserField::Email, self.email_is_null_or_empty),
             (UserField::PhoneNumber, self.phone_number_is_null_or_empty),
             (UserField::Name, self.name_is_null_or_empty),

@@ -1,0 +1,361 @@
+//! Departments: the tree kept as materialised paths, its counts, moves and members.
+
+use async_trait::async_trait;
+use idplane_core::clock::Timestamp;
+use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
+use idplane_core::model::department::{Department, DepartmentView};
+use idplane_core::query::{DepartmentQuery, DepartmentSortField, Page, TextMatch};
+use idplane_core::store::{DepartmentStore, PoolScope};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::SqlStore;
+use crate::error::{internal, write_error};
+use crate::groups::ensure_users_in_pool;
+use crate::paging::{KeyKind, SortSpec};
+use crate::pools::text_condition;
+use crate::sql::Sql;
+
+/// Every character of a path sorts below `~`, so `[path, path || '~')` is its subtree.
+const COLUMNS: &str = "d.uid, d.pool_uid, d.parent_uid, d.name, d.description, d.external_id, \
+     d.source, d.precedence, d.iam_role_trn, d.path, d.name_path, d.created_at, d.updated_at, \
+     (SELECT COUNT(*) FROM departments c WHERE c.parent_uid = d.uid) AS direct_children, \
+     (SELECT COUNT(*) FROM department_members m WHERE m.department_uid = d.uid) AS direct_members, \
+     (SELECT COUNT(DISTINCT m.user_uid) FROM department_members m \
+        JOIN departments s ON s.uid = m.department_uid \
+        WHERE s.pool_uid = d.pool_uid AND s.path >= d.path AND s.path < d.path || '~') AS members";
+
+fn view_from(row: &AnyRow) -> Result<DepartmentView, sqlx::Error> {
+    Ok(DepartmentView {
+        department: Department {
+            uid: DepartmentUid::from_stored(row.try_get("uid")?),
+            pool_uid: UserPoolUid::from_stored(row.try_get("pool_uid")?),
+            parent_uid: row
+                .try_get::<Option<String>, _>("parent_uid")?
+                .map(DepartmentUid::from_stored),
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            external_id: row.try_get("external_id")?,
+            source: row.try_get("source")?,
+            precedence: row.try_get("precedence")?,
+            iam_role_trn: row.try_get("iam_role_trn")?,
+            path: row.try_get("path")?,
+            name_path: row.try_get("name_path")?,
+            created_at: Timestamp::from_millis(row.try_get("created_at")?),
+            updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+        },
+        direct_children: row.try_get("direct_children")?,
+        direct_members: row.try_get("direct_members")?,
+        members: row.try_get("members")?,
+    })
+}
+
+fn views(rows: &[AnyRow]) -> DomainResult<Vec<DepartmentView>> {
+    rows.iter()
+        .map(view_from)
+        .collect::<Result<_, _>>()
+        .map_err(internal)
+}
+
+/// Inserts a department inside an open write transaction.
+pub async fn insert_department_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    d: &Department,
+) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO departments (uid, pool_uid, parent_uid, name, description, external_id, source, precedence, iam_role_trn, path, name_path, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(d.uid.as_str().to_owned())
+    .bind(d.pool_uid.as_str().to_owned())
+    .bind(d.parent_uid.as_ref().map(|p| p.as_str().to_owned()))
+    .bind(d.name.clone())
+    .bind(d.description.clone())
+    .bind(d.external_id.clone())
+    .bind(d.source.clone())
+    .bind(d.precedence)
+    .bind(d.iam_role_trn.clone())
+    .bind(d.path.clone())
+    .bind(d.name_path.clone())
+    .bind(d.created_at.millis())
+    .bind(d.updated_at.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| write_error(e, Kind::Department))?;
+    Ok(())
+}
+
+impl SqlStore {
+    async fn one_department(&self, sql: Sql) -> DomainResult<Option<DepartmentView>> {
+        let row = sql
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(internal)?;
+        row.as_ref().map(view_from).transpose().map_err(internal)
+    }
+}
+
+#[async_trait]
+impl DepartmentStore for SqlStore {
+    async fn insert_department(&self, scope: &PoolScope, d: &Department) -> DomainResult<()> {
+        if d.pool_uid != *scope.pool_uid() {
+            return Err(DomainError::internal("a department outside its scope"));
+        }
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        insert_department_in(&mut tx, d).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn get_department(
+        &self,
+        scope: &PoolScope,
+        uid: &DepartmentUid,
+    ) -> DomainResult<Option<DepartmentView>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM departments d WHERE d.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let u = sql.text_param(uid.as_str());
+        sql.push(&format!("{p} AND d.uid = {u}"));
+        self.one_department(sql).await
+    }
+
+    async fn root_department(&self, scope: &PoolScope) -> DomainResult<Option<DepartmentView>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM departments d WHERE d.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        sql.push(&format!("{p} AND d.parent_uid IS NULL"));
+        self.one_department(sql).await
+    }
+
+    async fn update_department(
+        &self,
+        scope: &PoolScope,
+        old: &Department,
+        new: &Department,
+    ) -> DomainResult<()> {
+        let pool = scope.pool_uid().as_str().to_owned();
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        let result = sqlx::query(
+            "UPDATE departments SET parent_uid = $1, name = $2, description = $3, precedence = $4, \
+             iam_role_trn = $5, path = $6, name_path = $7, updated_at = $8 WHERE pool_uid = $9 AND uid = $10",
+        )
+        .bind(new.parent_uid.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(new.name.clone())
+        .bind(new.description.clone())
+        .bind(new.precedence)
+        .bind(new.iam_role_trn.clone())
+        .bind(new.path.clone())
+        .bind(new.name_path.clone())
+        .bind(new.updated_at.millis())
+        .bind(pool.clone())
+        .bind(new.uid.as_str().to_owned())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| write_error(e, Kind::Department))?;
+        if result.rows_affected() == 0 {
+            return Err(DomainError::not_found(Kind::Department, new.uid.as_str()));
+        }
+        if old.path != new.path || old.name_path != new.name_path {
+            // Descendants: rewrite both path prefixes at once.
+            sqlx::query(
+                "UPDATE departments SET \
+                   path = $1 || substr(path, $2), \
+                   name_path = $3 || substr(name_path, $4) \
+                 WHERE pool_uid = $5 AND path > $6 AND path < $7",
+            )
+            .bind(new.path.clone())
+            .bind(i64::try_from(old.path.chars().count() + 1).unwrap_or(i64::MAX))
+            .bind(format!("{}/", new.name_path))
+            .bind(i64::try_from(old.name_path.chars().count() + 2).unwrap_or(i64::MAX))
+            .bind(pool)
+            .bind(old.path.clone())
+            .bind(format!("{}~", old.path))
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn delete_department(
+        &self,
+        scope: &PoolScope,
+        uid: &DepartmentUid,
+    ) -> DomainResult<bool> {
+        let Some(view) = self.get_department(scope, uid).await? else {
+            return Ok(false);
+        };
+        let path = view.department.path;
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        // The whole subtree, by path; memberships go with it, users stay.
+        let result =
+            sqlx::query("DELETE FROM departments WHERE pool_uid = $1 AND path >= $2 AND path < $3")
+                .bind(scope.pool_uid().as_str().to_owned())
+                .bind(path.clone())
+                .bind(format!("{path}~"))
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn query_departments(
+        &self,
+        scope: &PoolScope,
+        query: &DepartmentQuery,
+    ) -> DomainResult<Page<DepartmentView>> {
+        let mut filter = Sql::new(" WHERE d.pool_uid = ");
+        let p = filter.text_param(scope.pool_uid().as_str());
+        filter.push(&p);
+        let f = &query.filter;
+        if let Some(parent) = &f.parent {
+            let p = filter.text_param(parent.as_str());
+            filter.push(&format!(" AND d.parent_uid = {p}"));
+        }
+        if let Some(uid) = &f.uid {
+            let p = filter.text_param(uid.as_str());
+            filter.push(&format!(" AND d.uid = {p}"));
+        }
+        if let Some(m) = &f.name {
+            text_condition(&mut filter, "d.name", m);
+        }
+        if let Some(v) = &f.description {
+            text_condition(
+                &mut filter,
+                "d.description",
+                &TextMatch::Contains(v.clone()),
+            );
+        }
+        if let Some(v) = &f.external_id {
+            text_condition(&mut filter, "d.external_id", &TextMatch::Exact(v.clone()));
+        }
+        if let Some(v) = &f.source {
+            text_condition(&mut filter, "d.source", &TextMatch::Exact(v.clone()));
+        }
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM departments d");
+        count.append(&filter);
+        let total: i64 = count
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get("n"))
+            .map_err(internal)?;
+        let (expr, kind) = match query.sort.0 {
+            DepartmentSortField::Name => ("d.name", KeyKind::Text),
+            DepartmentSortField::CreateTime => ("d.created_at", KeyKind::Int),
+            DepartmentSortField::UpdateTime => ("d.updated_at", KeyKind::Int),
+            DepartmentSortField::Precedence => ("d.precedence", KeyKind::Int),
+        };
+        let spec = SortSpec {
+            expr,
+            kind,
+            tiebreak: "d.uid",
+            direction: query.sort.1,
+        };
+        let mut page = Sql::new(&format!(
+            "SELECT {COLUMNS}, {} FROM departments d",
+            spec.key_column()
+        ));
+        page.append(&filter);
+        let limit = spec.finish(&mut page, &query.paging)?;
+        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
+        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        Ok(Page {
+            items: views(&rows)?,
+            total,
+            next_token,
+        })
+    }
+
+    async fn subtree(
+        &self,
+        scope: &PoolScope,
+        path: &str,
+        max_depth: Option<u32>,
+    ) -> DomainResult<Vec<DepartmentView>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM departments d WHERE d.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let lo = sql.text_param(path);
+        let hi = sql.text_param(format!("{path}~"));
+        sql.push(&format!(
+            "{p} AND d.path >= {lo} AND d.path < {hi} ORDER BY d.path"
+        ));
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        let base = path.matches('/').count();
+        let mut all = views(&rows)?;
+        if let Some(depth) = max_depth {
+            all.retain(|v| v.department.path.matches('/').count() - base <= depth as usize);
+        }
+        Ok(all)
+    }
+
+    async fn add_department_members(
+        &self,
+        scope: &PoolScope,
+        department: &DepartmentUid,
+        users: &[UserUid],
+        now: Timestamp,
+    ) -> DomainResult<()> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
+        for user in users {
+            sqlx::query(
+                "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (department_uid, user_uid) DO NOTHING",
+            )
+            .bind(department.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn remove_department_members(
+        &self,
+        scope: &PoolScope,
+        department: &DepartmentUid,
+        users: &[UserUid],
+    ) -> DomainResult<()> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        for user in users {
+            sqlx::query(
+                "DELETE FROM department_members WHERE pool_uid = $1 AND department_uid = $2 AND user_uid = $3",
+            )
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(department.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn departments_of_user(
+        &self,
+        scope: &PoolScope,
+        user: &UserUid,
+    ) -> DomainResult<Vec<DepartmentView>> {
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM departments d JOIN department_members dm ON dm.department_uid = d.uid WHERE d.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let u = sql.text_param(user.as_str());
+        sql.push(&format!(
+            "{p} AND dm.user_uid = {u} ORDER BY dm.created_at, d.path"
+        ));
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        views(&rows)
+    }
+}

@@ -1,0 +1,42 @@
+//! Storage failures: how sqlx errors become domain errors.
+
+use idplane_core::DomainError;
+use idplane_core::error::Kind;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Any database failure as an internal domain error (logged by the dialect, never sent).
+pub fn internal(e: sqlx::Error) -> DomainError {
+    DomainError::internal(format!("database: {e}"))
+}
+
+/// A unique-index violation names the attribute that clashed; anything else is internal.
+pub fn write_error(e: sqlx::Error, kind: Kind) -> DomainError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        let text = format!("{} {}", db.constraint().unwrap_or(""), db.message());
+        let field = if text.contains("users_username_uq") {
+            "PreferredUsername"
+        } else if text.contains("users_email_uq") {
+            "Email"
+        } else if text.contains("users_phone_uq") {
+            "PhoneNumber"
+        } else if text.contains("_pkey") || text.contains(".uid") || text.contains(".id") {
+            "Uid"
+        } else {
+            "Name"
+        };
+        return DomainError::duplicated(kind, field);
+    }
+    internal(e)
+}

@@ -1,0 +1,246 @@
+//! Groups and their members.
+
+use async_trait::async_trait;
+use idplane_core::clock::Timestamp;
+use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::ids::{GroupUid, UserPoolUid, UserUid};
+use idplane_core::model::group::Group;
+use idplane_core::query::{GroupQuery, GroupSortField, Page, TextMatch};
+use idplane_core::store::{GroupStore, PoolScope};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::SqlStore;
+use crate::error::{internal, write_error};
+use crate::paging::{KeyKind, SortSpec};
+use crate::pools::text_condition;
+use crate::sql::Sql;
+
+const COLUMNS: &str = "g.uid, g.pool_uid, g.name, g.description, g.precedence, g.iam_role_trn, \
+     g.source, g.created_at, g.updated_at, \
+     (SELECT COUNT(*) FROM group_members m WHERE m.group_uid = g.uid) AS member_count";
+
+fn group_from(row: &AnyRow) -> Result<Group, sqlx::Error> {
+    Ok(Group {
+        uid: GroupUid::from_stored(row.try_get("uid")?),
+        pool_uid: UserPoolUid::from_stored(row.try_get("pool_uid")?),
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        precedence: row.try_get("precedence")?,
+        iam_role_trn: row.try_get("iam_role_trn")?,
+        source: row.try_get("source")?,
+        member_count: row.try_get("member_count")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+    })
+}
+
+/// Checks, inside a write transaction, that every user is in the pool.
+pub async fn ensure_users_in_pool(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    pool: &UserPoolUid,
+    users: &[UserUid],
+) -> DomainResult<()> {
+    let mut sql = Sql::new("SELECT uid FROM users WHERE pool_uid = ");
+    let p = sql.text_param(pool.as_str());
+    sql.push(&p);
+    sql.push(" AND uid IN (");
+    let params: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
+    sql.push(&params.join(", "));
+    sql.push(")");
+    let rows = sql.query().fetch_all(&mut **tx).await.map_err(internal)?;
+    let found: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("uid"))
+        .collect::<Result<_, _>>()
+        .map_err(internal)?;
+    match users
+        .iter()
+        .find(|u| !found.iter().any(|f| f == u.as_str()))
+    {
+        Some(missing) => Err(DomainError::not_found(Kind::User, missing.as_str())),
+        None => Ok(()),
+    }
+}
+
+#[async_trait]
+impl GroupStore for SqlStore {
+    async fn insert_group(&self, scope: &PoolScope, group: &Group) -> DomainResult<()> {
+        sqlx::query(
+            "INSERT INTO groups (uid, pool_uid, name, description, precedence, iam_role_trn, source, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(group.uid.as_str().to_owned())
+        .bind(scope.pool_uid().as_str().to_owned())
+        .bind(group.name.clone())
+        .bind(group.description.clone())
+        .bind(group.precedence)
+        .bind(group.iam_role_trn.clone())
+        .bind(group.source.clone())
+        .bind(group.created_at.millis())
+        .bind(group.updated_at.millis())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| write_error(e, Kind::Group))?;
+        Ok(())
+    }
+
+    async fn get_group(&self, scope: &PoolScope, uid: &GroupUid) -> DomainResult<Option<Group>> {
+        let sql = format!("SELECT {COLUMNS} FROM groups g WHERE g.pool_uid = $1 AND g.uid = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(uid.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(internal)?;
+        row.as_ref().map(group_from).transpose().map_err(internal)
+    }
+
+    async fn update_group(&self, scope: &PoolScope, group: &Group) -> DomainResult<()> {
+        let result = sqlx::query(
+            "UPDATE groups SET name = $1, description = $2, precedence = $3, iam_role_trn = $4, updated_at = $5 \
+             WHERE pool_uid = $6 AND uid = $7",
+        )
+        .bind(group.name.clone())
+        .bind(group.description.clone())
+        .bind(group.precedence)
+        .bind(group.iam_role_trn.clone())
+        .bind(group.updated_at.millis())
+        .bind(scope.pool_uid().as_str().to_owned())
+        .bind(group.uid.as_str().to_owned())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| write_error(e, Kind::Group))?;
+        if result.rows_affected() == 0 {
+            return Err(DomainError::not_found(Kind::Group, group.uid.as_str()));
+        }
+        Ok(())
+    }
+
+    async fn delete_group(&self, scope: &PoolScope, uid: &GroupUid) -> DomainResult<bool> {
+        let result = sqlx::query("DELETE FROM groups WHERE pool_uid = $1 AND uid = $2")
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(uid.as_str().to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(internal)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn query_groups(
+        &self,
+        scope: &PoolScope,
+        query: &GroupQuery,
+    ) -> DomainResult<Page<Group>> {
+        let mut filter = Sql::new(" WHERE g.pool_uid = ");
+        let p = filter.text_param(scope.pool_uid().as_str());
+        filter.push(&p);
+        let f = &query.filter;
+        if let Some(m) = &f.name {
+            text_condition(&mut filter, "g.name", m);
+        }
+        if let Some(d) = &f.description {
+            text_condition(
+                &mut filter,
+                "g.description",
+                &TextMatch::Contains(d.clone()),
+            );
+        }
+        if let Some(s) = &f.source {
+            text_condition(&mut filter, "g.source", &TextMatch::Exact(s.clone()));
+        }
+        if let Some(uids) = &f.uids {
+            let params: Vec<String> = uids.iter().map(|u| filter.text_param(u.as_str())).collect();
+            filter.push(&format!(" AND g.uid IN ({})", params.join(", ")));
+        }
+        if let Some(member) = &f.member {
+            let p = filter.text_param(member.as_str());
+            filter.push(&format!(
+                " AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_uid = g.uid AND gm.user_uid = {p})"
+            ));
+        }
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM groups g");
+        count.append(&filter);
+        let total: i64 = count
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get("n"))
+            .map_err(internal)?;
+        let (expr, kind) = match query.sort.0 {
+            GroupSortField::Name => ("g.name", KeyKind::Text),
+            GroupSortField::CreateTime => ("g.created_at", KeyKind::Int),
+            GroupSortField::UpdateTime => ("g.updated_at", KeyKind::Int),
+            GroupSortField::Precedence => ("g.precedence", KeyKind::Int),
+        };
+        let spec = SortSpec {
+            expr,
+            kind,
+            tiebreak: "g.uid",
+            direction: query.sort.1,
+        };
+        let mut page = Sql::new(&format!(
+            "SELECT {COLUMNS}, {} FROM groups g",
+            spec.key_column()
+        ));
+        page.append(&filter);
+        let limit = spec.finish(&mut page, &query.paging)?;
+        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
+        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        Ok(Page {
+            items: rows
+                .iter()
+                .map(group_from)
+                .collect::<Result<_, _>>()
+                .map_err(internal)?,
+            total,
+            next_token,
+        })
+    }
+
+    async fn add_group_members(
+        &self,
+        scope: &PoolScope,
+        group: &GroupUid,
+        users: &[UserUid],
+        now: Timestamp,
+    ) -> DomainResult<()> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
+        for user in users {
+            sqlx::query(
+                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (group_uid, user_uid) DO NOTHING",
+            )
+            .bind(group.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn remove_group_members(
+        &self,
+        scope: &PoolScope,
+        group: &GroupUid,
+        users: &[UserUid],
+    ) -> DomainResult<()> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        for user in users {
+            sqlx::query(
+                "DELETE FROM group_members WHERE pool_uid = $1 AND group_uid = $2 AND user_uid = $3",
+            )
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(group.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+}

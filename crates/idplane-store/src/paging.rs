@@ -1,0 +1,152 @@
+//! Sorting and paging shared by every list: ORDER BY a sort key with the uid as tie-breaker,
+//! LIMIT/OFFSET for page and offset paging, and keyset conditions for cursor paging.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use idplane_core::error::{DomainError, DomainResult};
+use idplane_core::query::{Paging, SortDirection};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::sql::{Bind, Sql};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Text,
+    Int,
+}
+
+/// How one list is ordered.
+#[derive(Debug, Clone)]
+pub struct SortSpec {
+    /// A column expression, e.g. `u.display_name`.
+    pub expr: &'static str,
+    pub kind: KeyKind,
+    /// The unique column that breaks ties, e.g. `u.uid`.
+    pub tiebreak: &'static str,
+    pub direction: SortDirection,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Token {
+    /// Which ordering the token belongs to.
+    s: String,
+    /// The last row's sort key.
+    k: serde_json::Value,
+    /// The last row's uid.
+    u: String,
+}
+
+fn bad_token() -> DomainError {
+    DomainError::invalid(
+        "NextToken",
+        "the token is malformed or belongs to another query or sort order",
+    )
+}
+
+impl SortSpec {
+    fn id(&self) -> String {
+        let dir = match self.direction {
+            SortDirection::Asc => "a",
+            SortDirection::Desc => "d",
+        };
+        format!("{}:{dir}", self.expr)
+    }
+
+    fn dir_sql(&self) -> &'static str {
+        match self.direction {
+            SortDirection::Asc => "ASC",
+            SortDirection::Desc => "DESC",
+        }
+    }
+
+    /// The select-list item carrying the sort key, read back for next-page tokens.
+    pub fn key_column(&self) -> String {
+        format!("{} AS sort_key", self.expr)
+    }
+
+    /// Appends the keyset condition (cursor paging with a token), ORDER BY and LIMIT/OFFSET.
+    /// The SQL must end in a WHERE clause (so ` AND …` can follow). Returns the page size asked.
+    pub fn finish(&self, sql: &mut Sql, paging: &Paging) -> DomainResult<u32> {
+        if let Paging::Cursor {
+            token: Some(token), ..
+        } = paging
+        {
+            let raw = B64.decode(token).map_err(|_| bad_token())?;
+            let token: Token = serde_json::from_slice(&raw).map_err(|_| bad_token())?;
+            if token.s != self.id() {
+                return Err(bad_token());
+            }
+            let key = match (self.kind, &token.k) {
+                (KeyKind::Text, serde_json::Value::String(s)) => Bind::Text(s.clone()),
+                (KeyKind::Int, serde_json::Value::Number(n)) => {
+                    Bind::Int(n.as_i64().ok_or_else(bad_token)?)
+                }
+                _ => return Err(bad_token()),
+            };
+            let op = match self.direction {
+                SortDirection::Asc => ">",
+                SortDirection::Desc => "<",
+            };
+            let k1 = sql.param(key.clone());
+            let k2 = sql.param(key);
+            let u = sql.text_param(token.u);
+            sql.push(&format!(
+                " AND ({e} {op} {k1} OR ({e} = {k2} AND {t} {op} {u}))",
+                e = self.expr,
+                t = self.tiebreak
+            ));
+        }
+        let dir = self.dir_sql();
+        sql.push(&format!(
+            " ORDER BY {} {dir}, {} {dir}",
+            self.expr, self.tiebreak
+        ));
+        let (offset, limit) = paging.offset_limit();
+        let fetch = match paging {
+            Paging::Cursor { .. } => i64::from(limit) + 1,
+            _ => i64::from(limit),
+        };
+        let l = sql.int_param(fetch);
+        let o = sql.int_param(i64::try_from(offset).unwrap_or(i64::MAX));
+        sql.push(&format!(" LIMIT {l} OFFSET {o}"));
+        Ok(limit)
+    }
+
+    /// Trims the look-ahead row of cursor paging and makes the next token from the last row kept.
+    pub fn next_token(
+        &self,
+        rows: &mut Vec<AnyRow>,
+        paging: &Paging,
+        limit: u32,
+        uid_column: &str,
+    ) -> DomainResult<Option<String>> {
+        if !matches!(paging, Paging::Cursor { .. }) || rows.len() <= limit as usize {
+            return Ok(None);
+        }
+        rows.truncate(limit as usize);
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        let key = match self.kind {
+            KeyKind::Text => serde_json::Value::String(
+                last.try_get::<String, _>("sort_key")
+                    .map_err(crate::error::internal)?,
+            ),
+            KeyKind::Int => serde_json::Value::from(
+                last.try_get::<i64, _>("sort_key")
+                    .map_err(crate::error::internal)?,
+            ),
+        };
+        let token = Token {
+            s: self.id(),
+            k: key,
+            u: last
+                .try_get::<String, _>(uid_column)
+                .map_err(crate::error::internal)?,
+        };
+        let json = serde_json::to_vec(&token).map_err(DomainError::internal)?;
+        Ok(Some(B64.encode(json)))
+    }
+}

@@ -1,0 +1,200 @@
+//! User pools (and the root department made with each).
+
+use async_trait::async_trait;
+use idplane_core::clock::Timestamp;
+use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::ids::{AccountId, UserPoolUid};
+use idplane_core::model::department::Department;
+use idplane_core::model::pool::{PoolView, UserPool};
+use idplane_core::query::{Page, PoolQuery, PoolSortField, TextMatch};
+use idplane_core::store::PoolStore;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::SqlStore;
+use crate::departments::insert_department_in;
+use crate::error::{internal, write_error};
+use crate::paging::{KeyKind, SortSpec};
+use crate::sql::{Sql, flag, like_escape, prefix_upper_bound};
+
+const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, p.enabled, \
+     p.settings, p.created_at, p.updated_at, \
+     (SELECT COUNT(*) FROM users u WHERE u.pool_uid = p.uid) AS total_users";
+
+fn view_from(row: &AnyRow) -> DomainResult<PoolView> {
+    let settings: String = row.try_get("settings").map_err(internal)?;
+    let pool = UserPool {
+        uid: UserPoolUid::from_stored(row.try_get("uid").map_err(internal)?),
+        account_id: AccountId::from_stored(row.try_get("account_id").map_err(internal)?),
+        name: row.try_get("name").map_err(internal)?,
+        description: row.try_get("description").map_err(internal)?,
+        project_name: row.try_get("project_name").map_err(internal)?,
+        enabled: flag(row.try_get("enabled").map_err(internal)?),
+        settings: serde_json::from_str(&settings).map_err(DomainError::internal)?,
+        created_at: Timestamp::from_millis(row.try_get("created_at").map_err(internal)?),
+        updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(internal)?),
+    };
+    Ok(PoolView {
+        pool,
+        total_users: row.try_get("total_users").map_err(internal)?,
+        total_clients: 0,
+        total_connections: 0,
+    })
+}
+
+/// Appends a text condition on `column` (case-sensitive, bytewise).
+pub fn text_condition(sql: &mut Sql, column: &str, m: &TextMatch) {
+    match m {
+        TextMatch::Exact(v) => {
+            let p = sql.text_param(v.clone());
+            sql.push(&format!(" AND {column} = {p}"));
+        }
+        TextMatch::Prefix(v) => {
+            let lo = sql.text_param(v.clone());
+            sql.push(&format!(" AND {column} >= {lo}"));
+            if let Some(hi) = prefix_upper_bound(v) {
+                let hi = sql.text_param(hi);
+                sql.push(&format!(" AND {column} < {hi}"));
+            }
+        }
+        TextMatch::Contains(v) => {
+            let p = sql.text_param(format!("%{}%", like_escape(&v.to_lowercase())));
+            sql.push(&format!(" AND lower({column}) LIKE {p} ESCAPE '\\'"));
+        }
+    }
+}
+
+#[async_trait]
+impl PoolStore for SqlStore {
+    async fn insert_pool(&self, pool: &UserPool, root: &Department) -> DomainResult<()> {
+        let settings = serde_json::to_string(&pool.settings).map_err(DomainError::internal)?;
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        sqlx::query(
+            "INSERT INTO user_pools (uid, account_id, name, description, project_name, enabled, settings, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(pool.uid.as_str().to_owned())
+        .bind(pool.account_id.as_str().to_owned())
+        .bind(pool.name.clone())
+        .bind(pool.description.clone())
+        .bind(pool.project_name.clone())
+        .bind(i64::from(pool.enabled))
+        .bind(settings)
+        .bind(pool.created_at.millis())
+        .bind(pool.updated_at.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| write_error(e, Kind::UserPool))?;
+        insert_department_in(&mut tx, root).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn get_pool(
+        &self,
+        account: &AccountId,
+        uid: &UserPoolUid,
+    ) -> DomainResult<Option<PoolView>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM user_pools p WHERE p.account_id = $1 AND p.uid = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account.as_str().to_owned())
+            .bind(uid.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(internal)?;
+        row.as_ref().map(view_from).transpose()
+    }
+
+    async fn list_pools(
+        &self,
+        account: &AccountId,
+        query: &PoolQuery,
+    ) -> DomainResult<Page<PoolView>> {
+        let mut filter = Sql::new(" WHERE p.account_id = ");
+        let a = filter.text_param(account.as_str());
+        filter.push(&a);
+        let f = &query.filter;
+        if let Some(m) = &f.name {
+            text_condition(&mut filter, "p.name", m);
+        }
+        if let Some(d) = &f.description {
+            text_condition(
+                &mut filter,
+                "p.description",
+                &TextMatch::Contains(d.clone()),
+            );
+        }
+        if let Some(u) = &f.uid {
+            let p = filter.text_param(u.clone());
+            filter.push(&format!(" AND p.uid = {p}"));
+        }
+        if let Some(pr) = &f.project_name {
+            let p = filter.text_param(pr.clone());
+            filter.push(&format!(" AND p.project_name = {p}"));
+        }
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM user_pools p");
+        count.append(&filter);
+        let total: i64 = count
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get("n"))
+            .map_err(internal)?;
+        let (expr, kind) = match query.sort.0 {
+            PoolSortField::Name => ("p.name", KeyKind::Text),
+            PoolSortField::CreateTime => ("p.created_at", KeyKind::Int),
+            PoolSortField::UpdateTime => ("p.updated_at", KeyKind::Int),
+        };
+        let spec = SortSpec {
+            expr,
+            kind,
+            tiebreak: "p.uid",
+            direction: query.sort.1,
+        };
+        let mut page = Sql::new(&format!(
+            "SELECT {COLUMNS}, {} FROM user_pools p",
+            spec.key_column()
+        ));
+        page.append(&filter);
+        let limit = spec.finish(&mut page, &query.paging)?;
+        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
+        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        Ok(Page {
+            items: rows.iter().map(view_from).collect::<DomainResult<_>>()?,
+            total,
+            next_token,
+        })
+    }
+
+    async fn update_pool(&self, pool: &UserPool) -> DomainResult<()> {
+        let settings = serde_json::to_string(&pool.settings).map_err(DomainError::internal)?;
+        let result = sqlx::query(
+            "UPDATE user_pools SET name = $1, description = $2, enabled = $3, settings = $4, updated_at = $5 \
+             WHERE account_id = $6 AND uid = $7",
+        )
+        .bind(pool.name.clone())
+        .bind(pool.description.clone())
+        .bind(i64::from(pool.enabled))
+        .bind(settings)
+        .bind(pool.updated_at.millis())
+        .bind(pool.account_id.as_str().to_owned())
+        .bind(pool.uid.as_str().to_owned())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| write_error(e, Kind::UserPool))?;
+        if result.rows_affected() == 0 {
+            return Err(DomainError::not_found(Kind::UserPool, pool.uid.as_str()));
+        }
+        Ok(())
+    }
+
+    async fn delete_pool(&self, account: &AccountId, uid: &UserPoolUid) -> DomainResult<bool> {
+        let result = sqlx::query("DELETE FROM user_pools WHERE account_id = $1 AND uid = $2")
+            .bind(account.as_str().to_owned())
+            .bind(uid.as_str().to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(internal)?;
+        Ok(result.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,184 @@
+//! User search: each `UserCondition` as an indexed SQL condition, and the sort keys.
+
+use std::ops::Bound;
+
+use idplane_core::query::{RangeValue, TextMatch, UserCondition, UserField, UserSort};
+
+use crate::paging::{KeyKind, SortSpec};
+use crate::pools::text_condition;
+use crate::sql::{Bind, Sql, like_escape};
+
+/// The column of a field, and whether it is text compared case-insensitively.
+fn column(field: UserField) -> (&'static str, KeyKind) {
+    match field {
+        UserField::Uid => ("u.uid", KeyKind::Text),
+        UserField::PreferredUsername => ("u.preferred_username", KeyKind::Text),
+        UserField::Email => ("u.email", KeyKind::Text),
+        UserField::PhoneNumber => ("u.phone_number", KeyKind::Text),
+        UserField::Name => ("u.name", KeyKind::Text),
+        UserField::GivenName => ("u.given_name", KeyKind::Text),
+        UserField::FamilyName => ("u.family_name", KeyKind::Text),
+        UserField::MiddleName => ("u.middle_name", KeyKind::Text),
+        UserField::Nickname => ("u.nickname", KeyKind::Text),
+        UserField::Gender => ("u.gender", KeyKind::Text),
+        UserField::Locale => ("u.locale", KeyKind::Text),
+        UserField::Website => ("u.website", KeyKind::Text),
+        UserField::DisplayName => ("u.display_name", KeyKind::Text),
+        UserField::State => ("u.state", KeyKind::Text),
+        UserField::CreateTime => ("u.created_at", KeyKind::Int),
+        UserField::UpdateTime => ("u.updated_at", KeyKind::Int),
+        UserField::LatestLogin => ("u.latest_login", KeyKind::Int),
+    }
+}
+
+/// Usernames and emails are unique regardless of case, so they also match regardless of case.
+fn case_insensitive(field: UserField) -> bool {
+    matches!(field, UserField::PreferredUsername | UserField::Email)
+}
+
+pub fn sort_spec(sort: UserSort) -> SortSpec {
+    let (expr, kind) = column(sort.field);
+    SortSpec {
+        expr,
+        kind,
+        tiebreak: "u.uid",
+        direction: sort.direction,
+    }
+}
+
+fn bind_range(sql: &mut Sql, value: &RangeValue, ci: bool) -> String {
+    match value {
+        RangeValue::Text(t) if ci => sql.param(Bind::Text(t.to_lowercase())),
+        RangeValue::Text(t) => sql.param(Bind::Text(t.clone())),
+        RangeValue::Time(t) => sql.param(Bind::Int(t.millis())),
+    }
+}
+
+fn in_list(sql: &mut Sql, values: impl Iterator<Item = String>) -> String {
+    let params: Vec<String> = values.map(|v| sql.text_param(v)).collect();
+    if params.is_empty() {
+        "(NULL)".to_owned()
+    } else {
+        format!("({})", params.join(", "))
+    }
+}
+
+/// Appends ` AND …` for one condition.
+pub fn condition(sql: &mut Sql, c: &UserCondition) {
+    match c {
+        UserCondition::Text { field, matches } => {
+            let (col, _) = column(*field);
+            if case_insensitive(*field) {
+                let lowered = match matches {
+                    TextMatch::Exact(v) => TextMatch::Exact(v.to_lowercase()),
+                    TextMatch::Prefix(v) => TextMatch::Prefix(v.to_lowercase()),
+                    TextMatch::Contains(v) => TextMatch::Contains(v.to_lowercase()),
+                };
+                text_condition(sql, &format!("lower({col})"), &lowered);
+            } else {
+                text_condition(sql, col, matches);
+            }
+        }
+        UserCondition::Empty { field, empty } => {
+            let (col, kind) = column(*field);
+            let blank = if kind == KeyKind::Int { "0" } else { "''" };
+            let op = if *empty { "=" } else { "<>" };
+            sql.push(&format!(" AND {col} {op} {blank}"));
+        }
+        UserCondition::Range { field, low, high } => {
+            let (col, _) = column(*field);
+            let ci = case_insensitive(*field);
+            let target = if ci {
+                format!("lower({col})")
+            } else {
+                col.to_owned()
+            };
+            match low {
+                Bound::Included(v) => {
+                    let p = bind_range(sql, v, ci);
+                    sql.push(&format!(" AND {target} >= {p}"));
+                }
+                Bound::Excluded(v) => {
+                    let p = bind_range(sql, v, ci);
+                    sql.push(&format!(" AND {target} > {p}"));
+                }
+                Bound::Unbounded => {}
+            }
+            match high {
+                Bound::Included(v) => {
+                    let p = bind_range(sql, v, ci);
+                    sql.push(&format!(" AND {target} <= {p}"));
+                }
+                Bound::Excluded(v) => {
+                    let p = bind_range(sql, v, ci);
+                    sql.push(&format!(" AND {target} < {p}"));
+                }
+                Bound::Unbounded => {}
+            }
+        }
+        UserCondition::StateIn(states) => {
+            let list = in_list(sql, states.iter().map(|s| s.as_str().to_owned()));
+            sql.push(&format!(" AND u.state IN {list}"));
+        }
+        UserCondition::UidIn(uids) => {
+            let list = in_list(sql, uids.iter().map(|u| u.as_str().to_owned()));
+            sql.push(&format!(" AND u.uid IN {list}"));
+        }
+        UserCondition::Keyword(k) => {
+            let pattern = format!("%{}%", like_escape(&k.to_lowercase()));
+            let p1 = sql.text_param(pattern.clone());
+            let p2 = sql.text_param(pattern);
+            sql.push(&format!(
+                " AND (lower(u.preferred_username) LIKE {p1} ESCAPE '\\' OR lower(u.uid) LIKE {p2} ESCAPE '\\')"
+            ));
+        }
+        UserCondition::InGroup(g) => {
+            let p = sql.text_param(g.as_str());
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_uid = u.uid AND gm.group_uid = {p})"
+            ));
+        }
+        UserCondition::InAnyGroup(gs) => {
+            let list = in_list(sql, gs.iter().map(|g| g.as_str().to_owned()));
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_uid = u.uid AND gm.group_uid IN {list})"
+            ));
+        }
+        UserCondition::NotInAnyGroup => {
+            sql.push(" AND NOT EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_uid = u.uid)");
+        }
+        UserCondition::InDepartment { uid, recursive } => {
+            let p = sql.text_param(uid.as_str());
+            if *recursive {
+                sql.push(&format!(
+                    " AND EXISTS (SELECT 1 FROM department_members dm \
+                       JOIN departments sd ON sd.uid = dm.department_uid \
+                       JOIN departments top ON top.uid = {p} \
+                       WHERE dm.user_uid = u.uid AND sd.pool_uid = top.pool_uid \
+                       AND sd.path >= top.path AND sd.path < top.path || '~')"
+                ));
+            } else {
+                sql.push(&format!(
+                    " AND EXISTS (SELECT 1 FROM department_members dm WHERE dm.user_uid = u.uid AND dm.department_uid = {p})"
+                ));
+            }
+        }
+        UserCondition::NotInAnyDepartment => {
+            sql.push(
+                " AND NOT EXISTS (SELECT 1 FROM department_members dm WHERE dm.user_uid = u.uid)",
+            );
+        }
+        UserCondition::Duplicated(field) => {
+            let (col, _) = column(*field);
+            let inner = col.replacen("u.", "o.", 1);
+            let (l, r) = if case_insensitive(*field) {
+                (format!("lower({inner})"), format!("lower({col})"))
+            } else {
+                (inner.clone(), col.to_owned())
+            };
+            sql.push(&format!(
+                " AND {col} <> '' AND EXISTS (SELECT 1 FROM users o WHERE o.pool_uid = u.pool_uid AND o.uid <> u.uid AND {l} = {r})"
+            ));
+        }
+    }
+}

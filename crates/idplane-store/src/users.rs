@@ -1,0 +1,299 @@
+//! Users: rows, writes, and paged search.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use idplane_core::clock::Timestamp;
+use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
+use idplane_core::model::user::{User, UserProfile, UserState};
+use idplane_core::query::{Page, UserQuery};
+use idplane_core::store::{PoolScope, UserStore};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::SqlStore;
+use crate::error::{internal, write_error};
+use crate::sql::{Sql, flag, opt};
+use crate::user_query::{condition, sort_spec};
+
+const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
+     u.given_name, u.family_name, u.middle_name, u.nickname, u.gender, u.birthdate, u.locale, \
+     u.picture, u.profile, u.website, u.zoneinfo, u.user_metadata, u.description, \
+     u.email_verified, u.phone_number_verified, u.custom_attributes, u.state, u.password_hash, \
+     u.latest_login, u.num_logins, u.created_at, u.updated_at";
+
+/// The values written for a user, in the order of the INSERT/UPDATE column lists.
+fn text_values(u: &User) -> [String; 18] {
+    let p = &u.profile;
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let display = p
+        .name
+        .clone()
+        .or_else(|| p.preferred_username.clone())
+        .unwrap_or_default();
+    [
+        s(&p.preferred_username),
+        s(&p.email),
+        s(&p.phone_number),
+        s(&p.name),
+        display,
+        s(&p.given_name),
+        s(&p.family_name),
+        s(&p.middle_name),
+        s(&p.nickname),
+        s(&p.gender),
+        s(&p.birthdate),
+        s(&p.locale),
+        s(&p.picture),
+        s(&p.profile),
+        s(&p.website),
+        s(&p.zoneinfo),
+        s(&p.user_metadata),
+        s(&p.description),
+    ]
+}
+
+const WRITE_COLUMNS: [&str; 27] = [
+    "preferred_username",
+    "email",
+    "phone_number",
+    "name",
+    "display_name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "gender",
+    "birthdate",
+    "locale",
+    "picture",
+    "profile",
+    "website",
+    "zoneinfo",
+    "user_metadata",
+    "description",
+    "email_verified",
+    "phone_number_verified",
+    "custom_attributes",
+    "state",
+    "password_hash",
+    "latest_login",
+    "num_logins",
+    "created_at",
+    "updated_at",
+];
+
+fn write_sql(sql: &mut Sql, u: &User) -> DomainResult<Vec<String>> {
+    let attrs =
+        serde_json::to_string(&u.profile.custom_attributes).map_err(DomainError::internal)?;
+    let mut params: Vec<String> = text_values(u)
+        .into_iter()
+        .map(|v| sql.text_param(v))
+        .collect();
+    params.push(sql.int_param(i64::from(u.profile.email_verified)));
+    params.push(sql.int_param(i64::from(u.profile.phone_number_verified)));
+    params.push(sql.text_param(attrs));
+    params.push(sql.text_param(u.state.as_str()));
+    params.push(sql.text_param(u.password_hash.clone().unwrap_or_default()));
+    params.push(sql.int_param(u.latest_login.map_or(0, Timestamp::millis)));
+    params.push(sql.int_param(u.num_logins));
+    params.push(sql.int_param(u.created_at.millis()));
+    params.push(sql.int_param(u.updated_at.millis()));
+    Ok(params)
+}
+
+fn user_from(row: &AnyRow) -> DomainResult<User> {
+    let t = |name: &str| -> DomainResult<Option<String>> {
+        row.try_get::<String, _>(name).map(opt).map_err(internal)
+    };
+    let i = |name: &str| -> DomainResult<i64> { row.try_get::<i64, _>(name).map_err(internal) };
+    let attrs: String = row.try_get("custom_attributes").map_err(internal)?;
+    let state: String = row.try_get("state").map_err(internal)?;
+    let latest = i("latest_login")?;
+    Ok(User {
+        uid: UserUid::from_stored(row.try_get("uid").map_err(internal)?),
+        pool_uid: UserPoolUid::from_stored(row.try_get("pool_uid").map_err(internal)?),
+        profile: UserProfile {
+            preferred_username: t("preferred_username")?,
+            email: t("email")?,
+            phone_number: t("phone_number")?,
+            name: t("name")?,
+            given_name: t("given_name")?,
+            family_name: t("family_name")?,
+            middle_name: t("middle_name")?,
+            nickname: t("nickname")?,
+            gender: t("gender")?,
+            birthdate: t("birthdate")?,
+            locale: t("locale")?,
+            picture: t("picture")?,
+            profile: t("profile")?,
+            website: t("website")?,
+            zoneinfo: t("zoneinfo")?,
+            user_metadata: t("user_metadata")?,
+            description: t("description")?,
+            email_verified: flag(i("email_verified")?),
+            phone_number_verified: flag(i("phone_number_verified")?),
+            custom_attributes: serde_json::from_str(&attrs).map_err(DomainError::internal)?,
+        },
+        state: UserState::parse(&state).map_err(|_| DomainError::internal("unknown user state"))?,
+        password_hash: t("password_hash")?,
+        latest_login: (latest > 0).then(|| Timestamp::from_millis(latest)),
+        num_logins: i("num_logins")?,
+        created_at: Timestamp::from_millis(i("created_at")?),
+        updated_at: Timestamp::from_millis(i("updated_at")?),
+        group_uids: Vec::new(),
+        department_uids: Vec::new(),
+    })
+}
+
+impl SqlStore {
+    /// Fills the group and department uids of a page of users with one query each.
+    async fn fill_memberships(&self, users: &mut [User]) -> DomainResult<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        for (table, column) in [
+            ("group_members", "group_uid"),
+            ("department_members", "department_uid"),
+        ] {
+            let mut sql = Sql::new(&format!(
+                "SELECT user_uid, {column} AS member_of FROM {table} WHERE user_uid IN ("
+            ));
+            let params: Vec<String> = users
+                .iter()
+                .map(|u| sql.text_param(u.uid.as_str()))
+                .collect();
+            sql.push(&params.join(", "));
+            sql.push(&format!(") ORDER BY user_uid, {column}"));
+            let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+            let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
+            for row in &rows {
+                let user: String = row.try_get("user_uid").map_err(internal)?;
+                let of: String = row.try_get("member_of").map_err(internal)?;
+                by_user.entry(user).or_default().push(of);
+            }
+            for u in users.iter_mut() {
+                let list = by_user.remove(u.uid.as_str()).unwrap_or_default();
+                if table == "group_members" {
+                    u.group_uids = list.into_iter().map(GroupUid::from_stored).collect();
+                } else {
+                    u.department_uids = list.into_iter().map(DepartmentUid::from_stored).collect();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn insert_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()> {
+        let mut sql = Sql::new("");
+        let uid = sql.text_param(user.uid.as_str());
+        let pool = sql.text_param(scope.pool_uid().as_str());
+        let params = write_sql(&mut sql, user)?;
+        let text = format!(
+            "INSERT INTO users (uid, pool_uid, {}) VALUES ({uid}, {pool}, {})",
+            WRITE_COLUMNS.join(", "),
+            params.join(", ")
+        );
+        let mut full = Sql::new(&text);
+        full.append_binds_from(&sql);
+        full.query()
+            .execute(&self.pool)
+            .await
+            .map_err(|e| write_error(e, Kind::User))?;
+        Ok(())
+    }
+
+    async fn get_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<Option<User>> {
+        let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.pool_uid = $1 AND u.uid = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(uid.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(internal)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut users = vec![user_from(&row)?];
+        self.fill_memberships(&mut users).await?;
+        Ok(users.pop())
+    }
+
+    async fn update_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()> {
+        let mut sql = Sql::new("");
+        let params = write_sql(&mut sql, user)?;
+        let pool = sql.text_param(scope.pool_uid().as_str());
+        let uid = sql.text_param(user.uid.as_str());
+        let sets: Vec<String> = WRITE_COLUMNS
+            .iter()
+            .zip(&params)
+            .filter(|(c, _)| **c != "created_at")
+            .map(|(c, p)| format!("{c} = {p}"))
+            .collect();
+        let text = format!(
+            "UPDATE users SET {} WHERE pool_uid = {pool} AND uid = {uid}",
+            sets.join(", ")
+        );
+        let mut full = Sql::new(&text);
+        full.append_binds_from(&sql);
+        let result = full
+            .query()
+            .execute(&self.pool)
+            .await
+            .map_err(|e| write_error(e, Kind::User))?;
+        if result.rows_affected() == 0 {
+            return Err(DomainError::not_found(Kind::User, user.uid.as_str()));
+        }
+        Ok(())
+    }
+
+    async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool> {
+        let result = sqlx::query("DELETE FROM users WHERE pool_uid = $1 AND uid = $2")
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(uid.as_str().to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(internal)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>> {
+        let mut filter = Sql::new(" WHERE u.pool_uid = ");
+        let p = filter.text_param(scope.pool_uid().as_str());
+        filter.push(&p);
+        for c in &query.conditions {
+            condition(&mut filter, c);
+        }
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM users u");
+        count.append(&filter);
+        let total: i64 = count
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get("n"))
+            .map_err(internal)?;
+        let spec = sort_spec(query.sort);
+        let mut page = Sql::new(&format!(
+            "SELECT {COLUMNS}, {} FROM users u",
+            spec.key_column()
+        ));
+        page.append(&filter);
+        let limit = spec.finish(&mut page, &query.paging)?;
+        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
+        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        let mut items = rows
+            .iter()
+            .map(user_from)
+            .collect::<DomainResult<Vec<_>>>()?;
+        self.fill_memberships(&mut items).await?;
+        Ok(Page {
+            items,
+            total,
+            next_token,
+        })
+    }
+}
