@@ -163,8 +163,8 @@ impl DepartmentStore for SqlStore {
             // Descendants: rewrite both path prefixes at once.
             sqlx::query(
                 "UPDATE departments SET \
-                   path = $1 || substr(path, $2), \
-                   name_path = $3 || substr(name_path, $4) \
+                   path = $1 || substr(path, CAST($2 AS INTEGER)), \
+                   name_path = $3 || substr(name_path, CAST($4 AS INTEGER)) \
                  WHERE pool_uid = $5 AND path > $6 AND path < $7",
             )
             .bind(new.path.clone())
