@@ -29,7 +29,7 @@ pub fn write_error(e: sqlx::Error, kind: Kind) -> DomainError {
             "PreferredUsername"
         } else if text.contains("users_email_uq") {
             "Email"
-        } else if text.contains("users_phone_uq") {
+        } else if text.contains("users_phone_uq") || text.contains("users.phone_number") {
             "PhoneNumber"
         } else if text.contains("_pkey") || text.contains(".uid") || text.contains(".id") {
             "Uid"

@@ -1,0 +1,1048 @@
+//! One store test suite, run against SQLite and PostgreSQL. PostgreSQL tests read
+//! `IDPLANE_TEST_DATABASE_URL`; where it is unset they print why and pass. Each test gets its
+//! own SQLite file or PostgreSQL schema, so tests run in parallel.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::collections::HashSet;
+use std::ops::Bound;
+
+use idplane_core::clock::Timestamp;
+use idplane_core::error::{DomainError, Kind};
+use idplane_core::ids::{AccessKeyId, AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
+use idplane_core::model::account::{AccessKey, AccessKeyStatus};
+use idplane_core::model::department::Department;
+use idplane_core::model::group::Group;
+use idplane_core::model::pool::{PoolSettings, UserPool};
+use idplane_core::model::user::{User, UserProfile, UserState};
+use idplane_core::query::*;
+use idplane_core::store::*;
+use idplane_store::SqlStore;
+
+/// A store on a fresh database, and what it takes to reopen or clean it up.
+struct Db {
+    url: String,
+    schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Db {
+    async fn open(&self) -> SqlStore {
+        match &self.schema {
+            Some(s) => SqlStore::connect_with_schema(&self.url, s).await.unwrap(),
+            None => SqlStore::connect(&self.url).await.unwrap(),
+        }
+    }
+
+    async fn drop(&self) {
+        if let Some(schema) = &self.schema {
+            use sqlx::Executor;
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&self.url).await.unwrap();
+            pool.execute(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+            )))
+            .await
+            .unwrap();
+        }
+    }
+}
+
+fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    Db {
+        url: format!("sqlite://{}", dir.path().join("test.db").display()),
+        schema: None,
+        _dir: Some(dir),
+    }
+}
+
+fn postgres_db(test: &str) -> Option<Db> {
+    let Ok(url) = std::env::var("IDPLANE_TEST_DATABASE_URL") else {
+        println!("skipping PostgreSQL for {test}: IDPLANE_TEST_DATABASE_URL is unset");
+        return None;
+    };
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    Some(Db {
+        url,
+        schema: Some(format!("st_{}", &unique[..16])),
+        _dir: None,
+    })
+}
+
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::sqlite_db();
+                    super::$name(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = super::postgres_db(stringify!($name)) else { return };
+                    super::$name(&db).await;
+                    db.drop().await;
+                }
+            )*
+        }
+    };
+}
+
+store_tests!(
+    accounts_and_keys,
+    pools_are_unique_and_isolated,
+    users_unique_attributes,
+    user_conditions,
+    paging_sees_every_row_once,
+    groups_and_membership,
+    departments_tree,
+    data_survives_reopen,
+    concurrent_writers,
+);
+
+const T0: i64 = 1_700_000_000_000;
+
+fn ts(offset: i64) -> Timestamp {
+    Timestamp::from_millis(T0 + offset)
+}
+
+fn pool_named(account: &AccountId, name: &str) -> (UserPool, Department) {
+    let pool = UserPool {
+        uid: UserPoolUid::generate(),
+        account_id: account.clone(),
+        name: name.to_owned(),
+        description: String::new(),
+        project_name: "default".to_owned(),
+        enabled: true,
+        settings: PoolSettings::default(),
+        created_at: ts(0),
+        updated_at: ts(0),
+    };
+    let root_uid = DepartmentUid::generate();
+    let root = Department {
+        path: format!("/{root_uid}/"),
+        uid: root_uid,
+        pool_uid: pool.uid.clone(),
+        parent_uid: None,
+        name: name.to_owned(),
+        description: String::new(),
+        external_id: String::new(),
+        source: String::new(),
+        precedence: 0,
+        iam_role_trn: String::new(),
+        name_path: name.to_owned(),
+        created_at: ts(0),
+        updated_at: ts(0),
+    };
+    (pool, root)
+}
+
+async fn new_pool(store: &SqlStore, account: &str) -> (PoolScope, Department) {
+    let acct = store.ensure_account(account, ts(0)).await.unwrap();
+    let (pool, root) = pool_named(&acct.id, &format!("p-{}", UserPoolUid::generate()));
+    store.insert_pool(&pool, &root).await.unwrap();
+    (PoolScope::of(&pool), root)
+}
+
+fn user(scope: &PoolScope, username: Option<&str>, at: i64) -> User {
+    User {
+        uid: UserUid::generate(),
+        pool_uid: scope.pool_uid().clone(),
+        profile: UserProfile {
+            preferred_username: username.map(str::to_owned),
+            ..UserProfile::default()
+        },
+        state: UserState::Unconfirmed,
+        password_hash: None,
+        latest_login: None,
+        num_logins: 0,
+        created_at: ts(at),
+        updated_at: ts(at),
+        group_uids: Vec::new(),
+        department_uids: Vec::new(),
+    }
+}
+
+fn all(conditions: Vec<UserCondition>) -> UserQuery {
+    UserQuery {
+        conditions,
+        sort: UserSort {
+            field: UserField::CreateTime,
+            direction: SortDirection::Asc,
+        },
+        paging: Paging::Page {
+            number: 1,
+            size: 100,
+        },
+    }
+}
+
+async fn uids(
+    store: &SqlStore,
+    scope: &PoolScope,
+    conditions: Vec<UserCondition>,
+) -> HashSet<UserUid> {
+    let page = store.query_users(scope, &all(conditions)).await.unwrap();
+    assert_eq!(page.total as usize, page.items.len());
+    page.items.into_iter().map(|u| u.uid).collect()
+}
+
+fn set(users: &[&User]) -> HashSet<UserUid> {
+    users.iter().map(|u| u.uid.clone()).collect()
+}
+
+async fn accounts_and_keys(db: &Db) {
+    let store = db.open().await;
+    let a = store.ensure_account("acme", ts(0)).await.unwrap();
+    let again = store.ensure_account("acme", ts(5)).await.unwrap();
+    assert_eq!(a, again);
+    assert_eq!(store.find_account("acme").await.unwrap(), Some(a.clone()));
+    assert_eq!(store.find_account("nobody").await.unwrap(), None);
+    let key = AccessKey {
+        id: AccessKeyId::parse("AKLTSTORE0001").unwrap(),
+        account_id: a.id.clone(),
+        sealed_secret: "sealed".to_owned(),
+        status: AccessKeyStatus::Active,
+        bound_pool: None,
+        description: "d".to_owned(),
+        created_at: ts(1),
+    };
+    store.insert_access_key(&key).await.unwrap();
+    assert!(matches!(
+        store.insert_access_key(&key).await,
+        Err(DomainError::Duplicated {
+            kind: Kind::AccessKey,
+            ..
+        })
+    ));
+    let got = store.get_access_key(&key.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.sealed_secret.as_str(), got.status),
+        ("sealed", AccessKeyStatus::Active)
+    );
+    assert_eq!(store.list_access_keys(Some(&a.id)).await.unwrap().len(), 1);
+    let b = store.ensure_account("other", ts(0)).await.unwrap();
+    assert!(
+        store
+            .list_access_keys(Some(&b.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.delete_access_key(&key.id).await.unwrap());
+    assert!(!store.delete_access_key(&key.id).await.unwrap());
+    assert!(store.get_access_key(&key.id).await.unwrap().is_none());
+}
+
+async fn pools_are_unique_and_isolated(db: &Db) {
+    let store = db.open().await;
+    let a = store.ensure_account("a", ts(0)).await.unwrap();
+    let b = store.ensure_account("b", ts(0)).await.unwrap();
+    let (pa, ra) = pool_named(&a.id, "staff");
+    store.insert_pool(&pa, &ra).await.unwrap();
+    let (dup, rdup) = pool_named(&a.id, "staff");
+    assert!(matches!(
+        store.insert_pool(&dup, &rdup).await,
+        Err(DomainError::Duplicated {
+            kind: Kind::UserPool,
+            ..
+        })
+    ));
+    let (pb, rb) = pool_named(&b.id, "staff");
+    store.insert_pool(&pb, &rb).await.unwrap();
+
+    assert!(store.get_pool(&b.id, &pa.uid).await.unwrap().is_none());
+    assert!(!store.delete_pool(&b.id, &pa.uid).await.unwrap());
+    let mut stolen = pa.clone();
+    stolen.account_id = b.id.clone();
+    stolen.description = "pwned".to_owned();
+    assert!(store.update_pool(&stolen).await.is_err());
+    let query = PoolQuery {
+        filter: PoolFilter::default(),
+        sort: (PoolSortField::Name, SortDirection::Asc),
+        paging: Paging::Page {
+            number: 1,
+            size: 10,
+        },
+    };
+    let listed = store.list_pools(&b.id, &query).await.unwrap();
+    assert_eq!(listed.total, 1);
+    assert_eq!(listed.items[0].pool.uid, pb.uid);
+
+    let mut renamed = pa.clone();
+    renamed.description = "kept".to_owned();
+    renamed.settings.self_sign_up_enabled = true;
+    store.update_pool(&renamed).await.unwrap();
+    let view = store.get_pool(&a.id, &pa.uid).await.unwrap().unwrap();
+    assert_eq!(view.pool.description, "kept");
+    assert!(view.pool.settings.self_sign_up_enabled);
+
+    let scope = PoolScope::of(&pa);
+    store
+        .insert_user(&scope, &user(&scope, Some("x"), 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_pool(&a.id, &pa.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .total_users,
+        1
+    );
+    assert!(store.delete_pool(&a.id, &pa.uid).await.unwrap());
+    assert!(store.get_pool(&a.id, &pa.uid).await.unwrap().is_none());
+    assert_eq!(
+        store.query_users(&scope, &all(vec![])).await.unwrap().total,
+        0
+    );
+}
+
+async fn users_unique_attributes(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let (other, _) = new_pool(&store, "acct").await;
+    let mut alice = user(&scope, Some("Alice"), 0);
+    alice.profile.email = Some("Alice@Example.com".to_owned());
+    alice.profile.phone_number = Some("+100".to_owned());
+    store.insert_user(&scope, &alice).await.unwrap();
+    for (username, email, phone, field) in [
+        (Some("alice"), None, None, "PreferredUsername"),
+        (Some("b"), Some("alice@example.COM"), None, "Email"),
+        (Some("c"), None, Some("+100"), "PhoneNumber"),
+    ] {
+        let mut u = user(&scope, username, 1);
+        u.profile.email = email.map(str::to_owned);
+        u.profile.phone_number = phone.map(str::to_owned);
+        match store.insert_user(&scope, &u).await {
+            Err(DomainError::Duplicated {
+                kind: Kind::User,
+                field: f,
+            }) => assert_eq!(f, field),
+            other => panic!("expected a duplicate {field}, got {other:?}"),
+        }
+    }
+    // Absent attributes never clash, and another pool is another namespace.
+    store
+        .insert_user(&scope, &user(&scope, None, 2))
+        .await
+        .unwrap();
+    store
+        .insert_user(&scope, &user(&scope, None, 3))
+        .await
+        .unwrap();
+    store
+        .insert_user(&other, &user(&other, Some("alice"), 0))
+        .await
+        .unwrap();
+
+    let mut bob = user(&scope, Some("bob"), 4);
+    store.insert_user(&scope, &bob).await.unwrap();
+    bob.profile.preferred_username = Some("ALICE".to_owned());
+    assert!(matches!(
+        store.update_user(&scope, &bob).await,
+        Err(DomainError::Duplicated { .. })
+    ));
+    bob.profile.preferred_username = Some("robert".to_owned());
+    bob.profile.custom_attributes = vec![("k".to_owned(), "v".to_owned())];
+    bob.state = UserState::Locked;
+    bob.password_hash = Some("$argon2id$hash".to_owned());
+    store.update_user(&scope, &bob).await.unwrap();
+    let got = store.get_user(&scope, &bob.uid).await.unwrap().unwrap();
+    assert_eq!(got.profile.preferred_username.as_deref(), Some("robert"));
+    assert_eq!(got.profile.custom_attributes, bob.profile.custom_attributes);
+    assert_eq!(got.state, UserState::Locked);
+    assert_eq!(got.password_hash.as_deref(), Some("$argon2id$hash"));
+    assert!(
+        store.get_user(&other, &bob.uid).await.unwrap().is_none(),
+        "scoped to its pool"
+    );
+    assert!(!store.delete_user(&other, &bob.uid).await.unwrap());
+    assert!(store.delete_user(&scope, &bob.uid).await.unwrap());
+    assert!(store.get_user(&scope, &bob.uid).await.unwrap().is_none());
+}
+
+async fn user_conditions(db: &Db) {
+    let store = db.open().await;
+    let (scope, root) = new_pool(&store, "acct").await;
+    let mut a = user(&scope, Some("ann"), 10);
+    a.profile.email = Some("ann@x.io".to_owned());
+    a.profile.name = Some("Ann Smith".to_owned());
+    let mut b = user(&scope, Some("annabel"), 20);
+    b.profile.email = Some("b@x.io".to_owned());
+    b.profile.name = Some("Bel 100%_off".to_owned());
+    b.state = UserState::Confirmed;
+    let mut c = user(&scope, Some("carl"), 30);
+    c.profile.email = Some("C@Y.IO".to_owned());
+    c.state = UserState::Disabled;
+    let d = user(&scope, None, 40);
+    for u in [&a, &b, &c, &d] {
+        store.insert_user(&scope, u).await.unwrap();
+    }
+    let text = |field, m| UserCondition::Text { field, matches: m };
+    use TextMatch::*;
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![text(UserField::PreferredUsername, Exact("ANN".into()))]
+        )
+        .await,
+        set(&[&a])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![text(UserField::PreferredUsername, Prefix("Ann".into()))]
+        )
+        .await,
+        set(&[&a, &b])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![text(UserField::Email, Exact("c@y.io".into()))]
+        )
+        .await,
+        set(&[&c])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![text(UserField::Name, Contains("smith".into()))]
+        )
+        .await,
+        set(&[&a])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![text(UserField::Name, Contains("100%_".into()))]
+        )
+        .await,
+        set(&[&b])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![text(UserField::Name, Contains("%".into()))]
+        )
+        .await,
+        set(&[&b]),
+        "% is literal"
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![text(UserField::DisplayName, Exact("carl".into()))]
+        )
+        .await,
+        set(&[&c])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::Empty {
+                field: UserField::PreferredUsername,
+                empty: true
+            }]
+        )
+        .await,
+        set(&[&d])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::Empty {
+                field: UserField::Name,
+                empty: false
+            }]
+        )
+        .await,
+        set(&[&a, &b])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::Range {
+                field: UserField::CreateTime,
+                low: Bound::Excluded(RangeValue::Time(ts(10))),
+                high: Bound::Included(RangeValue::Time(ts(30))),
+            }]
+        )
+        .await,
+        set(&[&b, &c])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::Range {
+                field: UserField::PreferredUsername,
+                low: Bound::Included(RangeValue::Text("annb".into())),
+                high: Bound::Unbounded,
+            }]
+        )
+        .await,
+        set(&[&c])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::StateIn(vec![
+                UserState::Confirmed,
+                UserState::Disabled
+            ])]
+        )
+        .await,
+        set(&[&b, &c])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::UidIn(vec![a.uid.clone(), d.uid.clone()])]
+        )
+        .await,
+        set(&[&a, &d])
+    );
+    assert_eq!(
+        uids(&store, &scope, vec![UserCondition::Keyword("NNA".into())]).await,
+        set(&[&b])
+    );
+    let tail = &d.uid.as_str()[30..];
+    assert_eq!(
+        uids(&store, &scope, vec![UserCondition::Keyword(tail.into())]).await,
+        set(&[&d])
+    );
+
+    let g = group(&scope, "g");
+    store.insert_group(&scope, &g).await.unwrap();
+    store
+        .add_group_members(&scope, &g.uid, &[a.uid.clone(), b.uid.clone()], ts(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        uids(&store, &scope, vec![UserCondition::InGroup(g.uid.clone())]).await,
+        set(&[&a, &b])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::InAnyGroup(vec![g.uid.clone()])]
+        )
+        .await,
+        set(&[&a, &b])
+    );
+    assert_eq!(
+        uids(&store, &scope, vec![UserCondition::NotInAnyGroup]).await,
+        set(&[&c, &d])
+    );
+    let child = child_of(&root, "child");
+    store.insert_department(&scope, &child).await.unwrap();
+    store
+        .add_department_members(&scope, &child.uid, &[c.uid.clone()], ts(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::InDepartment {
+                uid: root.uid.clone(),
+                recursive: false
+            }]
+        )
+        .await,
+        set(&[])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::InDepartment {
+                uid: root.uid.clone(),
+                recursive: true
+            }]
+        )
+        .await,
+        set(&[&c])
+    );
+    assert_eq!(
+        uids(&store, &scope, vec![UserCondition::NotInAnyDepartment]).await,
+        set(&[&a, &b, &d])
+    );
+
+    let mut e = user(&scope, Some("eve"), 50);
+    e.profile.phone_number = Some("+1".into());
+    let mut f = user(&scope, Some("fay"), 60);
+    f.profile.phone_number = Some("+2".into());
+    store.insert_user(&scope, &e).await.unwrap();
+    store.insert_user(&scope, &f).await.unwrap();
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![UserCondition::Duplicated(UserField::PhoneNumber)]
+        )
+        .await,
+        set(&[])
+    );
+    assert_eq!(
+        uids(
+            &store,
+            &scope,
+            vec![
+                text(UserField::PreferredUsername, Prefix("a".into())),
+                UserCondition::StateIn(vec![UserState::Unconfirmed]),
+            ]
+        )
+        .await,
+        set(&[&a]),
+        "conditions intersect"
+    );
+}
+
+fn group(scope: &PoolScope, name: &str) -> Group {
+    Group {
+        uid: GroupUid::generate(),
+        pool_uid: scope.pool_uid().clone(),
+        name: name.to_owned(),
+        description: String::new(),
+        precedence: 0,
+        iam_role_trn: String::new(),
+        source: String::new(),
+        member_count: 0,
+        created_at: ts(0),
+        updated_at: ts(0),
+    }
+}
+
+fn child_of(parent: &Department, name: &str) -> Department {
+    let uid = DepartmentUid::generate();
+    Department {
+        path: format!("{}{uid}/", parent.path),
+        name_path: format!("{}/{name}", parent.name_path),
+        uid,
+        pool_uid: parent.pool_uid.clone(),
+        parent_uid: Some(parent.uid.clone()),
+        name: name.to_owned(),
+        description: String::new(),
+        external_id: String::new(),
+        source: String::new(),
+        precedence: 0,
+        iam_role_trn: String::new(),
+        created_at: ts(0),
+        updated_at: ts(0),
+    }
+}
+
+async fn walk(store: &SqlStore, scope: &PoolScope, sort: UserSort, cursor: bool) -> Vec<UserUid> {
+    let mut seen = Vec::new();
+    let mut token = None;
+    let mut number = 1;
+    loop {
+        let paging = if cursor {
+            Paging::Cursor {
+                token: token.clone(),
+                limit: 9,
+            }
+        } else {
+            Paging::Page { number, size: 9 }
+        };
+        let page = store
+            .query_users(
+                scope,
+                &UserQuery {
+                    conditions: vec![],
+                    sort,
+                    paging,
+                },
+            )
+            .await
+            .unwrap();
+        let n = page.items.len();
+        seen.extend(page.items.into_iter().map(|u| u.uid));
+        if cursor {
+            token = page.next_token;
+            if token.is_none() {
+                break;
+            }
+        } else {
+            if n < 9 {
+                break;
+            }
+            number += 1;
+        }
+    }
+    seen
+}
+
+async fn paging_sees_every_row_once(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let mut made = HashSet::new();
+    for i in 0..120i64 {
+        let mut u = user(&scope, Some(&format!("user{i:03}")), i / 7);
+        u.profile.name = Some(["same", "Same", "other"][(i % 3) as usize].to_owned());
+        if i % 5 != 0 {
+            u.profile.email = Some(format!("e{}@x.io", i % 40 + i * 1000));
+        }
+        store.insert_user(&scope, &u).await.unwrap();
+        made.insert(u.uid);
+    }
+    for field in [
+        UserField::CreateTime,
+        UserField::Name,
+        UserField::DisplayName,
+        UserField::Email,
+        UserField::PreferredUsername,
+        UserField::State,
+        UserField::UpdateTime,
+    ] {
+        for direction in [SortDirection::Asc, SortDirection::Desc] {
+            for cursor in [false, true] {
+                let sort = UserSort { field, direction };
+                let seen = walk(&store, &scope, sort, cursor).await;
+                let unique: HashSet<_> = seen.iter().cloned().collect();
+                assert_eq!(
+                    seen.len(),
+                    made.len(),
+                    "{field:?} {direction:?} cursor={cursor}"
+                );
+                assert_eq!(unique, made, "{field:?} {direction:?} cursor={cursor}");
+            }
+        }
+    }
+    let bad = store
+        .query_users(
+            &scope,
+            &UserQuery {
+                conditions: vec![],
+                sort: UserSort {
+                    field: UserField::Name,
+                    direction: SortDirection::Asc,
+                },
+                paging: Paging::Cursor {
+                    token: Some("bm9wZQ".into()),
+                    limit: 5,
+                },
+            },
+        )
+        .await;
+    assert!(
+        matches!(bad, Err(DomainError::InvalidParameter { ref field, .. }) if field == "NextToken")
+    );
+}
+
+async fn groups_and_membership(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let g = group(&scope, "admins");
+    store.insert_group(&scope, &g).await.unwrap();
+    assert!(matches!(
+        store.insert_group(&scope, &group(&scope, "admins")).await,
+        Err(DomainError::Duplicated {
+            kind: Kind::Group,
+            ..
+        })
+    ));
+    let users: Vec<User> = (0..5)
+        .map(|i| user(&scope, Some(&format!("m{i}")), i))
+        .collect();
+    for u in &users {
+        store.insert_user(&scope, u).await.unwrap();
+    }
+    let ids: Vec<UserUid> = users.iter().map(|u| u.uid.clone()).collect();
+    let missing = store
+        .add_group_members(
+            &scope,
+            &g.uid,
+            &[ids[0].clone(), UserUid::generate()],
+            ts(0),
+        )
+        .await;
+    assert!(matches!(
+        missing,
+        Err(DomainError::NotFound {
+            kind: Kind::User,
+            ..
+        })
+    ));
+    assert_eq!(
+        store
+            .get_group(&scope, &g.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count,
+        0,
+        "all or nothing"
+    );
+    store
+        .add_group_members(&scope, &g.uid, &ids, ts(0))
+        .await
+        .unwrap();
+    store
+        .add_group_members(&scope, &g.uid, &ids[..2], ts(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_group(&scope, &g.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count,
+        5
+    );
+    assert_eq!(
+        store
+            .get_user(&scope, &ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .group_uids,
+        vec![g.uid.clone()]
+    );
+    store
+        .remove_group_members(&scope, &g.uid, &ids[..1])
+        .await
+        .unwrap();
+    store.delete_user(&scope, &ids[1]).await.unwrap();
+    assert_eq!(
+        store
+            .get_group(&scope, &g.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count,
+        3
+    );
+    let query = GroupQuery {
+        filter: GroupFilter {
+            member: Some(ids[2].clone()),
+            ..GroupFilter::default()
+        },
+        sort: (GroupSortField::Name, SortDirection::Asc),
+        paging: Paging::Page {
+            number: 1,
+            size: 10,
+        },
+    };
+    assert_eq!(store.query_groups(&scope, &query).await.unwrap().total, 1);
+    assert!(store.delete_group(&scope, &g.uid).await.unwrap());
+    for id in &ids[2..] {
+        let u = store.get_user(&scope, id).await.unwrap().unwrap();
+        assert!(u.group_uids.is_empty(), "deleting a group keeps its users");
+    }
+}
+
+async fn departments_tree(db: &Db) {
+    let store = db.open().await;
+    let (scope, root) = new_pool(&store, "acct").await;
+    let a = child_of(&root, "a");
+    let b = child_of(&a, "b");
+    let c = child_of(&b, "c");
+    let x = child_of(&root, "x");
+    for d in [&a, &b, &c, &x] {
+        store.insert_department(&scope, d).await.unwrap();
+    }
+    assert!(matches!(
+        store.insert_department(&scope, &child_of(&a, "b")).await,
+        Err(DomainError::Duplicated {
+            kind: Kind::Department,
+            ..
+        })
+    ));
+    let u1 = user(&scope, Some("u1"), 0);
+    let u2 = user(&scope, Some("u2"), 0);
+    store.insert_user(&scope, &u1).await.unwrap();
+    store.insert_user(&scope, &u2).await.unwrap();
+    store
+        .add_department_members(&scope, &c.uid, &[u1.uid.clone(), u2.uid.clone()], ts(0))
+        .await
+        .unwrap();
+    store
+        .add_department_members(&scope, &a.uid, std::slice::from_ref(&u1.uid), ts(1))
+        .await
+        .unwrap();
+    let va = store.get_department(&scope, &a.uid).await.unwrap().unwrap();
+    assert_eq!(
+        (va.direct_children, va.direct_members, va.members),
+        (1, 1, 2)
+    );
+    let vr = store.root_department(&scope).await.unwrap().unwrap();
+    assert_eq!(
+        (vr.department.uid.clone(), vr.direct_children, vr.members),
+        (root.uid.clone(), 2, 2)
+    );
+    let depth1 = store.subtree(&scope, &root.path, Some(1)).await.unwrap();
+    assert_eq!(depth1.len(), 3);
+    assert_eq!(
+        store.subtree(&scope, &root.path, None).await.unwrap().len(),
+        5
+    );
+
+    // Move b (with c) under x and rename it: both paths of the subtree follow.
+    let mut moved = b.clone();
+    moved.parent_uid = Some(x.uid.clone());
+    moved.name = "bee".to_owned();
+    moved.path = format!("{}{}/", x.path, b.uid);
+    moved.name_path = format!("{}/bee", x.name_path);
+    store.update_department(&scope, &b, &moved).await.unwrap();
+    let vc = store
+        .get_department(&scope, &c.uid)
+        .await
+        .unwrap()
+        .unwrap()
+        .department;
+    assert_eq!(vc.path, format!("{}{}/{}/", x.path, b.uid, c.uid));
+    assert_eq!(vc.name_path, format!("{}/bee/c", x.name_path));
+    assert_eq!(
+        store
+            .get_department(&scope, &a.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .members,
+        1
+    );
+    assert_eq!(
+        store
+            .get_department(&scope, &x.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .members,
+        2
+    );
+    let of_u1 = store.departments_of_user(&scope, &u1.uid).await.unwrap();
+    assert_eq!(
+        of_u1
+            .iter()
+            .map(|v| v.department.uid.clone())
+            .collect::<Vec<_>>(),
+        vec![c.uid.clone(), a.uid.clone()]
+    );
+    let q = DepartmentQuery {
+        filter: DepartmentFilter {
+            parent: Some(root.uid.clone()),
+            ..DepartmentFilter::default()
+        },
+        sort: (DepartmentSortField::Name, SortDirection::Desc),
+        paging: Paging::Cursor {
+            token: None,
+            limit: 1,
+        },
+    };
+    let first = store.query_departments(&scope, &q).await.unwrap();
+    assert_eq!(
+        (first.total, first.items[0].department.name.as_str()),
+        (2, "x")
+    );
+    let second = store
+        .query_departments(
+            &scope,
+            &DepartmentQuery {
+                paging: Paging::Cursor {
+                    token: first.next_token,
+                    limit: 1,
+                },
+                ..q
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.items[0].department.name, "a");
+    assert!(second.next_token.is_none());
+
+    assert!(store.delete_department(&scope, &x.uid).await.unwrap());
+    for gone in [&x.uid, &b.uid, &c.uid] {
+        assert!(store.get_department(&scope, gone).await.unwrap().is_none());
+    }
+    assert!(
+        store
+            .get_user(&scope, &u2.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .department_uids
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .get_user(&scope, &u1.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .department_uids,
+        vec![a.uid.clone()]
+    );
+}
+
+async fn data_survives_reopen(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let u = user(&scope, Some("persisted"), 0);
+    store.insert_user(&scope, &u).await.unwrap();
+    store.close().await;
+    drop(store);
+    let reopened = db.open().await;
+    let got = reopened.get_user(&scope, &u.uid).await.unwrap().unwrap();
+    assert_eq!(got.profile.preferred_username.as_deref(), Some("persisted"));
+    reopened.close().await;
+}
+
+async fn concurrent_writers(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let g = group(&scope, "busy");
+    store.insert_group(&scope, &g).await.unwrap();
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let store = store.clone();
+        let scope = scope.clone();
+        let g = g.uid.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..15 {
+                let u = user(&scope, Some(&format!("t{t}-{i}")), i);
+                store.insert_user(&scope, &u).await.unwrap();
+                store
+                    .add_group_members(&scope, &g, std::slice::from_ref(&u.uid), ts(0))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        store
+            .get_group(&scope, &g.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count,
+        120
+    );
+}
