@@ -3,6 +3,7 @@
 
 pub mod error;
 mod hmac_util;
+pub mod tc3;
 pub mod volc;
 
 pub use error::SignError;

@@ -162,6 +162,15 @@ pub fn canonical_request(
         let value = parts
             .header(name)
             .ok_or_else(|| SignError::MissingSignedHeader(name.clone()))?;
+        // The SDK signs a Host of port 80 or 443 without the port.
+        let value = if name == "host" {
+            value
+                .strip_suffix(":80")
+                .or_else(|| value.strip_suffix(":443"))
+                .unwrap_or(value)
+        } else {
+            value
+        };
         canonical_headers.push_str(name);
         canonical_headers.push(':');
         canonical_headers.push_str(value);
