@@ -8,6 +8,7 @@ pub mod rate_limit;
 pub mod request;
 mod router;
 pub mod state;
+pub mod tencent;
 pub mod volc;
 
 pub use router::router;

@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use crate::request::ApiRequest;
 use crate::state::ApiState;
-use crate::volc;
+use crate::{tencent, volc};
 
 /// The largest request body accepted (the clouds' gateways allow 10 MB).
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
@@ -39,9 +39,15 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
         request_id: request_id.clone(),
     };
     let span = tracing::info_span!("request", request_id = %request_id);
-    let mut response = volc::handle(&state, request, too_large)
-        .instrument(span)
-        .await;
+    let mut response = if tencent::claims(&request) {
+        tencent::handle(&state, request, too_large)
+            .instrument(span)
+            .await
+    } else {
+        volc::handle(&state, request, too_large)
+            .instrument(span)
+            .await
+    };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", v);
     }

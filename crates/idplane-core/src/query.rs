@@ -200,6 +200,7 @@ pub struct UserQuery {
 /// What groups may be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupSortField {
+    Uid,
     Name,
     CreateTime,
     UpdateTime,

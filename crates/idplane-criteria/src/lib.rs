@@ -36,6 +36,7 @@ use idplane_core::clock::Timestamp;
 use idplane_core::query::{RangeValue, TextMatch, UserCondition, UserField};
 
 pub use status::{eiam_status, states_for};
+pub use timefmt::parse as parse_time;
 
 /// The longest value accepted.
 pub const MAX_VALUE_LEN: usize = 256;
@@ -216,7 +217,10 @@ impl<'a> Parser<'a> {
             return Ok(None);
         }
         if self.raw.chars().count() > MAX_VALUE_LEN {
-            return Err(self.error(MAX_VALUE_LEN, format!("longer than {MAX_VALUE_LEN} characters")));
+            return Err(self.error(
+                MAX_VALUE_LEN,
+                format!("longer than {MAX_VALUE_LEN} characters"),
+            ));
         }
         if let Some(bad) = self.chars.iter().position(|c| c.is_control()) {
             return Err(self.error(bad, "control characters are not allowed"));
@@ -260,7 +264,10 @@ impl<'a> Parser<'a> {
         {
             return Err(self.error(
                 bad,
-                format!("unexpected {:?}: quotes and brackets only open a value", self.chars[bad]),
+                format!(
+                    "unexpected {:?}: quotes and brackets only open a value",
+                    self.chars[bad]
+                ),
             ));
         }
         let stars: Vec<usize> = (0..n).filter(|&i| self.chars[i] == '*').collect();
@@ -271,16 +278,27 @@ impl<'a> Parser<'a> {
             }
             [last] if *last == n - 1 => {
                 if n == 1 {
-                    return Err(self.error(0, "nothing before '*': a prefix needs at least one character"));
+                    return Err(self.error(
+                        0,
+                        "nothing before '*': a prefix needs at least one character",
+                    ));
                 }
                 let text: String = self.chars[..n - 1].iter().collect();
                 self.single(text, 0, Match::Prefix)
             }
-            [first, ..] => Err(self.error(*first, "'*' may only end a prefix value or stand for an open range end")),
+            [first, ..] => Err(self.error(
+                *first,
+                "'*' may only end a prefix value or stand for an open range end",
+            )),
         }
     }
 
-    fn single(&self, text: String, offset: usize, m: Match) -> Result<Option<UserCondition>, CriteriaError> {
+    fn single(
+        &self,
+        text: String,
+        offset: usize,
+        m: Match,
+    ) -> Result<Option<UserCondition>, CriteriaError> {
         let field = self.field.user_field();
         match self.field.kind() {
             ValueKind::Text | ValueKind::Keyword => {
@@ -305,7 +323,10 @@ impl<'a> Parser<'a> {
             }
             ValueKind::Time => {
                 if m == Match::Prefix {
-                    return Err(self.error(offset, "a time takes no prefix match; use a range such as [a,b]"));
+                    return Err(self.error(
+                        offset,
+                        "a time takes no prefix match; use a range such as [a,b]",
+                    ));
                 }
                 let t = self.time(&text, offset)?;
                 Ok(Some(UserCondition::Range {
@@ -332,9 +353,11 @@ impl<'a> Parser<'a> {
     fn range(&self) -> Result<Option<UserCondition>, CriteriaError> {
         let n = self.chars.len();
         let low_closed = self.chars[0] == '[';
-        let comma = self.chars.iter().position(|&c| c == ',').ok_or_else(|| {
-            self.error(n, "a range needs two ends separated by ','")
-        })?;
+        let comma = self
+            .chars
+            .iter()
+            .position(|&c| c == ',')
+            .ok_or_else(|| self.error(n, "a range needs two ends separated by ','"))?;
         let close = match self.chars[n - 1] {
             ']' => true,
             '}' => false,
@@ -360,7 +383,11 @@ impl<'a> Parser<'a> {
                         ValueKind::Time => RangeValue::Time(self.time(&text, offset)?),
                         _ => RangeValue::Text(text),
                     };
-                    Ok(if closed { Bound::Included(v) } else { Bound::Excluded(v) })
+                    Ok(if closed {
+                        Bound::Included(v)
+                    } else {
+                        Bound::Excluded(v)
+                    })
                 }
             }
         };
@@ -387,7 +414,10 @@ impl<'a> Parser<'a> {
             .iter()
             .position(|c| matches!(c, '"' | '[' | ']' | '{' | '}'))
         {
-            return Err(self.error(start + bad, format!("unexpected {:?} inside a range", slice[bad])));
+            return Err(self.error(
+                start + bad,
+                format!("unexpected {:?} inside a range", slice[bad]),
+            ));
         }
         if text == "*" {
             return Ok(RawBound::Unbounded);

@@ -24,11 +24,26 @@ const T: i64 = 1_610_531_047_182; // 2021-01-13T09:44:07.182Z
 #[test]
 fn text_forms() {
     use TextMatch::*;
-    assert_eq!(ok(Field::UserName, "\"alice\""), text(UserField::PreferredUsername, Exact("alice".into())));
-    assert_eq!(ok(Field::UserName, "\"al*\""), text(UserField::PreferredUsername, Exact("al*".into())));
-    assert_eq!(ok(Field::UserName, "al*"), text(UserField::PreferredUsername, Prefix("al".into())));
-    assert_eq!(ok(Field::Email, "example.com"), text(UserField::Email, Contains("example.com".into())));
-    assert_eq!(ok(Field::Phone, "  +86-138*  "), text(UserField::PhoneNumber, Prefix("+86-138".into())));
+    assert_eq!(
+        ok(Field::UserName, "\"alice\""),
+        text(UserField::PreferredUsername, Exact("alice".into()))
+    );
+    assert_eq!(
+        ok(Field::UserName, "\"al*\""),
+        text(UserField::PreferredUsername, Exact("al*".into()))
+    );
+    assert_eq!(
+        ok(Field::UserName, "al*"),
+        text(UserField::PreferredUsername, Prefix("al".into()))
+    );
+    assert_eq!(
+        ok(Field::Email, "example.com"),
+        text(UserField::Email, Contains("example.com".into()))
+    );
+    assert_eq!(
+        ok(Field::Phone, "  +86-138*  "),
+        text(UserField::PhoneNumber, Prefix("+86-138".into()))
+    );
     assert_eq!(parse_value(Field::UserName, "").unwrap(), None);
     assert_eq!(parse_value(Field::UserName, "   ").unwrap(), None);
 }
@@ -75,15 +90,31 @@ fn ranges() {
             high: Bound::Included(RangeValue::Time(Timestamp::from_millis(T))),
         }
     );
-    assert!(matches!(ok(Field::UserName, "[*,*]"), UserCondition::Range { low: Bound::Unbounded, high: Bound::Unbounded, .. }));
+    assert!(matches!(
+        ok(Field::UserName, "[*,*]"),
+        UserCondition::Range {
+            low: Bound::Unbounded,
+            high: Bound::Unbounded,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn status_and_keyword() {
-    assert_eq!(ok(Field::Status, "FREEZE"), UserCondition::StateIn(vec![UserState::Disabled]));
-    assert_eq!(ok(Field::Status, "\"not_enabled\""), UserCondition::StateIn(vec![UserState::Unconfirmed]));
+    assert_eq!(
+        ok(Field::Status, "FREEZE"),
+        UserCondition::StateIn(vec![UserState::Disabled])
+    );
+    assert_eq!(
+        ok(Field::Status, "\"not_enabled\""),
+        UserCondition::StateIn(vec![UserState::Unconfirmed])
+    );
     assert!(matches!(ok(Field::Status, "NORMAL"), UserCondition::StateIn(s) if s.len() == 4));
-    assert_eq!(ok(Field::Keyword, "ali"), UserCondition::Keyword("ali".into()));
+    assert_eq!(
+        ok(Field::Keyword, "ali"),
+        UserCondition::Keyword("ali".into())
+    );
     for s in UserState::ALL {
         assert!(states_for(eiam_status(s)).unwrap().contains(&s));
     }
@@ -124,7 +155,11 @@ fn errors_say_what_and_where() {
     assert!(e.message.contains("longer than"), "{e}");
     let e = err(Field::UserName, "[a*,b]");
     assert_eq!(e.offset, 2);
-    assert!(err(Field::UserName, "[a,b").to_string().starts_with("SearchCondition.UserName: "));
+    assert!(
+        err(Field::UserName, "[a,b")
+            .to_string()
+            .starts_with("SearchCondition.UserName: ")
+    );
 }
 
 #[test]

@@ -37,7 +37,9 @@ pub fn parse(text: &str) -> Option<Timestamp> {
     };
     let primitive = PrimitiveDateTime::parse(
         head,
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"),
+        format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+        ),
     )
     .ok()?;
     let offset = UtcOffset::from_hms(sign * hh, sign * mm, 0).ok()?;

@@ -141,7 +141,8 @@ impl DepartmentStore for SqlStore {
         let mut tx = self.begin_write().await.map_err(internal)?;
         let result = sqlx::query(
             "UPDATE departments SET parent_uid = $1, name = $2, description = $3, precedence = $4, \
-             iam_role_trn = $5, path = $6, name_path = $7, updated_at = $8 WHERE pool_uid = $9 AND uid = $10",
+             iam_role_trn = $5, path = $6, name_path = $7, updated_at = $8, external_id = $11 \
+             WHERE pool_uid = $9 AND uid = $10",
         )
         .bind(new.parent_uid.as_ref().map(|p| p.as_str().to_owned()))
         .bind(new.name.clone())
@@ -153,6 +154,7 @@ impl DepartmentStore for SqlStore {
         .bind(new.updated_at.millis())
         .bind(pool.clone())
         .bind(new.uid.as_str().to_owned())
+        .bind(new.external_id.clone())
         .execute(&mut *tx)
         .await
         .map_err(|e| write_error(e, Kind::Department))?;

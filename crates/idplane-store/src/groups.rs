@@ -168,6 +168,7 @@ impl GroupStore for SqlStore {
             .and_then(|r| r.try_get("n"))
             .map_err(internal)?;
         let (expr, kind) = match query.sort.0 {
+            GroupSortField::Uid => ("g.uid", KeyKind::Text),
             GroupSortField::Name => ("g.name", KeyKind::Text),
             GroupSortField::CreateTime => ("g.created_at", KeyKind::Int),
             GroupSortField::UpdateTime => ("g.updated_at", KeyKind::Int),

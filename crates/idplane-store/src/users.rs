@@ -21,7 +21,8 @@ const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone
      u.given_name, u.family_name, u.middle_name, u.nickname, u.gender, u.birthdate, u.locale, \
      u.picture, u.profile, u.website, u.zoneinfo, u.user_metadata, u.description, \
      u.email_verified, u.phone_number_verified, u.custom_attributes, u.state, u.password_hash, \
-     u.latest_login, u.num_logins, u.created_at, u.updated_at";
+     u.latest_login, u.num_logins, u.expiration_time, u.pwd_need_reset, u.data_source, \
+     u.created_at, u.updated_at";
 
 /// The values written for a user, in the order of the INSERT/UPDATE column lists.
 fn text_values(u: &User) -> [String; 18] {
@@ -54,7 +55,7 @@ fn text_values(u: &User) -> [String; 18] {
     ]
 }
 
-const WRITE_COLUMNS: [&str; 27] = [
+const WRITE_COLUMNS: [&str; 30] = [
     "preferred_username",
     "email",
     "phone_number",
@@ -80,6 +81,9 @@ const WRITE_COLUMNS: [&str; 27] = [
     "password_hash",
     "latest_login",
     "num_logins",
+    "expiration_time",
+    "pwd_need_reset",
+    "data_source",
     "created_at",
     "updated_at",
 ];
@@ -98,6 +102,9 @@ fn write_sql(sql: &mut Sql, u: &User) -> DomainResult<Vec<String>> {
     params.push(sql.text_param(u.password_hash.clone().unwrap_or_default()));
     params.push(sql.int_param(u.latest_login.map_or(0, Timestamp::millis)));
     params.push(sql.int_param(u.num_logins));
+    params.push(sql.int_param(u.expiration_time.map_or(0, Timestamp::millis)));
+    params.push(sql.int_param(i64::from(u.pwd_need_reset)));
+    params.push(sql.text_param(u.data_source.clone()));
     params.push(sql.int_param(u.created_at.millis()));
     params.push(sql.int_param(u.updated_at.millis()));
     Ok(params)
@@ -111,6 +118,7 @@ fn user_from(row: &AnyRow) -> DomainResult<User> {
     let attrs: String = row.try_get("custom_attributes").map_err(internal)?;
     let state: String = row.try_get("state").map_err(internal)?;
     let latest = i("latest_login")?;
+    let expires = i("expiration_time")?;
     Ok(User {
         uid: UserUid::from_stored(row.try_get("uid").map_err(internal)?),
         pool_uid: UserPoolUid::from_stored(row.try_get("pool_uid").map_err(internal)?),
@@ -140,6 +148,9 @@ fn user_from(row: &AnyRow) -> DomainResult<User> {
         password_hash: t("password_hash")?,
         latest_login: (latest > 0).then(|| Timestamp::from_millis(latest)),
         num_logins: i("num_logins")?,
+        expiration_time: (expires > 0).then(|| Timestamp::from_millis(expires)),
+        pwd_need_reset: flag(i("pwd_need_reset")?),
+        data_source: row.try_get("data_source").map_err(internal)?,
         created_at: Timestamp::from_millis(i("created_at")?),
         updated_at: Timestamp::from_millis(i("updated_at")?),
         group_uids: Vec::new(),

@@ -111,13 +111,27 @@ impl From<DomainError> for TcError {
                 _ => TcError::ResourceNotFound(message),
             },
             DomainError::Duplicated { kind, ref field } => match (kind, field.as_str()) {
-                (Kind::User, "PreferredUsername") => {
-                    TcError::Failed("UserNameAlreadyExists", message)
-                }
-                (Kind::User, "Email") => TcError::Failed("UserEmailAlreadyExists", message),
-                (Kind::User, "PhoneNumber") => TcError::Failed("UserPhoneAlreadyExists", message),
-                (Kind::Department, _) => TcError::Failed("ChildOrgNodeNameAlreadyExists", message),
-                (Kind::Group, _) => TcError::Failed("CreateUserGroupError", message),
+                (Kind::User, "PreferredUsername") => TcError::Failed(
+                    "UserNameAlreadyExists",
+                    "The user name already exists.".to_owned(),
+                ),
+                (Kind::User, "Email") => TcError::Failed(
+                    "UserEmailAlreadyExists",
+                    "The user email already exists.".to_owned(),
+                ),
+                (Kind::User, "PhoneNumber") => TcError::Failed(
+                    "UserPhoneAlreadyExists",
+                    "The user phone number already exists.".to_owned(),
+                ),
+                (Kind::Department, _) => TcError::Failed(
+                    "ChildOrgNodeNameAlreadyExists",
+                    "A child org node with the same name already exists under this org node."
+                        .to_owned(),
+                ),
+                (Kind::Group, _) => TcError::Failed(
+                    "CreateUserGroupError",
+                    "A user group with this name already exists.".to_owned(),
+                ),
                 _ => TcError::Failed("OperationError", message),
             },
             DomainError::Conflict { message } => TcError::Failed("OperationFailure", message),

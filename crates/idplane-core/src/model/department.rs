@@ -51,6 +51,7 @@ pub struct DepartmentPatch {
     pub description: Option<String>,
     pub precedence: Option<i64>,
     pub iam_role_trn: Option<String>,
+    pub external_id: Option<String>,
     pub parent: Option<DepartmentUid>,
 }
 

@@ -98,6 +98,12 @@ pub struct User {
     pub password_hash: Option<String>,
     pub latest_login: Option<Timestamp>,
     pub num_logins: i64,
+    /// When the account stops working (EIAM `ExpirationTime`); `None` = never.
+    pub expiration_time: Option<Timestamp>,
+    /// The user must choose a new password at next sign-in (EIAM `PwdNeedReset`).
+    pub pwd_need_reset: bool,
+    /// Where the user came from (EIAM `DataSource`), e.g. `idplane`.
+    pub data_source: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub group_uids: Vec<GroupUid>,
@@ -110,6 +116,8 @@ pub struct NewUser {
     pub profile: UserProfile,
     pub password: Option<String>,
     pub state: Option<UserState>,
+    pub expiration_time: Option<Timestamp>,
+    pub pwd_need_reset: bool,
 }
 
 /// A change to a user. For text fields, `Some("")` clears the value and `None` keeps it.
@@ -137,4 +145,7 @@ pub struct UserPatch {
     pub custom_attributes: Option<Vec<(String, String)>>,
     pub password: Option<String>,
     pub state: Option<UserState>,
+    /// `Some(None)` clears the expiration time.
+    pub expiration_time: Option<Option<Timestamp>>,
+    pub pwd_need_reset: Option<bool>,
 }

@@ -192,6 +192,9 @@ impl Directory {
         if let Some(v) = patch.iam_role_trn {
             new.iam_role_trn = v;
         }
+        if let Some(v) = patch.external_id {
+            new.external_id = v;
+        }
         if let Some(name) = patch.name {
             new.name = name;
         }
@@ -367,6 +370,70 @@ impl Directory {
             recursive,
         });
         self.store.query_users(&access.scope, &query).await
+    }
+
+    /// Sets a user's primary department and, when given, the secondary ones (EIAM `OrgNodeId`
+    /// and `SecondaryOrgNodeIdList`). The primary is the earliest membership; without one the
+    /// user keeps the current primary, or gets the root.
+    pub async fn place_user(
+        &self,
+        access: &PoolAccess,
+        user: &UserUid,
+        primary: Option<&str>,
+        secondary: Option<&[String]>,
+    ) -> DomainResult<()> {
+        let current = self.store.departments_of_user(&access.scope, user).await?;
+        let primary = match primary.filter(|p| !p.is_empty()) {
+            Some(p) => self.get_department(access, p).await?.department.uid,
+            None => match current.first() {
+                Some(v) => v.department.uid.clone(),
+                None => {
+                    self.get_department(access, ROOT_ALIAS)
+                        .await?
+                        .department
+                        .uid
+                }
+            },
+        };
+        let secondary: Vec<DepartmentUid> = match secondary {
+            Some(list) => {
+                let mut out = Vec::with_capacity(list.len());
+                for uid in list {
+                    let d = self.get_department(access, uid).await?.department.uid;
+                    if d == primary || out.contains(&d) {
+                        return Err(DomainError::invalid(
+                            "SecondaryOrgNodeIdList",
+                            "a department appears twice, or is also the primary one",
+                        ));
+                    }
+                    out.push(d);
+                }
+                out
+            }
+            None => current
+                .iter()
+                .skip(1)
+                .map(|v| v.department.uid.clone())
+                .filter(|d| *d != primary)
+                .collect(),
+        };
+        let users = std::slice::from_ref(user);
+        for v in &current {
+            self.store
+                .remove_department_members(&access.scope, &v.department.uid, users)
+                .await?;
+        }
+        let now = self.now();
+        self.store
+            .add_department_members(&access.scope, &primary, users, now)
+            .await?;
+        let later = crate::clock::Timestamp::from_millis(now.millis() + 1);
+        for d in &secondary {
+            self.store
+                .add_department_members(&access.scope, d, users, later)
+                .await?;
+        }
+        Ok(())
     }
 
     pub async fn departments_for_user(

@@ -10,6 +10,9 @@ use crate::service::Directory;
 use crate::service::validate;
 use crate::store::PoolScope;
 
+/// The name of the pool that requests naming no pool act on.
+pub const DEFAULT_POOL: &str = "default";
+
 /// A pool the caller may act on.
 #[derive(Debug, Clone)]
 pub struct PoolAccess {
@@ -74,6 +77,52 @@ impl Directory {
             scope: PoolScope::of(&view.pool),
             pool: view.pool,
         })
+    }
+
+    /// The pool a request without a pool uid acts on: the key's bound pool, else the account's
+    /// pool named `default`, made on first use.
+    pub async fn default_pool(&self, caller: &Caller) -> DomainResult<PoolAccess> {
+        if let Some(bound) = caller.bound_pool() {
+            return self.pool_access(caller, bound.as_str()).await;
+        }
+        for _ in 0..3 {
+            let query = PoolQuery {
+                filter: crate::query::PoolFilter {
+                    name: Some(TextMatch::Exact(DEFAULT_POOL.to_owned())),
+                    ..Default::default()
+                },
+                sort: (
+                    crate::query::PoolSortField::CreateTime,
+                    crate::query::SortDirection::Asc,
+                ),
+                paging: crate::query::Paging::Page { number: 1, size: 1 },
+            };
+            let found = self.store.list_pools(caller.account_id(), &query).await?;
+            if let Some(view) = found.items.into_iter().next() {
+                return Ok(PoolAccess {
+                    scope: PoolScope::of(&view.pool),
+                    pool: view.pool,
+                });
+            }
+            let new = NewPool {
+                name: DEFAULT_POOL.to_owned(),
+                ..NewPool::default()
+            };
+            match self.create_pool(caller, new).await {
+                Ok(view) => {
+                    return Ok(PoolAccess {
+                        scope: PoolScope::of(&view.pool),
+                        pool: view.pool,
+                    });
+                }
+                // Another request made it first: read it again.
+                Err(DomainError::Duplicated { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(DomainError::internal(
+            "the default user pool could not be made",
+        ))
     }
 
     pub async fn create_pool(&self, caller: &Caller, new: NewPool) -> DomainResult<PoolView> {

@@ -8,6 +8,9 @@ use crate::query::{Page, UserQuery};
 use crate::service::validate::{self, MAX_TEXT, non_empty};
 use crate::service::{Directory, PoolAccess};
 
+/// The `DataSource` of users created through idplane's own APIs.
+pub const DATA_SOURCE: &str = "idplane";
+
 /// The most users one batch call may carry.
 pub const MAX_BATCH: usize = 100;
 
@@ -137,6 +140,12 @@ fn apply_patch(user: &mut User, patch: UserPatch) -> DomainResult<()> {
     if let Some(state) = patch.state {
         user.state = state;
     }
+    if let Some(expiration) = patch.expiration_time {
+        user.expiration_time = expiration;
+    }
+    if let Some(reset) = patch.pwd_need_reset {
+        user.pwd_need_reset = reset;
+    }
     if let Some(password) = patch.password {
         validate::password(&password)?;
         user.password_hash = Some(crypto::hash_password(&password)?);
@@ -172,6 +181,9 @@ impl Directory {
             password_hash,
             latest_login: None,
             num_logins: 0,
+            expiration_time: new.expiration_time,
+            pwd_need_reset: new.pwd_need_reset,
+            data_source: DATA_SOURCE.to_owned(),
             created_at: now,
             updated_at: now,
             group_uids: Vec::new(),

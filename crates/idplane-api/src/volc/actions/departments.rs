@@ -86,6 +86,7 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<DepartmentOut, Vol
         description: input.description,
         precedence: flex::get(input.precedence),
         iam_role_trn: input.iam_role_trn,
+        external_id: None,
         parent,
     };
     Ok(ctx

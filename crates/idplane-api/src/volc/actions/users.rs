@@ -76,6 +76,8 @@ impl ProfileIn {
             },
             password: self.password,
             state: None,
+            expiration_time: None,
+            pwd_need_reset: false,
         }
     }
 
@@ -103,6 +105,8 @@ impl ProfileIn {
             custom_attributes: attributes(self.custom_attributes_to_upsert),
             password: self.password,
             state: state.map(|s| UserState::parse(&s)).transpose()?,
+            expiration_time: None,
+            pwd_need_reset: None,
         })
     }
 }

@@ -1,0 +1,58 @@
+//! The EIAM action table: each built action's name, input type and handler.
+
+mod groups;
+mod org;
+mod users;
+
+use idplane_core::service::{Directory, PoolAccess};
+use serde_json::Value;
+
+use super::decode::decode;
+use super::error::TcError;
+
+/// What a handler may use: the services and the pool the request acts on.
+pub struct Ctx<'a> {
+    pub dir: &'a Directory,
+    pub access: &'a PoolAccess,
+}
+
+macro_rules! actions {
+    ($ctx:expr, $action:expr, $params:expr, { $($name:literal => $handler:path,)* }) => {
+        match $action {
+            $($name => {
+                let input = decode($params)?;
+                let output = $handler($ctx, input).await?;
+                serde_json::to_value(output).map_err(|e| {
+                    tracing::error!(error = %e, "encoding a response failed");
+                    TcError::InternalError
+                })
+            })*
+            other => Err(TcError::UnsupportedOperation(other.to_owned())),
+        }
+    };
+}
+
+/// Runs one action. Catalog actions without a handler answer `UnsupportedOperation`.
+pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Value, TcError> {
+    actions!(ctx, action, params, {
+        "CreateUser" => users::create,
+        "DescribeUserInfo" => users::describe,
+        "ModifyUserInfo" => users::modify,
+        "DeleteUser" => users::delete,
+        "DeleteUsers" => users::delete_many,
+        "ListUsers" => users::list,
+        "CreateUserGroup" => groups::create,
+        "DescribeUserGroup" => groups::describe,
+        "DeleteUserGroup" => groups::delete,
+        "ListUserGroups" => groups::list,
+        "AddUserToUserGroup" => groups::add_users,
+        "RemoveUserFromUserGroup" => groups::remove_users,
+        "ListUserGroupsOfUser" => groups::list_of_user,
+        "ListUsersInUserGroup" => groups::list_users,
+        "CreateOrgNode" => org::create,
+        "DescribeOrgNode" => org::describe,
+        "UpdateOrgNode" => org::update,
+        "DeleteOrgNode" => org::delete,
+        "ListUsersInOrgNode" => org::list_users,
+    })
+}

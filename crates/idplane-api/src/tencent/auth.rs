@@ -1,0 +1,127 @@
+//! Who is calling: a TC3-HMAC-SHA256 `Authorization` header, or the legacy `HmacSHA1` /
+//! `HmacSHA256` signature parameters, checked against the access key's secret, with the
+//! timestamp within 5 minutes of the server's clock.
+
+use idplane_core::DomainError;
+use idplane_core::model::account::Caller;
+use idplane_sign::tc3;
+
+use super::SERVICE;
+use super::error::TcError;
+use crate::request::ApiRequest;
+use crate::state::ApiState;
+
+/// How far the request's timestamp may be from the server's clock, either way.
+pub const MAX_SKEW_SECONDS: i64 = 5 * 60;
+
+/// The parameters of a legacy-signed request: the query (GET) or the form body (POST).
+pub fn legacy_params(request: &ApiRequest) -> Vec<(String, String)> {
+    if request.method == axum::http::Method::GET {
+        request.query_pairs()
+    } else {
+        form_urlencoded::parse(&request.body).into_owned().collect()
+    }
+}
+
+fn check_skew(state: &ApiState, timestamp: i64) -> Result<(), TcError> {
+    let now = state.clock.now().millis() / 1000;
+    let skew = now - timestamp;
+    if skew.abs() > MAX_SKEW_SECONDS {
+        return Err(TcError::SignatureExpire(format!(
+            "Signature expired: the request timestamp {timestamp} is {} seconds {} the server time (at most {MAX_SKEW_SECONDS} allowed).",
+            skew.abs(),
+            if skew > 0 { "behind" } else { "ahead of" }
+        )));
+    }
+    Ok(())
+}
+
+async fn key_secret(
+    state: &ApiState,
+    secret_id: &str,
+) -> Result<idplane_core::service::KeyMaterial, TcError> {
+    state.keys.lookup(secret_id).await.map_err(|e| match e {
+        DomainError::NotFound { .. } => TcError::SecretIdNotFound,
+        other => TcError::from(other),
+    })
+}
+
+fn timestamp_of(text: Option<&str>) -> Result<i64, TcError> {
+    text.and_then(|t| t.trim().parse().ok()).ok_or_else(|| {
+        TcError::InvalidAuthorization(
+            "The request timestamp (X-TC-Timestamp or Timestamp) is missing or not a number."
+                .to_owned(),
+        )
+    })
+}
+
+pub async fn authenticate(state: &ApiState, request: &ApiRequest) -> Result<Caller, TcError> {
+    match request.header("authorization") {
+        Some(header) => tc3_authenticate(state, request, header).await,
+        None => legacy_authenticate(state, request).await,
+    }
+}
+
+async fn tc3_authenticate(
+    state: &ApiState,
+    request: &ApiRequest,
+    header: &str,
+) -> Result<Caller, TcError> {
+    let auth = tc3::parse_authorization(header).map_err(|e| {
+        TcError::InvalidAuthorization(format!("The Authorization header is invalid: {e}"))
+    })?;
+    if auth.service != SERVICE {
+        return Err(TcError::InvalidAuthorization(format!(
+            "The credential scope names service {:?}; this is {SERVICE:?}.",
+            auth.service
+        )));
+    }
+    let timestamp = timestamp_of(request.header("x-tc-timestamp"))?;
+    check_skew(state, timestamp)?;
+    let material = key_secret(state, &auth.secret_id).await?;
+    let parts = tc3::RequestParts {
+        method: request.method.as_str(),
+        path: "/",
+        raw_query: &request.raw_query,
+        headers: &request.headers,
+        body: &request.body,
+    };
+    tc3::verify(&parts, &auth, timestamp, material.secret()).map_err(|e| {
+        TcError::SignatureFailure(format!(
+            "The provided credentials could not be validated: {e}."
+        ))
+    })?;
+    Ok(material.into_caller())
+}
+
+async fn legacy_authenticate(state: &ApiState, request: &ApiRequest) -> Result<Caller, TcError> {
+    let params = legacy_params(request);
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let secret_id = get("SecretId").ok_or_else(|| {
+        TcError::InvalidAuthorization(
+            "The request carries no Authorization header and no SecretId.".to_owned(),
+        )
+    })?;
+    let timestamp = timestamp_of(get("Timestamp"))?;
+    check_skew(state, timestamp)?;
+    let material = key_secret(state, secret_id).await?;
+    let host = request.header("host").unwrap_or("");
+    tc3::verify_legacy(
+        request.method.as_str(),
+        host,
+        "/",
+        &params,
+        material.secret(),
+    )
+    .map_err(|e| {
+        TcError::SignatureFailure(format!(
+            "The provided credentials could not be validated: {e}."
+        ))
+    })?;
+    Ok(material.into_caller())
+}
