@@ -217,10 +217,10 @@ impl<'a> Parser<'a> {
             return Ok(None);
         }
         if self.raw.chars().count() > MAX_VALUE_LEN {
-            return Err(self.error(
-                MAX_VALUE_LEN,
-                format!("longer than {MAX_VALUE_LEN} characters"),
-            ));
+            // The offset counts from the raw value's start: the limit applies to all of it.
+            let mut e = self.error(0, format!("longer than {MAX_VALUE_LEN} characters"));
+            e.offset = MAX_VALUE_LEN;
+            return Err(e);
         }
         if let Some(bad) = self.chars.iter().position(|c| c.is_control()) {
             return Err(self.error(bad, "control characters are not allowed"));

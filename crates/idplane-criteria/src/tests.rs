@@ -153,6 +153,10 @@ fn errors_say_what_and_where() {
     assert_eq!(e.offset, 2);
     let e = err(Field::UserName, &"x".repeat(300));
     assert!(e.message.contains("longer than"), "{e}");
+    // Found by the fuzzer: leading blanks must not push the offset past the value's end.
+    let long = format!("{}{}", " ".repeat(33), "\u{15}".repeat(250));
+    let e = err(Field::UserName, &long);
+    assert!(e.offset <= long.chars().count(), "{e}");
     let e = err(Field::UserName, "[a*,b]");
     assert_eq!(e.offset, 2);
     assert!(

@@ -55,7 +55,7 @@ fn text_values(u: &User) -> [String; 18] {
     ]
 }
 
-const WRITE_COLUMNS: [&str; 30] = [
+pub(crate) const WRITE_COLUMNS: [&str; 30] = [
     "preferred_username",
     "email",
     "phone_number",
@@ -88,7 +88,7 @@ const WRITE_COLUMNS: [&str; 30] = [
     "updated_at",
 ];
 
-fn write_sql(sql: &mut Sql, u: &User) -> DomainResult<Vec<String>> {
+pub(crate) fn write_sql(sql: &mut Sql, u: &User) -> DomainResult<Vec<String>> {
     let attrs =
         serde_json::to_string(&u.profile.custom_attributes).map_err(DomainError::internal)?;
     let mut params: Vec<String> = text_values(u)

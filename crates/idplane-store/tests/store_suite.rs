@@ -104,6 +104,7 @@ store_tests!(
     departments_tree,
     data_survives_reopen,
     concurrent_writers,
+    bulk_load,
 );
 
 const T0: i64 = 1_700_000_000_000;
@@ -1047,5 +1048,45 @@ async fn concurrent_writers(db: &Db) {
             .unwrap()
             .member_count,
         120
+    );
+}
+
+async fn bulk_load(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let users: Vec<User> = (0..1200)
+        .map(|i| user(&scope, Some(&format!("bulk{i:05}")), i))
+        .collect();
+    store.bulk_insert_users(&scope, &users).await.unwrap();
+    let g = group(&scope, "many");
+    store.insert_group(&scope, &g).await.unwrap();
+    let members: Vec<UserUid> = users.iter().step_by(2).map(|u| u.uid.clone()).collect();
+    store
+        .bulk_add_group_members(&scope, &g.uid, &members, ts(0))
+        .await
+        .unwrap();
+    store.analyze().await.unwrap();
+    assert_eq!(
+        store.query_users(&scope, &all(vec![])).await.unwrap().total,
+        1200
+    );
+    assert_eq!(
+        store
+            .get_group(&scope, &g.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count,
+        600
+    );
+    // A clash rolls the whole batch back.
+    let clash = vec![
+        user(&scope, Some("fresh"), 0),
+        user(&scope, Some("bulk00001"), 0),
+    ];
+    assert!(store.bulk_insert_users(&scope, &clash).await.is_err());
+    assert_eq!(
+        store.query_users(&scope, &all(vec![])).await.unwrap().total,
+        1200
     );
 }

@@ -1,0 +1,277 @@
+//! The server under test and a small keep-alive HTTP/1.1 client that sends TC3-signed EIAM
+//! requests to it.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use idplane_sign::tc3;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::Args;
+use crate::seed::{Seeded, T0};
+
+const AK: &str = "AKLTBENCHMARK0000000000000";
+const SK: &str = "bench-secret-0123456789abcdefghijklmnop";
+
+pub struct Server {
+    child: Child,
+    pub host: String,
+}
+
+impl Server {
+    pub async fn start(bin: &str, args: &Args) -> Result<Self, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let host = format!("127.0.0.1:{port}");
+        let mut cmd = Command::new(bin);
+        cmd.args(["serve", "--listen", &host, "--data-dir", &args.data_dir])
+            .env("IDPLANE_DATABASE_URL", &args.database_url)
+            .env("IDPLANE_BOOTSTRAP_ACCESS_KEY_ID", AK)
+            .env("IDPLANE_BOOTSTRAP_SECRET_ACCESS_KEY", SK)
+            .env("IDPLANE_RATE_LIMIT_PER_SECOND", "0")
+            .env("IDPLANE_LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if let Some(schema) = &args.schema {
+            cmd.env("IDPLANE_DATABASE_SCHEMA", schema);
+        }
+        let child = cmd.spawn().map_err(|e| format!("starting {bin}: {e}"))?;
+        let server = Server { child, host };
+        for _ in 0..600 {
+            if let Ok(mut s) = TcpStream::connect(&server.host).await {
+                let req = format!(
+                    "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                    server.host
+                );
+                if s.write_all(req.as_bytes()).await.is_ok() {
+                    let mut buf = String::new();
+                    let _ = s.read_to_string(&mut buf).await;
+                    if buf.starts_with("HTTP/1.1 200") {
+                        return Ok(server);
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err("the server did not become ready".to_owned())
+    }
+
+    fn status_kib(&self, key: &str) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with(key))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One kind of request to measure.
+pub struct Case {
+    pub name: String,
+    pub action: &'static str,
+    /// Bodies to cycle through.
+    pub bodies: Vec<String>,
+    /// Results each answer must hold at least.
+    pub min_results: usize,
+}
+
+fn iso(ms: i64) -> String {
+    let secs = ms / 1000;
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+0000",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+pub fn cases(seeded: &Seeded) -> Vec<Case> {
+    let gid = seeded.group.as_str();
+    // user{i:07}: the prefix "user00" covers users 0..100,000, of whom 1 in `group_every` are
+    // members: 10,000 for the default sizes, enough for Offset 5,000.
+    let prefix_bodies = ["user00*", "user01*", "user02*", "user03*"]
+        .iter()
+        .map(|p| {
+            format!(
+                r#"{{"UserGroupId": "{gid}", "SearchCondition": {{"UserName": "{p}"}}, "Sort": {{"SortKey": "DisplayName", "SortOrder": "ASC"}}, "Offset": 5000, "Limit": 100}}"#
+            )
+        })
+        .collect();
+    // A creation-time window of 10,000 seconds: 10,000 users, 1,000 members.
+    let window = 10_000_i64;
+    let time_bodies = (0..8)
+        .map(|k| {
+            let start = T0 + (k * 97_000 + 3_000) * 1000;
+            format!(
+                r#"{{"UserGroupId": "{gid}", "SearchCondition": {{"CreationTime": "[{},{}}}"}}, "Offset": 0, "Limit": 100}}"#,
+                iso(start),
+                iso(start + window * 1000)
+            )
+        })
+        .collect();
+    vec![
+        Case {
+            name: "prefix + DisplayName sort + Offset 5000/Limit 100".to_owned(),
+            action: "ListUsersInUserGroup",
+            bodies: prefix_bodies,
+            min_results: 100,
+        },
+        Case {
+            name: "creation-time range, first 100".to_owned(),
+            action: "ListUsersInUserGroup",
+            bodies: time_bodies,
+            min_results: 100,
+        },
+    ]
+}
+
+fn signed_request(host: &str, action: &str, body: &str) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("Host".to_owned(), host.to_owned()),
+    ];
+    let date = tc3::date_of(now).unwrap_or_default();
+    let mut auth = tc3::Authorization {
+        secret_id: AK.to_owned(),
+        date: date.clone(),
+        service: "eiam".to_owned(),
+        signed_headers: vec!["content-type".to_owned(), "host".to_owned()],
+        signature: String::new(),
+    };
+    let parts = tc3::RequestParts {
+        method: "POST",
+        path: "/",
+        raw_query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    auth.signature = tc3::sign(&parts, &auth, now, SK.as_bytes()).unwrap_or_default();
+    format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-TC-Action: {action}\r\n\
+         X-TC-Version: 2021-04-20\r\nX-TC-Timestamp: {now}\r\nX-TC-Region: ap-guangzhou\r\n\
+         Authorization: TC3-HMAC-SHA256 Credential={AK}/{date}/eiam/tc3_request, SignedHeaders=content-type;host, Signature={}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        auth.signature,
+        body.len()
+    )
+}
+
+async fn roundtrip(reader: &mut BufReader<TcpStream>, request: &str) -> Result<String, String> {
+    reader
+        .get_mut()
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut length = 0usize;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        reader
+            .read_line(&mut line)
+            .await
+            .map_err(|e| e.to_string())?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().map_err(|_| "bad content-length")?;
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader
+        .read_exact(&mut body)
+        .await
+        .map_err(|e| e.to_string())?;
+    String::from_utf8(body).map_err(|e| e.to_string())
+}
+
+/// Sends `total` requests over `connections` keep-alive connections; returns each latency and
+/// the wall time.
+pub async fn drive(
+    server: &Server,
+    case: &Case,
+    total: usize,
+    connections: usize,
+) -> Result<(Vec<Duration>, Duration), String> {
+    let per = total / connections.max(1);
+    let host = Arc::new(server.host.clone());
+    let bodies = Arc::new(case.bodies.clone());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let host = host.clone();
+        let bodies = bodies.clone();
+        let action = case.action;
+        let min = case.min_results;
+        tasks.push(tokio::spawn(async move {
+            let stream = TcpStream::connect(host.as_str())
+                .await
+                .map_err(|e| e.to_string())?;
+            stream.set_nodelay(true).map_err(|e| e.to_string())?;
+            let mut reader = BufReader::new(stream);
+            let mut latencies = Vec::with_capacity(per);
+            for i in 0..per {
+                let body = &bodies[(c + i) % bodies.len()];
+                let request = signed_request(&host, action, body);
+                let t = Instant::now();
+                let answer = roundtrip(&mut reader, &request).await?;
+                latencies.push(t.elapsed());
+                let json: serde_json::Value =
+                    serde_json::from_str(&answer).map_err(|e| e.to_string())?;
+                let response = &json["Response"];
+                if response.get("Error").is_some() {
+                    return Err(format!("error answer: {answer}"));
+                }
+                let n = response["UserInfo"].as_array().map_or(0, Vec::len);
+                if n < min {
+                    return Err(format!("only {n} results: {answer:.300}"));
+                }
+            }
+            Ok::<_, String>(latencies)
+        }));
+    }
+    let mut all = Vec::with_capacity(total);
+    for t in tasks {
+        all.extend(t.await.map_err(|e| e.to_string())??);
+    }
+    Ok((all, started.elapsed()))
+}

@@ -1,0 +1,143 @@
+//! `idplane-bench`: seeds a pool of many users (through the store's bulk-load path, not signed
+//! calls), starts a real `idplane serve` process on it, and measures ListUsersInUserGroup
+//! through TC3-signed HTTP requests: latency percentiles, throughput, and the server's memory.
+//!
+//! ```text
+//! idplane-bench --database-url sqlite:///tmp/bench/idplane.db --data-dir /tmp/bench \
+//!     --server target/release/idplane [--schema S] [--users 1000000] [--group-size 100000]
+//!     [--requests 4000] [--concurrency 8]
+//! ```
+
+mod client;
+mod seed;
+
+use std::time::{Duration, Instant};
+
+use idplane_store::SqlStore;
+
+struct Args {
+    database_url: String,
+    schema: Option<String>,
+    data_dir: String,
+    server: String,
+    users: usize,
+    group_size: usize,
+    requests: usize,
+    concurrency: usize,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        database_url: String::new(),
+        schema: None,
+        data_dir: "./bench-data".to_owned(),
+        server: "target/release/idplane".to_owned(),
+        users: 1_000_000,
+        group_size: 100_000,
+        requests: 4000,
+        concurrency: 8,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--database-url" => args.database_url = value()?,
+            "--schema" => args.schema = Some(value()?),
+            "--data-dir" => args.data_dir = value()?,
+            "--server" => args.server = value()?,
+            "--users" => args.users = value()?.parse().map_err(|_| "--users: a number")?,
+            "--group-size" => {
+                args.group_size = value()?.parse().map_err(|_| "--group-size: a number")?
+            }
+            "--requests" => args.requests = value()?.parse().map_err(|_| "--requests: a number")?,
+            "--concurrency" => {
+                args.concurrency = value()?.parse().map_err(|_| "--concurrency: a number")?
+            }
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if args.database_url.is_empty() {
+        return Err("--database-url is required".to_owned());
+    }
+    Ok(args)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn report(name: &str, mut latencies: Vec<Duration>, elapsed: Duration) {
+    latencies.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name}: {} requests in {:.2}s = {:.0} req/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&latencies, 50.0)),
+        ms(percentile(&latencies, 90.0)),
+        ms(percentile(&latencies, 99.0)),
+        ms(*latencies.last().unwrap_or(&Duration::ZERO)),
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("idplane-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let args = parse_args()?;
+    std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
+    let store = SqlStore::open(
+        &args.database_url,
+        args.schema.as_deref(),
+        idplane_store::PoolSize::default(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let seeded = seed::ensure(&store, args.users, args.group_size).await?;
+    println!(
+        "seed: {} users, group of {} ({}), {:.1}s",
+        args.users,
+        args.group_size,
+        if seeded.fresh {
+            "loaded now"
+        } else {
+            "already there"
+        },
+        started.elapsed().as_secs_f64()
+    );
+    store.close().await;
+
+    let server = client::Server::start(&args.server, &args).await?;
+    let rss_idle = server.rss_kib();
+    let cases = client::cases(&seeded);
+    for case in &cases {
+        let one = client::drive(&server, case, args.requests / 4, 1).await?;
+        report(&format!("{} (1 connection)", case.name), one.0, one.1);
+        let many = client::drive(&server, case, args.requests, args.concurrency).await?;
+        report(
+            &format!("{} ({} connections)", case.name, args.concurrency),
+            many.0,
+            many.1,
+        );
+    }
+    let (rss, peak) = (server.rss_kib(), server.peak_rss_kib());
+    println!(
+        "server memory: {} MiB resident after start, {} MiB after the runs, peak {} MiB",
+        rss_idle / 1024,
+        rss / 1024,
+        peak / 1024
+    );
+    server.stop();
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Bulk loading: many users or memberships per statement and per transaction, for imports and
+//! for seeding benchmarks, instead of one signed call per user.
+
+use idplane_core::clock::Timestamp;
+use idplane_core::error::{DomainResult, Kind};
+use idplane_core::ids::{GroupUid, UserUid};
+use idplane_core::model::user::User;
+use idplane_core::store::PoolScope;
+
+use crate::SqlStore;
+use crate::error::{internal, write_error};
+use crate::sql::Sql;
+use crate::users::{WRITE_COLUMNS, write_sql};
+
+/// Rows per INSERT: 32 parameters a row stays under SQLite's 32,766-parameter limit.
+const ROWS_PER_STATEMENT: usize = 500;
+
+impl SqlStore {
+    /// Inserts users in multi-row statements inside one transaction; all or nothing.
+    pub async fn bulk_insert_users(&self, scope: &PoolScope, users: &[User]) -> DomainResult<()> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        for chunk in users.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new("");
+            let mut rows = Vec::with_capacity(chunk.len());
+            for u in chunk {
+                let uid = sql.text_param(u.uid.as_str());
+                let pool = sql.text_param(scope.pool_uid().as_str());
+                let params = write_sql(&mut sql, u)?;
+                rows.push(format!("({uid}, {pool}, {})", params.join(", ")));
+            }
+            let mut full = Sql::new(&format!(
+                "INSERT INTO users (uid, pool_uid, {}) VALUES {}",
+                WRITE_COLUMNS.join(", "),
+                rows.join(", ")
+            ));
+            full.append_binds_from(&sql);
+            full.query()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| write_error(e, Kind::User))?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    /// Adds many members to a group (users must be in the pool; already-members are fine).
+    pub async fn bulk_add_group_members(
+        &self,
+        scope: &PoolScope,
+        group: &GroupUid,
+        users: &[UserUid],
+        now: Timestamp,
+    ) -> DomainResult<()> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        for chunk in users.chunks(ROWS_PER_STATEMENT * 4) {
+            let mut sql = Sql::new(
+                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at) VALUES ",
+            );
+            let mut rows = Vec::with_capacity(chunk.len());
+            let g = sql.text_param(group.as_str());
+            let p = sql.text_param(scope.pool_uid().as_str());
+            let t = sql.int_param(now.millis());
+            for u in chunk {
+                let uid = sql.text_param(u.as_str());
+                rows.push(format!("({g}, {uid}, {p}, {t})"));
+            }
+            sql.push(&rows.join(", "));
+            sql.push(" ON CONFLICT (group_uid, user_uid) DO NOTHING");
+            sql.query().execute(&mut *tx).await.map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    /// Refreshes the planner's statistics (after a bulk load).
+    pub async fn analyze(&self) -> DomainResult<()> {
+        sqlx::query("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+}
