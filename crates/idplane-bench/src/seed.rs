@@ -191,14 +191,14 @@ pub async fn ensure(store: &SqlStore, users: usize, group_size: usize) -> Result
         let members: Vec<UserUid> = batch
             .iter()
             .enumerate()
-            .filter(|(k, _)| (start + k) % group_every == 0)
+            .filter(|(k, _)| (start + k).is_multiple_of(group_every))
             .map(|(_, u)| u.uid.clone())
             .collect();
         store
             .bulk_add_group_members(&scope, &group, &members, now)
             .await
             .map_err(|e| e.to_string())?;
-        if end % 100_000 == 0 {
+        if end.is_multiple_of(100_000) {
             eprintln!("seed: {end} users");
         }
     }
