@@ -5,7 +5,7 @@
 //! ```text
 //! idplane-bench --database-url sqlite:///tmp/bench/idplane.db --data-dir /tmp/bench \
 //!     --server target/release/idplane [--schema S] [--users 1000000] [--group-size 100000]
-//!     [--requests 4000] [--concurrency 8]
+//!     [--requests 4000] [--concurrency 8] [--seed-only]
 //! ```
 
 mod client;
@@ -24,6 +24,7 @@ struct Args {
     group_size: usize,
     requests: usize,
     concurrency: usize,
+    seed_only: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         group_size: 100_000,
         requests: 4000,
         concurrency: 8,
+        seed_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -50,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
                 args.group_size = value()?.parse().map_err(|_| "--group-size: a number")?
             }
             "--requests" => args.requests = value()?.parse().map_err(|_| "--requests: a number")?,
+            "--seed-only" => args.seed_only = true,
             "--concurrency" => {
                 args.concurrency = value()?.parse().map_err(|_| "--concurrency: a number")?
             }
@@ -117,6 +120,9 @@ async fn run() -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     store.close().await;
+    if args.seed_only {
+        return Ok(());
+    }
 
     let server = client::Server::start(&args.server, &args).await?;
     let rss_idle = server.rss_kib();

@@ -42,7 +42,7 @@ impl SqlStore {
         tx.commit().await.map_err(internal)
     }
 
-    /// Adds many members to a group (users must be in the pool; already-members are fine).
+    /// Adds many members to a group; uids not in the pool are skipped, already-members are fine.
     pub async fn bulk_add_group_members(
         &self,
         scope: &PoolScope,
@@ -53,17 +53,17 @@ impl SqlStore {
         let mut tx = self.begin_write().await.map_err(internal)?;
         for chunk in users.chunks(ROWS_PER_STATEMENT * 4) {
             let mut sql = Sql::new(
-                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at) VALUES ",
+                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name) SELECT ",
             );
-            let mut rows = Vec::with_capacity(chunk.len());
             let g = sql.text_param(group.as_str());
-            let p = sql.text_param(scope.pool_uid().as_str());
             let t = sql.int_param(now.millis());
-            for u in chunk {
-                let uid = sql.text_param(u.as_str());
-                rows.push(format!("({g}, {uid}, {p}, {t})"));
-            }
-            sql.push(&rows.join(", "));
+            sql.push(&format!(
+                "{g}, u.uid, u.pool_uid, {t}, lower(u.preferred_username), u.display_name FROM users u WHERE u.pool_uid = "
+            ));
+            let p = sql.text_param(scope.pool_uid().as_str());
+            sql.push(&p);
+            let uids: Vec<String> = chunk.iter().map(|u| sql.text_param(u.as_str())).collect();
+            sql.push(&format!(" AND u.uid IN ({})", uids.join(", ")));
             sql.push(" ON CONFLICT (group_uid, user_uid) DO NOTHING");
             sql.query().execute(&mut *tx).await.map_err(internal)?;
         }

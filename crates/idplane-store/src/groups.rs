@@ -210,7 +210,9 @@ impl GroupStore for SqlStore {
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
             sqlx::query(
-                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at) VALUES ($1, $2, $3, $4) \
+                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name) \
+                 SELECT $1, u.uid, u.pool_uid, $4, lower(u.preferred_username), u.display_name \
+                 FROM users u WHERE u.uid = $2 AND u.pool_uid = $3 \
                  ON CONFLICT (group_uid, user_uid) DO NOTHING",
             )
             .bind(group.as_str().to_owned())

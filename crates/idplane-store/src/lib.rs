@@ -128,6 +128,9 @@ impl SqlStore {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            // 16 MiB of page cache per connection, sorts in memory.
+                            conn.execute("PRAGMA cache_size = -16384").await?;
+                            conn.execute("PRAGMA temp_store = MEMORY").await?;
                         }
                         Dialect::Postgres => {
                             if let Some(s) = schema {

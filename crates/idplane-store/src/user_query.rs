@@ -36,13 +36,43 @@ fn case_insensitive(field: UserField) -> bool {
     matches!(field, UserField::PreferredUsername | UserField::Email)
 }
 
-pub fn sort_spec(sort: UserSort) -> SortSpec {
-    let (expr, kind) = column(sort.field);
+/// The sort of a user list. Within one group (`grouped`), display names come from the
+/// membership rows, whose index holds them in order.
+pub fn sort_spec(sort: UserSort, grouped: bool) -> SortSpec {
+    let (expr, kind, tiebreak) = match (sort.field, grouped) {
+        (UserField::DisplayName, true) => ("gm.display_name", KeyKind::Text, "gm.user_uid"),
+        (field, _) => {
+            let (expr, kind) = column(field);
+            (expr, kind, "u.uid")
+        }
+    };
     SortSpec {
         expr,
         kind,
-        tiebreak: "u.uid",
+        tiebreak,
         direction: sort.direction,
+    }
+}
+
+/// The expression a text condition on `field` compares, and whether values are lower-cased
+/// for it. Within one group the member rows carry the lower-cased user name.
+fn target(field: UserField, grouped: bool) -> (String, bool) {
+    let (col, _) = column(field);
+    if grouped && field == UserField::PreferredUsername {
+        ("gm.username".to_owned(), true)
+    } else if case_insensitive(field) {
+        // `col <> ''` lets the partial unique index on lower(col) serve the search.
+        (format!("lower({col})"), true)
+    } else {
+        (col.to_owned(), false)
+    }
+}
+
+/// ` AND col <> ''` for the login attributes searched through their partial indexes.
+fn partial_index_hint(sql: &mut Sql, field: UserField, grouped: bool) {
+    if case_insensitive(field) && !(grouped && field == UserField::PreferredUsername) {
+        let (col, _) = column(field);
+        sql.push(&format!(" AND {col} <> ''"));
     }
 }
 
@@ -63,20 +93,24 @@ fn in_list(sql: &mut Sql, values: impl Iterator<Item = String>) -> String {
     }
 }
 
-/// Appends ` AND …` for one condition.
-pub fn condition(sql: &mut Sql, c: &UserCondition) {
+/// Appends ` AND …` for one condition; `grouped` when the query joins one group's members
+/// as `gm`.
+pub fn condition(sql: &mut Sql, c: &UserCondition, grouped: bool) {
     match c {
         UserCondition::Text { field, matches } => {
-            let (col, _) = column(*field);
-            if case_insensitive(*field) {
+            let (expr, lower) = target(*field, grouped);
+            if lower {
                 let lowered = match matches {
                     TextMatch::Exact(v) => TextMatch::Exact(v.to_lowercase()),
                     TextMatch::Prefix(v) => TextMatch::Prefix(v.to_lowercase()),
                     TextMatch::Contains(v) => TextMatch::Contains(v.to_lowercase()),
                 };
-                text_condition(sql, &format!("lower({col})"), &lowered);
+                if !matches!(matches, TextMatch::Contains(_)) {
+                    partial_index_hint(sql, *field, grouped);
+                }
+                text_condition(sql, &expr, &lowered);
             } else {
-                text_condition(sql, col, matches);
+                text_condition(sql, &expr, matches);
             }
         }
         UserCondition::Empty { field, empty } => {
@@ -86,13 +120,8 @@ pub fn condition(sql: &mut Sql, c: &UserCondition) {
             sql.push(&format!(" AND {col} {op} {blank}"));
         }
         UserCondition::Range { field, low, high } => {
-            let (col, _) = column(*field);
-            let ci = case_insensitive(*field);
-            let target = if ci {
-                format!("lower({col})")
-            } else {
-                col.to_owned()
-            };
+            let (target, ci) = target(*field, grouped);
+            partial_index_hint(sql, *field, grouped);
             match low {
                 Bound::Included(v) => {
                     let p = bind_range(sql, v, ci);

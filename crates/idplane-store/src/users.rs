@@ -7,7 +7,7 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::user::{User, UserProfile, UserState};
-use idplane_core::query::{Page, UserQuery};
+use idplane_core::query::{Page, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -53,6 +53,12 @@ fn text_values(u: &User) -> [String; 18] {
         s(&p.user_metadata),
         s(&p.description),
     ]
+}
+
+/// The keys a user's membership rows carry: the lower-cased user name and the display name.
+fn member_keys(u: &User) -> [String; 2] {
+    let values = text_values(u);
+    [values[0].to_lowercase(), values[4].clone()]
 }
 
 pub(crate) const WRITE_COLUMNS: [&str; 30] = [
@@ -251,15 +257,26 @@ impl UserStore for SqlStore {
         );
         let mut full = Sql::new(&text);
         full.append_binds_from(&sql);
+        let mut tx = self.begin_write().await.map_err(internal)?;
         let result = full
             .query()
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| write_error(e, Kind::User))?;
         if result.rows_affected() == 0 {
             return Err(DomainError::not_found(Kind::User, user.uid.as_str()));
         }
-        Ok(())
+        let [username, .., display] = member_keys(user);
+        sqlx::query(
+            "UPDATE group_members SET username = $1, display_name = $2 WHERE user_uid = $3",
+        )
+        .bind(username)
+        .bind(display)
+        .bind(user.uid.as_str().to_owned())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
     }
 
     async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool> {
@@ -273,13 +290,32 @@ impl UserStore for SqlStore {
     }
 
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>> {
+        // Within one group, the search runs on the group's membership rows, which carry the
+        // members' user names and display names in their own indexes.
+        let group = query.conditions.iter().find_map(|c| match c {
+            UserCondition::InGroup(g) => Some(g),
+            _ => None,
+        });
         let mut filter = Sql::new(" WHERE u.pool_uid = ");
         let p = filter.text_param(scope.pool_uid().as_str());
         filter.push(&p);
+        let from = match group {
+            Some(g) => {
+                let p = filter.text_param(g.as_str());
+                filter.push(&format!(" AND gm.group_uid = {p}"));
+                "users u JOIN group_members gm ON gm.user_uid = u.uid"
+            }
+            None => "users u",
+        };
+        let mut skipped_group = false;
         for c in &query.conditions {
-            condition(&mut filter, c);
+            if group.is_some() && !skipped_group && matches!(c, UserCondition::InGroup(_)) {
+                skipped_group = true;
+                continue;
+            }
+            condition(&mut filter, c, group.is_some());
         }
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM users u");
+        let mut count = Sql::new(&format!("SELECT COUNT(*) AS n FROM {from}"));
         count.append(&filter);
         let total: i64 = count
             .query()
@@ -287,9 +323,9 @@ impl UserStore for SqlStore {
             .await
             .and_then(|r| r.try_get("n"))
             .map_err(internal)?;
-        let spec = sort_spec(query.sort);
+        let spec = sort_spec(query.sort, group.is_some());
         let mut page = Sql::new(&format!(
-            "SELECT {COLUMNS}, {} FROM users u",
+            "SELECT {COLUMNS}, {} FROM {from}",
             spec.key_column()
         ));
         page.append(&filter);

@@ -105,6 +105,7 @@ store_tests!(
     data_survives_reopen,
     concurrent_writers,
     bulk_load,
+    group_member_search,
 );
 
 const T0: i64 = 1_700_000_000_000;
@@ -1089,4 +1090,95 @@ async fn bulk_load(db: &Db) {
         store.query_users(&scope, &all(vec![])).await.unwrap().total,
         1200
     );
+}
+
+async fn group_member_search(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let g = group(&scope, "searched");
+    store.insert_group(&scope, &g).await.unwrap();
+    let mut members = HashSet::new();
+    for i in 0..90i64 {
+        let mut u = user(
+            &scope,
+            Some(&format!("{}{i:03}", ["Ann", "bob"][(i % 2) as usize])),
+            i,
+        );
+        u.profile.name = Some(["Same", "Other", "Zed"][(i % 3) as usize].to_owned());
+        store.insert_user(&scope, &u).await.unwrap();
+        if i % 3 != 2 {
+            store
+                .add_group_members(&scope, &g.uid, std::slice::from_ref(&u.uid), ts(0))
+                .await
+                .unwrap();
+            members.insert(u.uid);
+        }
+    }
+    let in_group = |extra: Vec<UserCondition>, field, direction, paging| {
+        let mut conditions = vec![UserCondition::InGroup(g.uid.clone())];
+        conditions.extend(extra);
+        UserQuery {
+            conditions,
+            sort: UserSort { field, direction },
+            paging,
+        }
+    };
+    // Paging by display name within the group sees each member once.
+    for direction in [SortDirection::Asc, SortDirection::Desc] {
+        let mut seen = Vec::new();
+        for number in 1..=10 {
+            let q = in_group(
+                vec![],
+                UserField::DisplayName,
+                direction,
+                Paging::Page { number, size: 7 },
+            );
+            let page = store.query_users(&scope, &q).await.unwrap();
+            assert_eq!(page.total, 60);
+            let keys: Vec<_> = page.items.iter().map(|u| u.profile.name.clone()).collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            if direction == SortDirection::Desc {
+                sorted.reverse();
+            }
+            assert_eq!(keys, sorted);
+            seen.extend(page.items.into_iter().map(|u| u.uid));
+        }
+        assert_eq!(seen.iter().cloned().collect::<HashSet<_>>(), members);
+        assert_eq!(seen.len(), 60);
+    }
+    // Prefix search on the user name within the group, regardless of case.
+    let prefix = in_group(
+        vec![UserCondition::Text {
+            field: UserField::PreferredUsername,
+            matches: TextMatch::Prefix("ANN".into()),
+        }],
+        UserField::DisplayName,
+        SortDirection::Asc,
+        Paging::Offset {
+            offset: 0,
+            limit: 100,
+        },
+    );
+    assert_eq!(store.query_users(&scope, &prefix).await.unwrap().total, 30);
+    // A renamed member is found by its new name and sorted by its new display name.
+    let page = store.query_users(&scope, &prefix).await.unwrap();
+    let mut renamed = page.items[0].clone();
+    renamed.profile.preferred_username = Some("carol".into());
+    renamed.profile.name = Some("AAA first".into());
+    store.update_user(&scope, &renamed).await.unwrap();
+    assert_eq!(store.query_users(&scope, &prefix).await.unwrap().total, 29);
+    let first = store
+        .query_users(
+            &scope,
+            &in_group(
+                vec![],
+                UserField::DisplayName,
+                SortDirection::Asc,
+                Paging::Page { number: 1, size: 1 },
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.items[0].uid, renamed.uid);
 }
