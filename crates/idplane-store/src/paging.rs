@@ -66,6 +66,13 @@ impl SortSpec {
         format!("{} AS sort_key", self.expr)
     }
 
+    /// `ORDER BY` for an outer query over a page made by [`SortSpec::finish`], whose sort key
+    /// and tie-breaker are now `key` and `tiebreak`.
+    pub fn outer_order(&self, key: &str, tiebreak: &str) -> String {
+        let dir = self.dir_sql();
+        format!(" ORDER BY {key} {dir}, {tiebreak} {dir}")
+    }
+
     /// Appends the keyset condition (cursor paging with a token), ORDER BY and LIMIT/OFFSET.
     /// The SQL must end in a WHERE clause (so ` AND …` can follow). Returns the page size asked.
     pub fn finish(&self, sql: &mut Sql, paging: &Paging) -> DomainResult<u32> {

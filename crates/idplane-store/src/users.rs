@@ -7,7 +7,7 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::user::{User, UserProfile, UserState};
-use idplane_core::query::{Page, UserCondition, UserQuery};
+use idplane_core::query::{Page, UserCondition, UserField, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -291,19 +291,34 @@ impl UserStore for SqlStore {
 
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>> {
         // Within one group, the search runs on the group's membership rows, which carry the
-        // members' user names and display names in their own indexes.
+        // members' user names and display names in their own indexes. When every condition is
+        // on those keys, counting and paging touch only the membership index, and users are
+        // read for the page alone.
         let group = query.conditions.iter().find_map(|c| match c {
             UserCondition::InGroup(g) => Some(g),
             _ => None,
         });
-        let mut filter = Sql::new(" WHERE u.pool_uid = ");
+        let member_only = group.is_some()
+            && query.conditions.iter().all(|c| match c {
+                UserCondition::InGroup(g) => Some(g) == group,
+                UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
+                    *field == UserField::PreferredUsername
+                }
+                _ => false,
+            });
+        let owner = if member_only { "gm" } else { "u" };
+        let mut filter = Sql::new(&format!(" WHERE {owner}.pool_uid = "));
         let p = filter.text_param(scope.pool_uid().as_str());
         filter.push(&p);
         let from = match group {
             Some(g) => {
                 let p = filter.text_param(g.as_str());
                 filter.push(&format!(" AND gm.group_uid = {p}"));
-                "users u JOIN group_members gm ON gm.user_uid = u.uid"
+                if member_only {
+                    "group_members gm"
+                } else {
+                    "users u JOIN group_members gm ON gm.user_uid = u.uid"
+                }
             }
             None => "users u",
         };
@@ -324,12 +339,33 @@ impl UserStore for SqlStore {
             .and_then(|r| r.try_get("n"))
             .map_err(internal)?;
         let spec = sort_spec(query.sort, group.is_some());
+        let deferred = member_only && spec.expr.starts_with("gm.");
+        let select = if deferred {
+            "gm.user_uid AS member_uid".to_owned()
+        } else {
+            COLUMNS.to_owned()
+        };
+        let page_from = if group.is_some() && !deferred {
+            "users u JOIN group_members gm ON gm.user_uid = u.uid"
+        } else {
+            from
+        };
         let mut page = Sql::new(&format!(
-            "SELECT {COLUMNS}, {} FROM {from}",
+            "SELECT {select}, {} FROM {page_from}",
             spec.key_column()
         ));
         page.append(&filter);
         let limit = spec.finish(&mut page, &query.paging)?;
+        if deferred {
+            // Page the membership index, then read just those users.
+            let mut outer = Sql::new(&format!("SELECT {COLUMNS}, p.sort_key FROM ("));
+            outer.append(&page);
+            outer.push(&format!(
+                ") p JOIN users u ON u.uid = p.member_uid{}",
+                spec.outer_order("p.sort_key", "u.uid")
+            ));
+            page = outer;
+        }
         let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
         let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
         let mut items = rows
