@@ -3,6 +3,7 @@
 //! One module per dialect owns its framing, signature check, error table, action table and wire
 //! types; [`router`] puts them on one listener.
 
+pub mod flatten;
 pub mod flex;
 pub mod rate_limit;
 pub mod request;

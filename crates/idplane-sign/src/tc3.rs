@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use sha1_smol::Sha1;
 
 use crate::error::SignError;
+use crate::header::{self, malformed};
 use crate::hmac_util::{hmac_sha256, same, sha256_hex};
 
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
@@ -42,39 +43,12 @@ impl RequestParts<'_> {
     }
 }
 
-fn malformed(message: &str) -> SignError {
-    SignError::MalformedAuthorization(message.to_owned())
-}
-
 pub fn parse_authorization(value: &str) -> Result<Authorization, SignError> {
-    let value = value.trim();
-    let (algorithm, rest) = value.split_once(' ').ok_or_else(|| {
-        malformed("expected `TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`")
-    })?;
-    if algorithm != ALGORITHM {
-        return Err(SignError::UnsupportedAlgorithm(algorithm.to_owned()));
-    }
-    let (mut credential, mut signed, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| malformed("each part must be Key=Value"))?;
-        match k.trim() {
-            "Credential" => credential = Some(v.trim()),
-            "SignedHeaders" => signed = Some(v.trim()),
-            "Signature" => signature = Some(v.trim()),
-            _ => return Err(malformed("unknown part")),
-        }
-    }
-    let credential = credential.ok_or_else(|| malformed("Credential is missing"))?;
-    let signed = signed.ok_or_else(|| malformed("SignedHeaders is missing"))?;
-    let signature = signature.ok_or_else(|| malformed("Signature is missing"))?;
-    let scope: Vec<&str> = credential.split('/').collect();
+    let parts = header::split(value, ALGORITHM)?;
+    let scope: Vec<&str> = parts.credential.split('/').collect();
+    let shape = "Credential must be SecretId/YYYY-MM-DD/service/tc3_request";
     let [id, date, service, terminator] = scope.as_slice() else {
-        return Err(malformed(
-            "Credential must be SecretId/YYYY-MM-DD/service/tc3_request",
-        ));
+        return Err(malformed(shape));
     };
     let date_ok = date.len() == 10
         && date.bytes().enumerate().all(|(i, b)| {
@@ -85,26 +59,14 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, SignError> {
             }
         });
     if *terminator != "tc3_request" || id.is_empty() || service.is_empty() || !date_ok {
-        return Err(malformed(
-            "Credential must be SecretId/YYYY-MM-DD/service/tc3_request",
-        ));
-    }
-    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(malformed("Signature must be 64 hex digits"));
-    }
-    let signed_headers: Vec<String> = signed
-        .split(';')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    if signed_headers.iter().any(String::is_empty) {
-        return Err(malformed("SignedHeaders has an empty name"));
+        return Err(malformed(shape));
     }
     Ok(Authorization {
         secret_id: (*id).to_owned(),
         date: (*date).to_owned(),
         service: (*service).to_owned(),
-        signed_headers,
-        signature: signature.to_ascii_lowercase(),
+        signed_headers: parts.signed_headers,
+        signature: parts.signature,
     })
 }
 

@@ -7,6 +7,7 @@ use time::PrimitiveDateTime;
 use time::macros::format_description;
 
 use crate::error::SignError;
+use crate::header::{self, malformed};
 use crate::hmac_util::{hmac_sha256, same, sha256_hex};
 
 pub const ALGORITHM: &str = "HMAC-SHA256";
@@ -56,42 +57,13 @@ impl RequestParts<'_> {
     }
 }
 
-fn malformed(message: &str) -> SignError {
-    SignError::MalformedAuthorization(message.to_owned())
-}
-
 /// Reads an `Authorization` header value.
 pub fn parse_authorization(value: &str) -> Result<Authorization, SignError> {
-    let value = value.trim();
-    let (algorithm, rest) = value.split_once(' ').ok_or_else(|| {
-        malformed("expected `HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`")
-    })?;
-    if algorithm != ALGORITHM {
-        return Err(SignError::UnsupportedAlgorithm(algorithm.to_owned()));
-    }
-    let mut credential = None;
-    let mut signed_headers = None;
-    let mut signature = None;
-    for part in rest.split(',') {
-        let (key, val) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| malformed("each part must be Key=Value"))?;
-        match key.trim() {
-            "Credential" => credential = Some(val.trim()),
-            "SignedHeaders" => signed_headers = Some(val.trim()),
-            "Signature" => signature = Some(val.trim()),
-            _ => return Err(malformed("unknown part")),
-        }
-    }
-    let credential = credential.ok_or_else(|| malformed("Credential is missing"))?;
-    let signed_headers = signed_headers.ok_or_else(|| malformed("SignedHeaders is missing"))?;
-    let signature = signature.ok_or_else(|| malformed("Signature is missing"))?;
-    let scope: Vec<&str> = credential.split('/').collect();
+    let parts = header::split(value, ALGORITHM)?;
+    let scope: Vec<&str> = parts.credential.split('/').collect();
+    let shape = "Credential must be AccessKeyId/YYYYMMDD/region/service/request";
     let [ak, date, region, service, terminator] = scope.as_slice() else {
-        return Err(malformed(
-            "Credential must be AccessKeyId/YYYYMMDD/region/service/request",
-        ));
+        return Err(malformed(shape));
     };
     if *terminator != "request"
         || ak.is_empty()
@@ -100,27 +72,15 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, SignError> {
         || region.is_empty()
         || service.is_empty()
     {
-        return Err(malformed(
-            "Credential must be AccessKeyId/YYYYMMDD/region/service/request",
-        ));
-    }
-    let signed_headers: Vec<String> = signed_headers
-        .split(';')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    if signed_headers.iter().any(String::is_empty) {
-        return Err(malformed("SignedHeaders has an empty name"));
-    }
-    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(malformed("Signature must be 64 hex digits"));
+        return Err(malformed(shape));
     }
     Ok(Authorization {
         access_key_id: (*ak).to_owned(),
         date: (*date).to_owned(),
         region: (*region).to_owned(),
         service: (*service).to_owned(),
-        signed_headers,
-        signature: signature.to_ascii_lowercase(),
+        signed_headers: parts.signed_headers,
+        signature: parts.signature,
     })
 }
 

@@ -239,14 +239,7 @@ impl DepartmentStore for SqlStore {
         if let Some(v) = &f.source {
             text_condition(&mut filter, "d.source", &TextMatch::Exact(v.clone()));
         }
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM departments d");
-        count.append(&filter);
-        let total: i64 = count
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|r| r.try_get("n"))
-            .map_err(internal)?;
+        let total = self.count("departments d", &filter).await?;
         let (expr, kind) = match query.sort.0 {
             DepartmentSortField::Name => ("d.name", KeyKind::Text),
             DepartmentSortField::CreateTime => ("d.created_at", KeyKind::Int),
@@ -259,14 +252,9 @@ impl DepartmentStore for SqlStore {
             tiebreak: "d.uid",
             direction: query.sort.1,
         };
-        let mut page = Sql::new(&format!(
-            "SELECT {COLUMNS}, {} FROM departments d",
-            spec.key_column()
-        ));
-        page.append(&filter);
-        let limit = spec.finish(&mut page, &query.paging)?;
-        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
-        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        let (rows, next_token) = self
+            .page(COLUMNS, "departments d", &filter, &spec, &query.paging)
+            .await?;
         Ok(Page {
             items: views(&rows)?,
             total,

@@ -159,14 +159,7 @@ impl GroupStore for SqlStore {
                 " AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_uid = g.uid AND gm.user_uid = {p})"
             ));
         }
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM groups g");
-        count.append(&filter);
-        let total: i64 = count
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|r| r.try_get("n"))
-            .map_err(internal)?;
+        let total = self.count("groups g", &filter).await?;
         let (expr, kind) = match query.sort.0 {
             GroupSortField::Uid => ("g.uid", KeyKind::Text),
             GroupSortField::Name => ("g.name", KeyKind::Text),
@@ -180,14 +173,9 @@ impl GroupStore for SqlStore {
             tiebreak: "g.uid",
             direction: query.sort.1,
         };
-        let mut page = Sql::new(&format!(
-            "SELECT {COLUMNS}, {} FROM groups g",
-            spec.key_column()
-        ));
-        page.append(&filter);
-        let limit = spec.finish(&mut page, &query.paging)?;
-        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
-        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        let (rows, next_token) = self
+            .page(COLUMNS, "groups g", &filter, &spec, &query.paging)
+            .await?;
         Ok(Page {
             items: rows
                 .iter()

@@ -157,3 +157,42 @@ impl SortSpec {
         Ok(Some(B64.encode(json)))
     }
 }
+
+impl crate::SqlStore {
+    /// How many rows `from` holds under `filter` (a ` WHERE …` clause).
+    pub(crate) async fn count(&self, from: &str, filter: &Sql) -> DomainResult<i64> {
+        let mut count = Sql::new(&format!("SELECT COUNT(*) AS n FROM {from}"));
+        count.append(filter);
+        count
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|r| r.try_get("n"))
+            .map_err(crate::error::internal)
+    }
+
+    /// One page of `columns` from `from` under `filter`, in `spec`'s order, and the token of
+    /// the next page for cursor paging. The rows' uid column must be named `uid`.
+    pub(crate) async fn page(
+        &self,
+        columns: &str,
+        from: &str,
+        filter: &Sql,
+        spec: &SortSpec,
+        paging: &Paging,
+    ) -> DomainResult<(Vec<AnyRow>, Option<String>)> {
+        let mut page = Sql::new(&format!(
+            "SELECT {columns}, {} FROM {from}",
+            spec.key_column()
+        ));
+        page.append(filter);
+        let limit = spec.finish(&mut page, paging)?;
+        let mut rows = page
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(crate::error::internal)?;
+        let token = spec.next_token(&mut rows, paging, limit, "uid")?;
+        Ok((rows, token))
+    }
+}

@@ -132,14 +132,7 @@ impl PoolStore for SqlStore {
             let p = filter.text_param(pr.clone());
             filter.push(&format!(" AND p.project_name = {p}"));
         }
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM user_pools p");
-        count.append(&filter);
-        let total: i64 = count
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|r| r.try_get("n"))
-            .map_err(internal)?;
+        let total = self.count("user_pools p", &filter).await?;
         let (expr, kind) = match query.sort.0 {
             PoolSortField::Name => ("p.name", KeyKind::Text),
             PoolSortField::CreateTime => ("p.created_at", KeyKind::Int),
@@ -151,14 +144,9 @@ impl PoolStore for SqlStore {
             tiebreak: "p.uid",
             direction: query.sort.1,
         };
-        let mut page = Sql::new(&format!(
-            "SELECT {COLUMNS}, {} FROM user_pools p",
-            spec.key_column()
-        ));
-        page.append(&filter);
-        let limit = spec.finish(&mut page, &query.paging)?;
-        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
-        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        let (rows, next_token) = self
+            .page(COLUMNS, "user_pools p", &filter, &spec, &query.paging)
+            .await?;
         Ok(Page {
             items: rows.iter().map(view_from).collect::<DomainResult<_>>()?,
             total,

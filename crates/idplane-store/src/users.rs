@@ -330,14 +330,7 @@ impl UserStore for SqlStore {
             }
             condition(&mut filter, c, group.is_some());
         }
-        let mut count = Sql::new(&format!("SELECT COUNT(*) AS n FROM {from}"));
-        count.append(&filter);
-        let total: i64 = count
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|r| r.try_get("n"))
-            .map_err(internal)?;
+        let total = self.count(from, &filter).await?;
         let spec = sort_spec(query.sort, group.is_some());
         let deferred = member_only && spec.expr.starts_with("gm.");
         let select = if deferred {
