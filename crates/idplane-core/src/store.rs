@@ -56,11 +56,23 @@ pub trait AccountStore: Send + Sync {
 pub trait PoolStore: Send + Sync {
     /// Stores a pool and its root department; `Duplicated` if the account has a pool of that name.
     async fn insert_pool(&self, pool: &UserPool, root: &Department) -> DomainResult<()>;
+    /// A pool with its counters (which cost a count of its users).
     async fn get_pool(
         &self,
         account: &AccountId,
         uid: &UserPoolUid,
     ) -> DomainResult<Option<PoolView>>;
+    /// A pool without counters: the cheap read every pool-scoped request makes.
+    async fn find_pool(
+        &self,
+        account: &AccountId,
+        uid: &UserPoolUid,
+    ) -> DomainResult<Option<UserPool>>;
+    async fn find_pool_by_name(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> DomainResult<Option<UserPool>>;
     async fn list_pools(
         &self,
         account: &AccountId,

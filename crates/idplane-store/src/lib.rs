@@ -151,6 +151,10 @@ impl SqlStore {
             Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
         migrator.run(&pool).await?;
+        if dialect == Dialect::Sqlite {
+            // Refresh planner statistics where they are missing or stale (e.g. new indexes).
+            pool.execute("PRAGMA optimize = 0x10002").await?;
+        }
         Ok(Self { pool, dialect })
     }
 

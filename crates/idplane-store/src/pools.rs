@@ -21,9 +21,12 @@ const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_nam
      p.settings, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM users u WHERE u.pool_uid = p.uid) AS total_users";
 
-fn view_from(row: &AnyRow) -> DomainResult<PoolView> {
+const POOL_COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, \
+     p.enabled, p.settings, p.created_at, p.updated_at";
+
+fn pool_from(row: &AnyRow) -> DomainResult<UserPool> {
     let settings: String = row.try_get("settings").map_err(internal)?;
-    let pool = UserPool {
+    Ok(UserPool {
         uid: UserPoolUid::from_stored(row.try_get("uid").map_err(internal)?),
         account_id: AccountId::from_stored(row.try_get("account_id").map_err(internal)?),
         name: row.try_get("name").map_err(internal)?,
@@ -33,9 +36,12 @@ fn view_from(row: &AnyRow) -> DomainResult<PoolView> {
         settings: serde_json::from_str(&settings).map_err(DomainError::internal)?,
         created_at: Timestamp::from_millis(row.try_get("created_at").map_err(internal)?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(internal)?),
-    };
+    })
+}
+
+fn view_from(row: &AnyRow) -> DomainResult<PoolView> {
     Ok(PoolView {
-        pool,
+        pool: pool_from(row)?,
         total_users: row.try_get("total_users").map_err(internal)?,
         total_clients: 0,
         total_connections: 0,
@@ -103,6 +109,40 @@ impl PoolStore for SqlStore {
             .await
             .map_err(internal)?;
         row.as_ref().map(view_from).transpose()
+    }
+
+    async fn find_pool(
+        &self,
+        account: &AccountId,
+        uid: &UserPoolUid,
+    ) -> DomainResult<Option<UserPool>> {
+        let sql = format!(
+            "SELECT {POOL_COLUMNS} FROM user_pools p WHERE p.account_id = $1 AND p.uid = $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account.as_str().to_owned())
+            .bind(uid.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(internal)?;
+        row.as_ref().map(pool_from).transpose()
+    }
+
+    async fn find_pool_by_name(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> DomainResult<Option<UserPool>> {
+        let sql = format!(
+            "SELECT {POOL_COLUMNS} FROM user_pools p WHERE p.account_id = $1 AND p.name = $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account.as_str().to_owned())
+            .bind(name.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(internal)?;
+        row.as_ref().map(pool_from).transpose()
     }
 
     async fn list_pools(

@@ -61,9 +61,9 @@ impl Directory {
     /// `AccessDenied` when the caller's key is bound to another pool.
     pub async fn pool_access(&self, caller: &Caller, uid: &str) -> DomainResult<PoolAccess> {
         let uid = UserPoolUid::parse(uid)?;
-        let view = self
+        let pool = self
             .store
-            .get_pool(caller.account_id(), &uid)
+            .find_pool(caller.account_id(), &uid)
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid.as_str()))?;
         if let Some(bound) = caller.bound_pool()
@@ -74,8 +74,8 @@ impl Directory {
             });
         }
         Ok(PoolAccess {
-            scope: PoolScope::of(&view.pool),
-            pool: view.pool,
+            scope: PoolScope::of(&pool),
+            pool,
         })
     }
 
@@ -86,22 +86,14 @@ impl Directory {
             return self.pool_access(caller, bound.as_str()).await;
         }
         for _ in 0..3 {
-            let query = PoolQuery {
-                filter: crate::query::PoolFilter {
-                    name: Some(TextMatch::Exact(DEFAULT_POOL.to_owned())),
-                    ..Default::default()
-                },
-                sort: (
-                    crate::query::PoolSortField::CreateTime,
-                    crate::query::SortDirection::Asc,
-                ),
-                paging: crate::query::Paging::Page { number: 1, size: 1 },
-            };
-            let found = self.store.list_pools(caller.account_id(), &query).await?;
-            if let Some(view) = found.items.into_iter().next() {
+            if let Some(pool) = self
+                .store
+                .find_pool_by_name(caller.account_id(), DEFAULT_POOL)
+                .await?
+            {
                 return Ok(PoolAccess {
-                    scope: PoolScope::of(&view.pool),
-                    pool: view.pool,
+                    scope: PoolScope::of(&pool),
+                    pool,
                 });
             }
             let new = NewPool {
