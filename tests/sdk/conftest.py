@@ -1,5 +1,6 @@
 """Fixtures that start real idplane server processes and point the official SDKs at them."""
 
+import ctypes
 import json
 import os
 import signal
@@ -18,6 +19,31 @@ BIN = os.environ.get("IDPLANE_BIN", os.path.join(os.path.dirname(__file__), ".."
 ROOT_AK = "AKLTTESTROOT0000000000000000"
 ROOT_SK = "test-root-secret-0123456789abcdefghijklmn"
 PG_URL = os.environ.get("IDPLANE_TEST_DATABASE_URL")
+READY_TIMEOUT = 20
+
+# Every secret a test hands to a server (passwords, CLI-made secret keys): no server log may contain any of them.
+SECRETS = {ROOT_SK}
+
+
+def secret(value):
+    """Registers `value` as a secret that must never reach a log, and returns it."""
+    SECRETS.add(value)
+    return value
+
+
+def assert_no_secrets_in_log(server):
+    log = server.log()
+    leaked = sorted(s for s in SECRETS if s in log)
+    assert not leaked, f"secrets appeared in {server.log_path}: {leaked}"
+    assert "$argon2" not in log, "a password hash appeared in the log"
+
+
+def _die_with_parent():
+    """Runs in the child before exec: the server gets SIGKILL if the test process dies (Linux)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def free_port():
@@ -57,8 +83,10 @@ class Server:
             env=self.env,
             stdout=log,
             stderr=log,
+            preexec_fn=_die_with_parent,
         )
-        deadline = time.time() + 30
+        log.close()
+        deadline = time.time() + READY_TIMEOUT
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log()}")
@@ -68,16 +96,18 @@ class Server:
             except requests.RequestException:
                 pass
             time.sleep(0.05)
-        raise RuntimeError(f"server did not become ready: {self.log()}")
+        self.kill()
+        raise RuntimeError(f"server did not answer /healthz with 200 within {READY_TIMEOUT} s: {self.log()}")
 
     def stop(self):
-        """SIGTERM: drains in-flight requests and exits 0."""
-        if self.proc and self.proc.poll() is None:
+        """SIGTERM: drains in-flight requests and exits 0. Returns the exit code (also of an earlier crash)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            code = self.proc.wait(timeout=30)
-            self.proc = None
-            return code
-        return None
+            self.proc.wait(timeout=30)
+        code, self.proc = self.proc.returncode, None
+        return code
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -103,7 +133,7 @@ class Server:
         if pool:
             args += ["--pool", pool]
         key = self.cli(*args)
-        return key["AccessKeyId"], key["SecretAccessKey"]
+        return key["AccessKeyId"], secret(key["SecretAccessKey"])
 
     def api(self, ak=ROOT_AK, sk=ROOT_SK):
         cfg = volcenginesdkcore.Configuration()
@@ -144,8 +174,8 @@ def server(request):
         s = start_server(d, env)
         s.backend = request.param
         yield s
-        assert s.stop() == 0
-        assert ROOT_SK not in s.log(), "the bootstrap secret appeared in the log"
+        assert s.stop() == 0, s.log()
+        assert_no_secrets_in_log(s)
     if schema:
         drop_schema(schema)
 
@@ -156,6 +186,7 @@ def fresh_server():
         s = start_server(d)
         yield s
         s.kill()
+        assert_no_secrets_in_log(s)
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +241,11 @@ def expect_error(status, code, fn, *args, **kwargs):
     got = error_of(info)
     assert got == (status, code), f"expected {(status, code)}, got {got}: {info.value.body}"
     return json.loads(info.value.body)["ResponseMetadata"]["Error"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not PG_URL:
+        n = len(terminalreporter.stats.get("skipped", []))
+        terminalreporter.write_line(
+            f"PostgreSQL: {n} tests skipped because IDPLANE_TEST_DATABASE_URL is unset "
+            "(e.g. postgres://postgres@127.0.0.1:5432/test)")

@@ -1,12 +1,14 @@
-"""Users through the official SDK: CRUD, batches, filters, and paging that sees every row once."""
+"""Users through the official SDK: CRUD, validation, batches and filters (paging: test_paging.py)."""
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import volcenginesdkcore
 import volcenginesdkid as v
 
-from conftest import expect_error, raw_call, raw_error
+from conftest import expect_error, raw_call, raw_error, secret
 
 
 def mk(api, pool, **fields):
@@ -133,66 +135,192 @@ def test_filters(api, pool):
                  v.ListUsersRequest(user_pool_uid=pool.uid, sort_field="ShoeSize"))
 
 
-@pytest.fixture(scope="module")
-def crowd(api):
-    """61 users, many sharing a name so that ties matter."""
-    p = api.create_user_pool(v.CreateUserPoolRequest(name=f"crowd-{uuid.uuid4().hex[:8]}"))
-    users = [v.UserForCreateUsersInput(preferred_username=f"u{i:03d}", name=["Same", "Other", f"N{i}"][i % 3],
-                                       email=f"u{i}@crowd.test" if i % 4 else None)
-             for i in range(61)]
-    uids = []
-    for chunk in (users[:40], users[40:]):
-        r = api.create_users(v.CreateUsersRequest(user_pool_uid=p.uid, users=chunk))
-        assert r.failure_count == 0
-        uids += r.successful_uids
-    return p, set(uids)
+def test_all_oidc_claims_round_trip(api, pool):
+    claims = dict(preferred_username="full.claims_user-1@x", email="full@claims.io", phone_number="+8613900000009",
+                  name="Full Claims", given_name="Full", family_name="Claims", middle_name="Q", nickname="fc",
+                  gender="female", birthdate="1990-01-02", locale="zh-CN", zoneinfo="Asia/Shanghai",
+                  website="https://fc.example", picture="https://fc.example/p.png",
+                  profile="https://fc.example/me", email_verified=True, phone_number_verified=True)
+    u = mk(api, pool, **claims)
+    got = api.get_user(v.GetUserRequest(user_pool_uid=pool.uid, user_uid=u.uid))
+    for obj in (u, got):
+        for k, want in claims.items():
+            assert getattr(obj, k) == want, (k, getattr(obj, k))
+        assert obj.sub == obj.uid == u.uid
+        assert obj.create_time and obj.update_time
+        assert obj.group_uids == [] and obj.department_uids == []
 
 
-@pytest.mark.parametrize("sort", [None, ("CreateTime", "Asc"), ("Name", "Asc"), ("Name", "Desc"),
-                                  ("PreferredUsername", "Desc"), ("Email", "Asc"), ("UpdateTime", "Desc")])
-def test_page_paging_sees_every_row_once(api, crowd, sort):
-    p, uids = crowd
-    seen = []
-    page = 1
-    while True:
-        req = v.ListUsersRequest(user_pool_uid=p.uid, page_number=page, page_size=7)
-        if sort:
-            req.sort_field, req.sort_direction = sort
-        r = api.list_users(req)
-        assert r.total_count == len(uids)
-        seen += [u.uid for u in r.data]
-        if len(r.data) < 7:
-            break
-        page += 1
-    assert len(seen) == len(set(seen)) == len(uids) and set(seen) == uids
+@pytest.mark.parametrize("state", ["UNCONFIRMED", "CONFIRMED", "EXTERNAL_PROVIDER", "RESET_REQUIRED",
+                                   "FORCE_CHANGE_PASSWORD", "DISABLED", "LOCKED"])
+def test_every_user_state(api, pool, state):
+    u = mk(api, pool, preferred_username=f"st-{uuid.uuid4().hex[:8]}")
+    for spelled in (state.lower(), state):
+        r = api.update_user(v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=u.uid, user_state=spelled))
+        assert r.user_state == state
+    assert api.get_user(v.GetUserRequest(user_pool_uid=pool.uid, user_uid=u.uid)).user_state == state
 
 
-@pytest.mark.parametrize("sort", [None, ("Name", "Asc"), ("Name", "Desc"), ("Email", "Desc"), ("CreateTime", "Asc")])
-def test_cursor_paging_sees_every_row_once(api, crowd, sort):
-    p, uids = crowd
-    seen, token, calls = [], None, 0
-    while True:
-        req = v.ListUsersRequest(user_pool_uid=p.uid, max_results=8, next_token=token)
-        if sort:
-            req.sort_field, req.sort_direction = sort
-        r = api.list_users(req)
-        calls += 1
-        seen += [u.uid for u in r.data]
-        token = r.next_token
-        if not token:
-            break
-    assert len(seen) == len(set(seen)) == len(uids) and set(seen) == uids
-    assert calls == 8
+def test_password_length_bounds_and_never_returned(server, api, pool):
+    pw8, pw256 = secret("Pw8chars"), secret("p" * 255 + "!")
+    a = mk(api, pool, preferred_username="pw8", password=pw8)
+    b = mk(api, pool, preferred_username="pw256", password=pw256)
+    expect_error(400, "InvalidParameter.Password", mk, api, pool, preferred_username="pw7", password="Pw7char")
+    expect_error(400, "InvalidParameter.Password", mk, api, pool, preferred_username="pw257", password="p" * 257)
+    expect_error(400, "InvalidParameter.Password", api.update_user,
+                 v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=a.uid, password="short"))
+    new = secret("a-brand-new-password")
+    api.update_user(v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=a.uid, password=new))
+    for action, body in [("GetUser", {"UserPoolUid": pool.uid, "UserUid": a.uid}),
+                         ("GetUser", {"UserPoolUid": pool.uid, "UserUid": b.uid}),
+                         ("ListUsers", {"UserPoolUid": pool.uid, "PageSize": 100})]:
+        r = raw_call(server, action, json.dumps(body))
+        assert r.status_code == 200, r.text
+        text = r.text
+        for leak in (pw8, pw256, new, "argon2", "$argon", '"Password"', "PasswordHash"):
+            assert leak not in text, (action, leak)
 
 
-def test_bad_tokens_and_limits(api, crowd):
-    p, _ = crowd
-    expect_error(400, "InvalidParameter.NextToken", api.list_users,
-                 v.ListUsersRequest(user_pool_uid=p.uid, next_token="garbage!!", max_results=5))
-    r = api.list_users(v.ListUsersRequest(user_pool_uid=p.uid, max_results=5, sort_field="Name"))
-    expect_error(400, "InvalidParameter.NextToken", api.list_users,
-                 v.ListUsersRequest(user_pool_uid=p.uid, next_token=r.next_token, max_results=5, sort_field="Email"))
-    expect_error(400, "InvalidParameter.MaxResults", api.list_users,
-                 v.ListUsersRequest(user_pool_uid=p.uid, max_results=0))
-    default = api.list_users(v.ListUsersRequest(user_pool_uid=p.uid))
-    assert len(default.data) == 10 and default.page_number == 1 and default.page_size == 10
+def test_username_alphabet(api, pool):
+    ok = mk(api, pool, preferred_username="Ok.name_with-all@chars9")
+    assert ok.preferred_username == "Ok.name_with-all@chars9"
+    for bad in ("has space", "tab\there", "semi;colon", "slash/", "中文", "quote'"):
+        expect_error(400, "InvalidParameter.PreferredUsername", mk, api, pool, preferred_username=bad)
+
+
+def test_unknown_pool_and_updates_that_collide(api, pool):
+    expect_error(404, "NotFound", api.create_user,
+                 v.CreateUserRequest(user_pool_uid="up-does-not-exist", preferred_username="x"))
+    expect_error(404, "NotFound", api.get_user, v.GetUserRequest(user_pool_uid=pool.uid, user_uid="no-such-user"))
+    first = mk(api, pool, preferred_username="first1", email="first1@x.io", phone_number="+8613700000001")
+    second = mk(api, pool, preferred_username="second2")
+    expect_error(409, "Duplicated", api.update_user,
+                 v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=second.uid, email="FIRST1@X.IO"))
+    expect_error(409, "Duplicated", api.update_user,
+                 v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=second.uid, phone_number="+8613700000001"))
+    expect_error(400, "InvalidParameter.Email", api.update_user,
+                 v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=second.uid, email="nope"))
+    # Renaming to your own name in another case is not a clash.
+    again = api.update_user(v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=first.uid,
+                                                preferred_username="FIRST1"))
+    assert again.preferred_username == "FIRST1"
+    # A freed name can be taken.
+    api.update_user(v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=first.uid, preferred_username="renamed1"))
+    assert mk(api, pool, preferred_username="first1").uid
+
+
+def test_batch_details(api, pool):
+    r = api.create_users(v.CreateUsersRequest(user_pool_uid=pool.uid, users=[
+        v.UserForCreateUsersInput(preferred_username="twin"),
+        v.UserForCreateUsersInput(preferred_username="TWIN"),
+        v.UserForCreateUsersInput(name="no login attribute"),
+        v.UserForCreateUsersInput(preferred_username="pw", password="short"),
+        v.UserForCreateUsersInput(email="solo@x.io"),
+    ]))
+    assert (r.success_count, r.failure_count) == (2, 3)
+    got = {e.index: e.error_type for e in r.errors_structured}
+    assert got == {1: "Duplicated", 2: "MissingParameter.PreferredUsername", 3: "InvalidParameter.Password"}
+    assert all(e.error and e.field for e in r.errors_structured)
+    for uid in r.successful_uids:
+        api.get_user(v.GetUserRequest(user_pool_uid=pool.uid, user_uid=uid))
+
+    upd = api.update_users(v.UpdateUsersRequest(user_pool_uid=pool.uid, users=[
+        v.UserForUpdateUsersInput(user_uid=r.successful_uids[0], email="bad-email"),
+        v.UserForUpdateUsersInput(user_uid=r.successful_uids[1], user_state="sleeping"),
+        v.UserForUpdateUsersInput(user_uid=r.successful_uids[1], given_name="ok"),
+    ]))
+    assert (upd.success_count, upd.failure_count) == (1, 2)
+    assert {e.index: e.error_type for e in upd.errors_structured} == \
+        {0: "InvalidParameter.Email", 1: "InvalidParameter.UserState"}
+
+    gone = api.delete_users(v.DeleteUsersRequest(user_pool_uid=pool.uid, user_uids=["ghost-1"]))
+    assert (gone.success_count, gone.failure_count) == (0, 1)
+    assert gone.errors_structured[0].index == 0 and gone.errors_structured[0].error
+    many = [v.UserForUpdateUsersInput(user_uid=r.successful_uids[0], nickname=str(i)) for i in range(101)]
+    expect_error(400, "InvalidParameter.Users", api.update_users,
+                 v.UpdateUsersRequest(user_pool_uid=pool.uid, users=many))
+
+
+def test_more_filters(api, pool):
+    a = mk(api, pool, preferred_username="fa", given_name="Johanna", family_name="Smithson", middle_name="Lee",
+           nickname="jojo", gender="female", locale="en-US", website="https://jo.example.com")
+    b = mk(api, pool, preferred_username="fb", given_name="John", family_name="Doe", nickname="johnny",
+           gender="male", locale="en-GB", website="https://doe.example.org")
+    c = mk(api, pool, preferred_username="fc", email="fc@x.io", phone_number="+8613600000003")
+
+    def find(**f):
+        r = api.list_users(v.ListUsersRequest(user_pool_uid=pool.uid, page_size=100,
+                                              filter=v.FilterForListUsersInput(**f)))
+        assert r.total_count == len(r.data)
+        return {u.uid for u in r.data}
+
+    assert find(given_name="joh") == {a.uid, b.uid}
+    assert find(family_name="smith") == {a.uid}
+    assert find(middle_name="Lee") == {a.uid}
+    assert find(nickname="jo") == {a.uid, b.uid}
+    assert find(gender="female") == {a.uid}
+    assert find(locale="en-") == {a.uid, b.uid}
+    assert find(website=".org") == {b.uid}
+    assert find(gender="male") == {a.uid, b.uid}, "a substring: female contains male"
+    assert find(given_name="Jo", locale="GB") == {b.uid}
+    assert find(nickname_is_null_or_empty=True) == {c.uid}
+    assert find(middle_name_is_null_or_empty=False) == {a.uid}
+    assert find(phone_number_is_null_or_empty=False) == {c.uid}
+    assert find(email_is_duplicated=True) == set(), "emails are unique per pool"
+    assert find(phone_number_is_duplicated=True) == set(), "phone numbers are unique per pool"
+    assert find(user_uids_or=[a.uid, c.uid], nickname_is_null_or_empty=False) == {a.uid}
+
+
+def test_non_ascii_values_round_trip(api, pool):
+    """The SDK sends non-ASCII as \\uXXXX escapes; the signature covers those exact bytes."""
+    u = mk(api, pool, preferred_username="zhang.san", name="张三", nickname="😀 smiley", given_name="Ünïcødé")
+    got = api.get_user(v.GetUserRequest(user_pool_uid=pool.uid, user_uid=u.uid))
+    assert (got.name, got.nickname, got.given_name) == ("张三", "😀 smiley", "Ünïcødé")
+    r = api.list_users(v.ListUsersRequest(user_pool_uid=pool.uid, filter=v.FilterForListUsersInput(name="张")))
+    assert [x.uid for x in r.data] == [u.uid]
+
+
+def test_filter_values_are_literal_not_patterns(api, pool):
+    a = mk(api, pool, preferred_username="pct", name="100% sure", nickname="a_b")
+    b = mk(api, pool, preferred_username="plain", name="100 sure", nickname="axb")
+    mk(api, pool, preferred_username="u_x")
+    c = mk(api, pool, preferred_username="uyx")
+
+    def find(**f):
+        r = api.list_users(v.ListUsersRequest(user_pool_uid=pool.uid, page_size=100,
+                                              filter=v.FilterForListUsersInput(**f)))
+        return {x.uid for x in r.data}
+
+    assert find(name="%") == {a.uid}
+    assert find(name="0% s") == {a.uid}
+    assert find(nickname="_") == {a.uid}
+    assert find(nickname="a_b") == {a.uid}
+    assert find(name="100 ") == {b.uid}
+    assert find(preferred_username="u_x") != {c.uid} and c.uid not in find(preferred_username="u_x")
+    assert find(name="*") == set() and find(name="'") == set() and find(name="\\") == set()
+
+
+def test_concurrent_creates_of_one_name(server, pool):
+    """Racing creates of one username: exactly one wins, the rest answer Duplicated (never 500)."""
+    def attempt(i):
+        api = server.api()
+        try:
+            api.create_user(v.CreateUserRequest(user_pool_uid=pool.uid, preferred_username="racer",
+                                                nickname=str(i)))
+            return "ok"
+        except volcenginesdkcore.rest.ApiException as e:
+            return (e.status, json.loads(e.body)["ResponseMetadata"]["Error"]["Code"])
+
+    with ThreadPoolExecutor(8) as ex:
+        results = list(ex.map(attempt, range(16)))
+    assert results.count("ok") == 1, results
+    assert set(results) == {"ok", (409, "Duplicated")}, results
+
+
+def test_batch_of_exactly_one_hundred(api, pool):
+    r = api.create_users(v.CreateUsersRequest(user_pool_uid=pool.uid, users=[
+        v.UserForCreateUsersInput(preferred_username=f"h{i:03d}") for i in range(100)]))
+    assert r.success_count == 100 and r.failure_count == 0 and len(set(r.successful_uids)) == 100
+    d = api.delete_users(v.DeleteUsersRequest(user_pool_uid=pool.uid, user_uids=r.successful_uids))
+    assert d.success_count == 100
+    assert api.list_users(v.ListUsersRequest(user_pool_uid=pool.uid)).total_count == 0

@@ -7,7 +7,7 @@ use crate::clock::Timestamp;
 use crate::error::DomainResult;
 use crate::ids::{AccessKeyId, AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use crate::model::account::{AccessKey, Account};
-use crate::model::department::{Department, DepartmentView};
+use crate::model::department::{DeleteOptions, Department, DepartmentView};
 use crate::model::group::Group;
 use crate::model::pool::{PoolView, UserPool};
 use crate::model::user::User;
@@ -125,29 +125,38 @@ pub trait GroupStore: Send + Sync {
 
 #[async_trait]
 pub trait DepartmentStore: Send + Sync {
-    /// `Duplicated` when the parent already has a child of that name.
+    /// Inserts a department under its `parent_uid`, taking `path` and `name_path` from the
+    /// parent as it is inside the write (a concurrent move or delete of the parent cannot be
+    /// missed). Returns the department as stored; `NotFound` when the parent is gone,
+    /// `Duplicated` when it already has a child of that name.
     async fn insert_department(
         &self,
         scope: &PoolScope,
         department: &Department,
-    ) -> DomainResult<()>;
+    ) -> DomainResult<Department>;
     async fn get_department(
         &self,
         scope: &PoolScope,
         uid: &DepartmentUid,
     ) -> DomainResult<Option<DepartmentView>>;
     async fn root_department(&self, scope: &PoolScope) -> DomainResult<Option<DepartmentView>>;
-    /// Writes a department back. When its path changed (a move or rename), the paths of its
-    /// whole subtree follow; `old` is the department as it was.
+    /// Writes a department back under its `parent_uid`. Paths are derived inside the write from
+    /// the parent as it is then, and the subtree follows a move or rename; a parent inside the
+    /// department's own subtree is refused there too, so racing moves cannot make a cycle.
     async fn update_department(
         &self,
         scope: &PoolScope,
-        old: &Department,
-        new: &Department,
-    ) -> DomainResult<()>;
-    /// Deletes a department and its subtree (memberships go; users stay).
-    async fn delete_department(&self, scope: &PoolScope, uid: &DepartmentUid)
-    -> DomainResult<bool>;
+        department: &Department,
+    ) -> DomainResult<Department>;
+    /// Deletes a department and its subtree (memberships go; users stay). Children and members
+    /// are checked against `options` inside the write: `Conflict` when either is in the way.
+    /// `false` when there is no such department.
+    async fn delete_department(
+        &self,
+        scope: &PoolScope,
+        uid: &DepartmentUid,
+        options: DeleteOptions,
+    ) -> DomainResult<bool>;
     async fn query_departments(
         &self,
         scope: &PoolScope,

@@ -15,9 +15,9 @@ pub fn eiam_status(state: UserState) -> &'static str {
     }
 }
 
-/// The domain states an EIAM status name covers (case-insensitive), or `None` if unknown.
+/// The domain states an EIAM status name covers (ASCII case-insensitive), or `None` if unknown.
 pub fn states_for(eiam: &str) -> Option<Vec<UserState>> {
-    let wanted = eiam.trim().to_ascii_uppercase();
+    let wanted = eiam.to_ascii_uppercase();
     let states: Vec<UserState> = UserState::ALL
         .into_iter()
         .filter(|s| eiam_status(*s) == wanted)

@@ -4,18 +4,18 @@ use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
-use idplane_core::model::department::{Department, DepartmentView};
+use idplane_core::model::department::{DeleteOptions, Department, DepartmentView};
 use idplane_core::query::{DepartmentQuery, DepartmentSortField, Page, TextMatch};
 use idplane_core::store::{DepartmentStore, PoolScope};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::SqlStore;
-use crate::error::{internal, write_error};
+use crate::error::{internal, member_error, write_error};
 use crate::groups::ensure_users_in_pool;
 use crate::paging::{KeyKind, SortSpec};
 use crate::pools::text_condition;
 use crate::sql::Sql;
+use crate::{Dialect, SqlStore};
 
 /// Every character of a path sorts below `~`, so `[path, path || '~')` is its subtree.
 const COLUMNS: &str = "d.uid, d.pool_uid, d.parent_uid, d.name, d.description, d.external_id, \
@@ -58,11 +58,10 @@ fn views(rows: &[AnyRow]) -> DomainResult<Vec<DepartmentView>> {
         .map_err(internal)
 }
 
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 /// Inserts a department inside an open write transaction.
-pub async fn insert_department_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    d: &Department,
-) -> DomainResult<()> {
+pub async fn insert_department_in(tx: &mut Tx, d: &Department) -> DomainResult<()> {
     sqlx::query(
         "INSERT INTO departments (uid, pool_uid, parent_uid, name, description, external_id, source, precedence, iam_role_trn, path, name_path, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -86,6 +85,22 @@ pub async fn insert_department_in(
     Ok(())
 }
 
+/// Where a department sits, as read inside a write transaction.
+struct Place {
+    path: String,
+    name_path: String,
+    parent_uid: Option<String>,
+}
+
+/// How a write holds the pool's department tree until it commits: changes inside one department
+/// (a new child, members) share it; moves and deletes hold it alone. SQLite's `BEGIN IMMEDIATE`
+/// already runs one writer at a time; PostgreSQL locks the pool's root department row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TreeLock {
+    Shared,
+    Exclusive,
+}
+
 impl SqlStore {
     async fn one_department(&self, sql: Sql) -> DomainResult<Option<DepartmentView>> {
         let row = sql
@@ -95,17 +110,92 @@ impl SqlStore {
             .map_err(internal)?;
         row.as_ref().map(view_from).transpose().map_err(internal)
     }
+
+    async fn lock_tree(&self, tx: &mut Tx, pool: &UserPoolUid, lock: TreeLock) -> DomainResult<()> {
+        if self.dialect() == Dialect::Sqlite {
+            return Ok(());
+        }
+        let sql = match lock {
+            TreeLock::Shared => {
+                "SELECT uid FROM departments WHERE pool_uid = $1 AND parent_uid IS NULL FOR SHARE"
+            }
+            TreeLock::Exclusive => {
+                "SELECT uid FROM departments WHERE pool_uid = $1 AND parent_uid IS NULL FOR UPDATE"
+            }
+        };
+        sqlx::query(sql)
+            .bind(pool.as_str().to_owned())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+}
+
+async fn place_in(
+    tx: &mut Tx,
+    pool: &UserPoolUid,
+    uid: &DepartmentUid,
+) -> DomainResult<Option<Place>> {
+    let row = sqlx::query(
+        "SELECT path, name_path, parent_uid FROM departments WHERE pool_uid = $1 AND uid = $2",
+    )
+    .bind(pool.as_str().to_owned())
+    .bind(uid.as_str().to_owned())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(internal)?;
+    row.map(|r| {
+        Ok(Place {
+            path: r.try_get("path")?,
+            name_path: r.try_get("name_path")?,
+            parent_uid: r.try_get("parent_uid")?,
+        })
+    })
+    .transpose()
+    .map_err(internal)
+}
+
+/// The parent's place, or `NotFound` naming it.
+async fn parent_in(tx: &mut Tx, pool: &UserPoolUid, parent: &DepartmentUid) -> DomainResult<Place> {
+    place_in(tx, pool, parent)
+        .await?
+        .ok_or_else(|| DomainError::not_found(Kind::Department, parent.as_str()))
+}
+
+async fn count_in(tx: &mut Tx, sql: &'static str, pool: &str, key: &str) -> DomainResult<i64> {
+    let row = sqlx::query(sql)
+        .bind(pool.to_owned())
+        .bind(key.to_owned())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(internal)?;
+    row.try_get::<i64, _>(0).map_err(internal)
 }
 
 #[async_trait]
 impl DepartmentStore for SqlStore {
-    async fn insert_department(&self, scope: &PoolScope, d: &Department) -> DomainResult<()> {
-        if d.pool_uid != *scope.pool_uid() {
+    async fn insert_department(
+        &self,
+        scope: &PoolScope,
+        d: &Department,
+    ) -> DomainResult<Department> {
+        let pool = scope.pool_uid();
+        if d.pool_uid != *pool {
             return Err(DomainError::internal("a department outside its scope"));
         }
+        let Some(parent_uid) = &d.parent_uid else {
+            return Err(DomainError::internal("a second root department"));
+        };
         let mut tx = self.begin_write().await.map_err(internal)?;
-        insert_department_in(&mut tx, d).await?;
-        tx.commit().await.map_err(internal)
+        self.lock_tree(&mut tx, pool, TreeLock::Shared).await?;
+        let parent = parent_in(&mut tx, pool, parent_uid).await?;
+        let mut d = d.clone();
+        d.path = format!("{}{}/", parent.path, d.uid);
+        d.name_path = format!("{}/{}", parent.name_path, d.name);
+        insert_department_in(&mut tx, &d).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(d)
     }
 
     async fn get_department(
@@ -134,12 +224,39 @@ impl DepartmentStore for SqlStore {
     async fn update_department(
         &self,
         scope: &PoolScope,
-        old: &Department,
-        new: &Department,
-    ) -> DomainResult<()> {
-        let pool = scope.pool_uid().as_str().to_owned();
+        department: &Department,
+    ) -> DomainResult<Department> {
+        let pool = scope.pool_uid();
         let mut tx = self.begin_write().await.map_err(internal)?;
-        let result = sqlx::query(
+        self.lock_tree(&mut tx, pool, TreeLock::Exclusive).await?;
+        let old = place_in(&mut tx, pool, &department.uid)
+            .await?
+            .ok_or_else(|| DomainError::not_found(Kind::Department, department.uid.as_str()))?;
+        let mut new = department.clone();
+        match (&department.parent_uid, &old.parent_uid) {
+            (Some(parent_uid), Some(_)) => {
+                let parent = parent_in(&mut tx, pool, parent_uid).await?;
+                if parent.path.starts_with(&old.path) {
+                    return Err(DomainError::invalid(
+                        "ParentDepartmentUid",
+                        "a department cannot move under itself or its own descendants",
+                    ));
+                }
+                new.path = format!("{}{}/", parent.path, new.uid);
+                new.name_path = format!("{}/{}", parent.name_path, new.name);
+            }
+            (None, None) => {
+                new.path.clone_from(&old.path);
+                new.name_path.clone_from(&new.name);
+            }
+            _ => {
+                return Err(DomainError::invalid(
+                    "ParentDepartmentUid",
+                    "the root department cannot be moved",
+                ));
+            }
+        }
+        sqlx::query(
             "UPDATE departments SET parent_uid = $1, name = $2, description = $3, precedence = $4, \
              iam_role_trn = $5, path = $6, name_path = $7, updated_at = $8, external_id = $11 \
              WHERE pool_uid = $9 AND uid = $10",
@@ -152,15 +269,12 @@ impl DepartmentStore for SqlStore {
         .bind(new.path.clone())
         .bind(new.name_path.clone())
         .bind(new.updated_at.millis())
-        .bind(pool.clone())
+        .bind(pool.as_str().to_owned())
         .bind(new.uid.as_str().to_owned())
         .bind(new.external_id.clone())
         .execute(&mut *tx)
         .await
         .map_err(|e| write_error(e, Kind::Department))?;
-        if result.rows_affected() == 0 {
-            return Err(DomainError::not_found(Kind::Department, new.uid.as_str()));
-        }
         if old.path != new.path || old.name_path != new.name_path {
             // Descendants: rewrite both path prefixes at once.
             sqlx::query(
@@ -173,30 +287,64 @@ impl DepartmentStore for SqlStore {
             .bind(i64::try_from(old.path.chars().count() + 1).unwrap_or(i64::MAX))
             .bind(format!("{}/", new.name_path))
             .bind(i64::try_from(old.name_path.chars().count() + 2).unwrap_or(i64::MAX))
-            .bind(pool)
+            .bind(pool.as_str().to_owned())
             .bind(old.path.clone())
             .bind(format!("{}~", old.path))
             .execute(&mut *tx)
             .await
-            .map_err(internal)?;
+            .map_err(|e| write_error(e, Kind::Department))?;
         }
-        tx.commit().await.map_err(internal)
+        tx.commit().await.map_err(internal)?;
+        Ok(new)
     }
 
     async fn delete_department(
         &self,
         scope: &PoolScope,
         uid: &DepartmentUid,
+        options: DeleteOptions,
     ) -> DomainResult<bool> {
-        let Some(view) = self.get_department(scope, uid).await? else {
+        let pool = scope.pool_uid();
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        self.lock_tree(&mut tx, pool, TreeLock::Exclusive).await?;
+        let Some(place) = place_in(&mut tx, pool, uid).await? else {
             return Ok(false);
         };
-        let path = view.department.path;
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        if place.parent_uid.is_none() {
+            return Err(DomainError::Conflict {
+                message: "the root department cannot be deleted".to_owned(),
+            });
+        }
+        let path = place.path;
+        let children = count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM departments WHERE pool_uid = $1 AND parent_uid = $2",
+            pool.as_str(),
+            uid.as_str(),
+        )
+        .await?;
+        if children > 0 && !options.force_delete_children {
+            return Err(DomainError::Conflict {
+                message: "the department has child departments; set ForceDeleteChildren to delete them too".to_owned(),
+            });
+        }
+        let members = count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM department_members m JOIN departments s ON s.uid = m.department_uid \
+             WHERE s.pool_uid = $1 AND s.path >= $2 AND s.path < $2 || '~'",
+            pool.as_str(),
+            &path,
+        )
+        .await?;
+        if members > 0 && !options.force_delete_members {
+            return Err(DomainError::Conflict {
+                message: "the department has members; set ForceDeleteMembers to remove them from it (users are kept)".to_owned(),
+            });
+        }
         // The whole subtree, by path; memberships go with it, users stay.
         let result =
             sqlx::query("DELETE FROM departments WHERE pool_uid = $1 AND path >= $2 AND path < $3")
-                .bind(scope.pool_uid().as_str().to_owned())
+                .bind(pool.as_str().to_owned())
                 .bind(path.clone())
                 .bind(format!("{path}~"))
                 .execute(&mut *tx)
@@ -294,6 +442,17 @@ impl DepartmentStore for SqlStore {
         now: Timestamp,
     ) -> DomainResult<()> {
         let mut tx = self.begin_write().await.map_err(internal)?;
+        self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
+            .await?;
+        if place_in(&mut tx, scope.pool_uid(), department)
+            .await?
+            .is_none()
+        {
+            return Err(DomainError::not_found(
+                Kind::Department,
+                department.as_str(),
+            ));
+        }
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
             sqlx::query(
@@ -306,7 +465,7 @@ impl DepartmentStore for SqlStore {
             .bind(now.millis())
             .execute(&mut *tx)
             .await
-            .map_err(internal)?;
+            .map_err(|e| member_error(e, user.as_str()))?;
         }
         tx.commit().await.map_err(internal)
     }

@@ -40,3 +40,14 @@ pub fn write_error(e: sqlx::Error, kind: Kind) -> DomainError {
     }
     internal(e)
 }
+
+/// A membership insert whose user vanished between the check and the write (PostgreSQL only:
+/// SQLite runs one writer at a time): the user is gone, not an internal failure.
+pub fn member_error(e: sqlx::Error, user: &str) -> DomainError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_foreign_key_violation()
+    {
+        return DomainError::not_found(Kind::User, user);
+    }
+    internal(e)
+}

@@ -10,11 +10,11 @@ use idplane_core::store::{GroupStore, PoolScope};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::SqlStore;
-use crate::error::{internal, write_error};
+use crate::error::{internal, member_error, write_error};
 use crate::paging::{KeyKind, SortSpec};
 use crate::pools::text_condition;
 use crate::sql::Sql;
+use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "g.uid, g.pool_uid, g.name, g.description, g.precedence, g.iam_role_trn, \
      g.source, g.created_at, g.updated_at, \
@@ -195,6 +195,22 @@ impl GroupStore for SqlStore {
         now: Timestamp,
     ) -> DomainResult<()> {
         let mut tx = self.begin_write().await.map_err(internal)?;
+        // The group row stays locked until commit, so a concurrent delete waits or wins.
+        let lock = match self.dialect() {
+            Dialect::Sqlite => "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2",
+            Dialect::Postgres => {
+                "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2 FOR SHARE"
+            }
+        };
+        let found = sqlx::query(lock)
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(group.as_str().to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if found.is_none() {
+            return Err(DomainError::not_found(Kind::Group, group.as_str()));
+        }
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
             sqlx::query(
@@ -209,7 +225,7 @@ impl GroupStore for SqlStore {
             .bind(now.millis())
             .execute(&mut *tx)
             .await
-            .map_err(internal)?;
+            .map_err(|e| member_error(e, user.as_str()))?;
         }
         tx.commit().await.map_err(internal)
     }

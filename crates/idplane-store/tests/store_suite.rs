@@ -11,7 +11,7 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, Kind};
 use idplane_core::ids::{AccessKeyId, AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::account::{AccessKey, AccessKeyStatus};
-use idplane_core::model::department::Department;
+use idplane_core::model::department::{DeleteOptions, Department};
 use idplane_core::model::group::Group;
 use idplane_core::model::pool::{PoolSettings, UserPool};
 use idplane_core::model::user::{User, UserProfile, UserState};
@@ -102,6 +102,7 @@ store_tests!(
     paging_sees_every_row_once,
     groups_and_membership,
     departments_tree,
+    department_races,
     data_survives_reopen,
     concurrent_writers,
     bulk_load,
@@ -911,9 +912,18 @@ async fn departments_tree(db: &Db) {
     let mut moved = b.clone();
     moved.parent_uid = Some(x.uid.clone());
     moved.name = "bee".to_owned();
-    moved.path = format!("{}{}/", x.path, b.uid);
-    moved.name_path = format!("{}/bee", x.name_path);
-    store.update_department(&scope, &b, &moved).await.unwrap();
+    moved.path = "stale/".to_owned();
+    moved.name_path = "stale".to_owned();
+    let stored = store.update_department(&scope, &moved).await.unwrap();
+    assert_eq!(stored.path, format!("{}{}/", x.path, b.uid));
+    assert_eq!(stored.name_path, format!("{}/bee", x.name_path));
+    // Under its own descendant: refused by the store itself.
+    let mut cycle = x.clone();
+    cycle.parent_uid = Some(c.uid.clone());
+    assert!(matches!(
+        store.update_department(&scope, &cycle).await,
+        Err(DomainError::InvalidParameter { .. })
+    ));
     let vc = store
         .get_department(&scope, &c.uid)
         .await
@@ -980,7 +990,44 @@ async fn departments_tree(db: &Db) {
     assert_eq!(second.items[0].department.name, "a");
     assert!(second.next_token.is_none());
 
-    assert!(store.delete_department(&scope, &x.uid).await.unwrap());
+    let keep = DeleteOptions::default();
+    for options in [
+        keep,
+        DeleteOptions {
+            force_delete_children: true,
+            ..keep
+        },
+    ] {
+        assert!(matches!(
+            store.delete_department(&scope, &x.uid, options).await,
+            Err(DomainError::Conflict { .. })
+        ));
+    }
+    let force = DeleteOptions {
+        force_delete_children: true,
+        force_delete_members: true,
+    };
+    assert!(
+        store
+            .delete_department(&scope, &x.uid, force)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_department(&scope, &x.uid, force)
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        store
+            .insert_department(&scope, &child_of(&c, "orphan"))
+            .await,
+        Err(DomainError::NotFound {
+            kind: Kind::Department,
+            ..
+        })
+    ));
     for gone in [&x.uid, &b.uid, &c.uid] {
         assert!(store.get_department(&scope, gone).await.unwrap().is_none());
     }
@@ -1002,6 +1049,77 @@ async fn departments_tree(db: &Db) {
             .department_uids,
         vec![a.uid.clone()]
     );
+}
+
+/// Writers racing on one tree: opposite moves never make a cycle, and a delete without force
+/// never takes a child or a member created at the same moment with it.
+async fn department_races(db: &Db) {
+    let store = db.open().await;
+    let (scope, root) = new_pool(&store, "acct").await;
+    let u = user(&scope, Some("member"), 0);
+    store.insert_user(&scope, &u).await.unwrap();
+    for round in 0..8 {
+        let a = child_of(&root, &format!("a{round}"));
+        let b = child_of(&root, &format!("b{round}"));
+        store.insert_department(&scope, &a).await.unwrap();
+        store.insert_department(&scope, &b).await.unwrap();
+        let (mut a_under_b, mut b_under_a) = (a.clone(), b.clone());
+        a_under_b.parent_uid = Some(b.uid.clone());
+        b_under_a.parent_uid = Some(a.uid.clone());
+        let (s1, s2) = (store.clone(), store.clone());
+        let (sc1, sc2) = (scope.clone(), scope.clone());
+        let (r1, r2) = tokio::join!(
+            tokio::spawn(async move { s1.update_department(&sc1, &a_under_b).await }),
+            tokio::spawn(async move { s2.update_department(&sc2, &b_under_a).await }),
+        );
+        let (r1, r2) = (r1.unwrap(), r2.unwrap());
+        assert!(
+            r1.is_ok() != r2.is_ok(),
+            "exactly one opposite move wins: {r1:?} {r2:?}"
+        );
+        let loser = if r1.is_ok() { r2 } else { r1 };
+        assert!(matches!(loser, Err(DomainError::InvalidParameter { .. })));
+
+        // Delete (no force) against a new child, then against a new member.
+        let d = child_of(&root, &format!("d{round}"));
+        store.insert_department(&scope, &d).await.unwrap();
+        let child = child_of(&d, "child");
+        let (s1, s2) = (store.clone(), store.clone());
+        let (sc1, sc2) = (scope.clone(), scope.clone());
+        let d_uid = d.uid.clone();
+        let (del, add) = tokio::join!(
+            tokio::spawn(async move {
+                s1.delete_department(&sc1, &d_uid, DeleteOptions::default())
+                    .await
+            }),
+            tokio::spawn(async move { s2.insert_department(&sc2, &child).await }),
+        );
+        match (del.unwrap(), add.unwrap()) {
+            (Ok(true), Err(DomainError::NotFound { .. })) => {}
+            (Err(DomainError::Conflict { .. }), Ok(_)) => {}
+            other => panic!("delete vs new child: {other:?}"),
+        }
+        let e = child_of(&root, &format!("e{round}"));
+        store.insert_department(&scope, &e).await.unwrap();
+        let (s1, s2) = (store.clone(), store.clone());
+        let (sc1, sc2) = (scope.clone(), scope.clone());
+        let (e1, e2) = (e.uid.clone(), e.uid.clone());
+        let member = u.uid.clone();
+        let (del, add) = tokio::join!(
+            tokio::spawn(async move {
+                s1.delete_department(&sc1, &e1, DeleteOptions::default())
+                    .await
+            }),
+            tokio::spawn(
+                async move { s2.add_department_members(&sc2, &e2, &[member], ts(1)).await }
+            ),
+        );
+        match (del.unwrap(), add.unwrap()) {
+            (Ok(true), Err(DomainError::NotFound { .. })) => {}
+            (Err(DomainError::Conflict { .. }), Ok(())) => {}
+            other => panic!("delete vs new member: {other:?}"),
+        }
+    }
 }
 
 async fn data_survives_reopen(db: &Db) {

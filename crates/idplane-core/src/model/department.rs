@@ -45,6 +45,13 @@ pub struct NewDepartment {
     pub iam_role_trn: String,
 }
 
+/// What to do with a department's children and members when it is deleted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeleteOptions {
+    pub force_delete_children: bool,
+    pub force_delete_members: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DepartmentPatch {
     pub name: Option<String>,

@@ -2,6 +2,7 @@
 
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::{DepartmentUid, UserUid};
+pub use crate::model::department::DeleteOptions;
 use crate::model::department::{
     Department, DepartmentNode, DepartmentPatch, DepartmentView, NewDepartment, ROOT_ALIAS,
 };
@@ -10,13 +11,6 @@ use crate::query::{DepartmentQuery, Page, TextMatch, UserCondition, UserQuery};
 use crate::service::users::check_batch;
 use crate::service::validate;
 use crate::service::{Directory, PoolAccess};
-
-/// What to do with a department's children and members when it is deleted.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DeleteOptions {
-    pub force_delete_children: bool,
-    pub force_delete_members: bool,
-}
 
 /// Which nodes GetDepartmentTree keeps.
 #[derive(Debug, Clone, Default)]
@@ -164,7 +158,8 @@ impl Directory {
             updated_at: now,
         };
         validate_department(&department)?;
-        self.store
+        let department = self
+            .store
             .insert_department(&access.scope, &department)
             .await?;
         Ok(DepartmentView {
@@ -208,33 +203,23 @@ impl Directory {
             }
             _ => None,
         };
-        let parent = match parent {
-            Some(p) => Some(self.get_department(access, p.as_str()).await?.department),
-            None => match &old.parent_uid {
-                Some(p) if new.name != old.name => {
-                    Some(self.get_department(access, p.as_str()).await?.department)
-                }
-                _ => None,
-            },
-        };
         if let Some(parent) = parent {
+            // Checked again inside the write, against the tree as it is then.
+            let parent = self
+                .get_department(access, parent.as_str())
+                .await?
+                .department;
             if parent.path.starts_with(&old.path) {
                 return Err(DomainError::invalid(
                     "ParentDepartmentUid",
                     "a department cannot move under itself or its own descendants",
                 ));
             }
-            new.path = format!("{}{}/", parent.path, new.uid);
-            new.name_path = format!("{}/{}", parent.name_path, new.name);
             new.parent_uid = Some(parent.uid);
-        } else if new.parent_uid.is_none() {
-            new.name_path.clone_from(&new.name);
         }
         validate_department(&new)?;
         new.updated_at = self.now();
-        self.store
-            .update_department(&access.scope, &old, &new)
-            .await?;
+        let new = self.store.update_department(&access.scope, &new).await?;
         self.get_department(access, new.uid.as_str()).await
     }
 
@@ -250,20 +235,16 @@ impl Directory {
                 message: "the root department cannot be deleted".to_owned(),
             });
         }
-        if view.direct_children > 0 && !options.force_delete_children {
-            return Err(DomainError::Conflict {
-                message: "the department has child departments; set ForceDeleteChildren to delete them too".to_owned(),
-            });
+        let uid = view.department.uid;
+        if self
+            .store
+            .delete_department(&access.scope, &uid, options)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(DomainError::not_found(Kind::Department, uid.as_str()))
         }
-        if view.members > 0 && !options.force_delete_members {
-            return Err(DomainError::Conflict {
-                message: "the department has members; set ForceDeleteMembers to remove them from it (users are kept)".to_owned(),
-            });
-        }
-        self.store
-            .delete_department(&access.scope, &view.department.uid)
-            .await?;
-        Ok(())
     }
 
     pub async fn list_departments(
