@@ -11,6 +11,7 @@ pub enum Kind {
     User,
     Group,
     Department,
+    Client,
 }
 
 impl Kind {
@@ -22,6 +23,7 @@ impl Kind {
             Kind::User => "User",
             Kind::Group => "Group",
             Kind::Department => "Department",
+            Kind::Client => "UserPoolClient",
         }
     }
 }

@@ -84,6 +84,11 @@ id_type!(
     DepartmentUid,
     "DepartmentUid"
 );
+id_type!(
+    /// A user pool client's `Uid`, which is also its OAuth `client_id`.
+    ClientUid,
+    "ClientUid"
+);
 
 /// An access key id, e.g. `AKLT…`. Generated keys are 24 upper-case base-32 characters after the prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

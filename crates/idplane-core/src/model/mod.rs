@@ -1,7 +1,9 @@
 //! The entities of the directory.
 
 pub mod account;
+pub mod client;
 pub mod department;
+pub mod endpoints;
 pub mod group;
 pub mod pool;
 pub mod user;
