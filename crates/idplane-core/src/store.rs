@@ -10,6 +10,9 @@ use crate::model::account::{AccessKey, Account};
 use crate::model::department::{DeleteOptions, Department, DepartmentView};
 use crate::model::group::Group;
 use crate::model::pool::{PoolView, UserPool};
+use crate::model::sign_in::{
+    AuthCode, LoginSession, RefreshRecord, RefreshSpend, SigningKeyRecord,
+};
 use crate::model::user::User;
 use crate::query::{DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
 
@@ -194,3 +197,84 @@ pub trait DepartmentStore: Send + Sync {
 pub trait Store: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore {}
 
 impl<T: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore> Store for T {}
+
+/// The data plane's own records: signing keys, codes, refresh tokens, revocations, sessions,
+/// and the sign-in bookkeeping on users.
+#[async_trait]
+pub trait SignInStore: Send + Sync {
+    /// A pool by uid alone (the data plane has no account in hand).
+    async fn pool_by_uid(&self, uid: &UserPoolUid) -> DomainResult<Option<UserPool>>;
+    /// The user whose `attribute` (`preferred_username` or `email`, compared case-insensitively,
+    /// or `phone_number`) equals `value`.
+    async fn user_by_attribute(
+        &self,
+        pool: &UserPoolUid,
+        attribute: &str,
+        value: &str,
+    ) -> DomainResult<Option<UserUid>>;
+    /// A successful sign-in: `latest_login`, `num_logins` + 1, failures reset.
+    async fn record_sign_in(
+        &self,
+        pool: &UserPoolUid,
+        user: &UserUid,
+        at: Timestamp,
+    ) -> DomainResult<()>;
+    /// A failed password: returns the consecutive failures so far.
+    async fn record_failed_sign_in(&self, pool: &UserPoolUid, user: &UserUid) -> DomainResult<i64>;
+
+    async fn signing_keys(&self, pool: &UserPoolUid) -> DomainResult<Vec<SigningKeyRecord>>;
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> DomainResult<()>;
+    /// Retires every key of the pool but `keep` (retired keys stay published).
+    async fn retire_signing_keys(
+        &self,
+        pool: &UserPoolUid,
+        keep: &str,
+        at: Timestamp,
+    ) -> DomainResult<u64>;
+
+    async fn insert_code(&self, code: &AuthCode) -> DomainResult<()>;
+    /// Removes and returns a code: a code is redeemed at most once, even by racing requests.
+    async fn take_code(
+        &self,
+        pool: &UserPoolUid,
+        code_hash: &str,
+    ) -> DomainResult<Option<AuthCode>>;
+
+    async fn insert_refresh(&self, token: &RefreshRecord) -> DomainResult<()>;
+    /// Spends a refresh token at `now`. With `rotate`, a second use of a spent token revokes
+    /// its whole family (reuse detection).
+    async fn spend_refresh(
+        &self,
+        pool: &UserPoolUid,
+        token_hash: &str,
+        rotate: bool,
+        now: Timestamp,
+    ) -> DomainResult<RefreshSpend>;
+    /// Revokes the family of a refresh token; `false` when unknown.
+    async fn revoke_refresh(&self, pool: &UserPoolUid, token_hash: &str) -> DomainResult<bool>;
+    /// Revokes every refresh token of a hosted-page session (sign-out).
+    async fn revoke_session_tokens(&self, pool: &UserPoolUid, session_id: &str)
+    -> DomainResult<()>;
+    /// Looks a refresh token up without spending it (introspection).
+    async fn find_refresh(
+        &self,
+        pool: &UserPoolUid,
+        token_hash: &str,
+    ) -> DomainResult<Option<RefreshRecord>>;
+
+    async fn revoke_access_token(
+        &self,
+        pool: &UserPoolUid,
+        jti: &str,
+        expires_at: Timestamp,
+    ) -> DomainResult<()>;
+    async fn is_access_token_revoked(&self, pool: &UserPoolUid, jti: &str) -> DomainResult<bool>;
+
+    async fn insert_session(&self, session: &LoginSession) -> DomainResult<()>;
+    async fn session(
+        &self,
+        pool: &UserPoolUid,
+        id_hash: &str,
+    ) -> DomainResult<Option<LoginSession>>;
+    async fn delete_session(&self, pool: &UserPoolUid, id_hash: &str) -> DomainResult<()>;
+}

@@ -9,6 +9,7 @@ mod error;
 mod groups;
 mod paging;
 mod pools;
+mod sign_in;
 mod sql;
 mod user_query;
 mod users;

@@ -21,10 +21,10 @@ const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_nam
      p.settings, p.created_at, p.updated_at, \
      (SELECT COUNT(*) FROM users u WHERE u.pool_uid = p.uid) AS total_users";
 
-const POOL_COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, \
+pub(crate) const POOL_COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, \
      p.enabled, p.settings, p.created_at, p.updated_at";
 
-fn pool_from(row: &AnyRow) -> DomainResult<UserPool> {
+pub(crate) fn pool_from(row: &AnyRow) -> DomainResult<UserPool> {
     let settings: String = row.try_get("settings").map_err(internal)?;
     Ok(UserPool {
         uid: UserPoolUid::from_stored(row.try_get("uid").map_err(internal)?),

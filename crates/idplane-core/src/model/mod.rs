@@ -6,4 +6,5 @@ pub mod department;
 pub mod endpoints;
 pub mod group;
 pub mod pool;
+pub mod sign_in;
 pub mod user;

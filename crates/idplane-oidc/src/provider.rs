@@ -1,0 +1,385 @@
+//! The provider's state and the operations every endpoint shares: finding the pool and client,
+//! authenticating clients, issuing and checking tokens, and recording activity.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use idplane_core::clock::{Clock, Timestamp};
+use idplane_core::crypto::MasterKey;
+use idplane_core::error::DomainResult;
+use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
+use idplane_core::model::client::Client;
+use idplane_core::model::endpoints::PoolEndpoints;
+use idplane_core::model::pool::UserPool;
+use idplane_core::model::sign_in::RefreshRecord;
+use idplane_core::model::user::{User, UserState};
+use idplane_core::service::{ClientService, PoolAccess};
+use idplane_core::store::{PoolScope, SignInStore, Store};
+use serde_json::{Map, Value, json};
+
+use crate::claims;
+use crate::jose;
+use crate::keys::KeyRing;
+use crate::secrets;
+
+/// Told of every successful data-plane operation that concerns a user (monthly active users).
+#[async_trait]
+pub trait ActivityRecorder: Send + Sync {
+    async fn user_active(&self, pool: &UserPool, user: &UserUid, at: Timestamp)
+    -> DomainResult<()>;
+}
+
+/// Settings of the data plane.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// The external base URL (no trailing slash); issuers are `{public_url}/userpool/{uid}`.
+    pub public_url: String,
+    /// How long a hosted-page sign-in lasts without signing in again.
+    pub session_seconds: i64,
+    /// Consecutive failed passwords that lock a user.
+    pub lockout_threshold: i64,
+    /// How long an authorization code may wait to be redeemed.
+    pub code_seconds: i64,
+}
+
+impl ProviderConfig {
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            session_seconds: 8 * 3600,
+            lockout_threshold: 5,
+            code_seconds: 300,
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+pub struct Provider {
+    pub store: Arc<dyn Store>,
+    pub sign_in: Arc<dyn SignInStore>,
+    pub clients: ClientService,
+    pub keys: KeyRing,
+    pub master_key: MasterKey,
+    pub clock: Arc<dyn Clock>,
+    pub activity: Arc<dyn ActivityRecorder>,
+    pub config: ProviderConfig,
+    /// Verified against when a user does not exist, so a miss costs what a hit costs.
+    pub decoy_hash: String,
+}
+
+/// The tokens one grant hands out.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub access_token: String,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub expires_in: i64,
+    pub scope: String,
+}
+
+impl Issued {
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("access_token".into(), json!(self.access_token));
+        out.insert("token_type".into(), json!("Bearer"));
+        out.insert("expires_in".into(), json!(self.expires_in));
+        if let Some(t) = &self.id_token {
+            out.insert("id_token".into(), json!(t));
+        }
+        if let Some(t) = &self.refresh_token {
+            out.insert("refresh_token".into(), json!(t));
+        }
+        if !self.scope.is_empty() {
+            out.insert("scope".into(), json!(self.scope));
+        }
+        Value::Object(out)
+    }
+}
+
+/// What a user sign-in grant carries into token issuance.
+pub struct UserGrant<'a> {
+    pub client: &'a Client,
+    pub user: &'a User,
+    pub scope: &'a str,
+    pub nonce: Option<&'a str>,
+    pub auth_time: Timestamp,
+    pub session_id: Option<&'a str>,
+    /// The refresh token family to continue (rotation), or a new one.
+    pub family: Option<(String, Timestamp)>,
+    /// Issue a refresh token at all.
+    pub refresh: bool,
+}
+
+/// A verified access token's claims.
+pub struct AccessClaims {
+    pub claims: Map<String, Value>,
+    pub jti: String,
+    pub exp: i64,
+}
+
+impl Provider {
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn endpoints(&self, pool: &UserPoolUid) -> PoolEndpoints {
+        PoolEndpoints::new(&self.config.public_url, pool.as_str())
+    }
+
+    /// An enabled pool, or `None` (unknown and disabled pools look the same from outside).
+    pub async fn pool(&self, uid: &str) -> DomainResult<Option<UserPool>> {
+        let Ok(uid) = UserPoolUid::parse(uid) else {
+            return Ok(None);
+        };
+        Ok(self.sign_in.pool_by_uid(&uid).await?.filter(|p| p.enabled))
+    }
+
+    pub async fn client(&self, pool: &UserPool, client_id: &str) -> DomainResult<Option<Client>> {
+        if ClientUid::parse(client_id).is_err() {
+            return Ok(None);
+        }
+        self.clients.find(&pool.uid, client_id).await
+    }
+
+    pub fn access(pool: &UserPool) -> PoolAccess {
+        PoolAccess {
+            scope: PoolScope::of(pool),
+            pool: pool.clone(),
+        }
+    }
+
+    pub async fn user(&self, pool: &UserPool, uid: &UserUid) -> DomainResult<Option<User>> {
+        self.store.get_user(&PoolScope::of(pool), uid).await
+    }
+
+    /// Whether a user may hold tokens right now (sign-in, refresh, userinfo).
+    pub fn user_may_sign_in(&self, pool: &UserPool, user: &User) -> bool {
+        let state_ok = match user.state {
+            UserState::Confirmed | UserState::ExternalProvider => true,
+            UserState::Unconfirmed => pool.settings.unconfirmed_user_sign_in_enabled,
+            UserState::ResetRequired
+            | UserState::ForceChangePassword
+            | UserState::Disabled
+            | UserState::Locked => false,
+        };
+        state_ok && user.expiration_time.is_none_or(|t| t > self.now())
+    }
+
+    pub async fn record_activity(&self, pool: &UserPool, user: &UserUid) {
+        if let Err(e) = self.activity.user_active(pool, user, self.now()).await {
+            tracing::error!(pool = %pool.uid, error = %e, "recording activity failed");
+        }
+    }
+
+    fn token_lifetime(client: &Client) -> i64 {
+        client.settings.id_token_lifetime_seconds.clamp(60, 86_400)
+    }
+
+    fn access_token(
+        &self,
+        keys: &jose::EsKey,
+        pool: &UserPool,
+        client: &Client,
+        sub: &str,
+        scope: &str,
+        now: Timestamp,
+        lifetime: i64,
+    ) -> String {
+        let iat = now.millis() / 1000;
+        let claims = json!({
+            "iss": self.endpoints(&pool.uid).issuer,
+            "sub": sub,
+            "aud": client.uid.as_str(),
+            "client_id": client.uid.as_str(),
+            "scope": scope,
+            "iat": iat,
+            "exp": iat + lifetime,
+            "jti": uuid::Uuid::now_v7().simple().to_string(),
+            "token_use": "access",
+        });
+        keys.sign(&claims)
+    }
+
+    /// Access token alone, for the client credentials grant (the client is the subject).
+    pub async fn issue_for_client(
+        &self,
+        pool: &UserPool,
+        client: &Client,
+        scope: &str,
+    ) -> DomainResult<Issued> {
+        let now = self.now();
+        let keys = self.keys.keys(&pool.uid, now).await?;
+        let lifetime = Self::token_lifetime(client);
+        Ok(Issued {
+            access_token: self.access_token(
+                &keys.signing,
+                pool,
+                client,
+                client.uid.as_str(),
+                scope,
+                now,
+                lifetime,
+            ),
+            id_token: None,
+            refresh_token: None,
+            expires_in: lifetime,
+            scope: scope.to_owned(),
+        })
+    }
+
+    /// Access, ID (when `openid` was granted) and refresh tokens for a signed-in user.
+    pub async fn issue_for_user(&self, pool: &UserPool, g: UserGrant<'_>) -> DomainResult<Issued> {
+        let now = self.now();
+        let keys = self.keys.keys(&pool.uid, now).await?;
+        let lifetime = Self::token_lifetime(g.client);
+        let access = self.access_token(
+            &keys.signing,
+            pool,
+            g.client,
+            g.user.uid.as_str(),
+            g.scope,
+            now,
+            lifetime,
+        );
+        let id_token = claims::has(g.scope, "openid").then(|| {
+            let iat = now.millis() / 1000;
+            let mut c = claims::user_claims(g.user, g.scope);
+            c.insert("iss".into(), json!(self.endpoints(&pool.uid).issuer));
+            c.insert("aud".into(), json!(g.client.uid.as_str()));
+            c.insert("azp".into(), json!(g.client.uid.as_str()));
+            c.insert("iat".into(), json!(iat));
+            c.insert("exp".into(), json!(iat + lifetime));
+            c.insert("auth_time".into(), json!(g.auth_time.millis() / 1000));
+            c.insert("at_hash".into(), json!(at_hash(&access)));
+            c.insert("token_use".into(), json!("id"));
+            if let Some(n) = g.nonce {
+                c.insert("nonce".into(), json!(n));
+            }
+            if let Some(sid) = g.session_id {
+                c.insert("sid".into(), json!(sid));
+            }
+            keys.signing.sign(&Value::Object(c))
+        });
+        let refresh_token = if g.refresh {
+            Some(self.new_refresh(pool, &g, now).await?)
+        } else {
+            None
+        };
+        Ok(Issued {
+            access_token: access,
+            id_token,
+            refresh_token,
+            expires_in: lifetime,
+            scope: g.scope.to_owned(),
+        })
+    }
+
+    async fn new_refresh(
+        &self,
+        pool: &UserPool,
+        g: &UserGrant<'_>,
+        now: Timestamp,
+    ) -> DomainResult<String> {
+        let r = &g.client.settings.refresh_token;
+        let far = Timestamp::from_millis(i64::MAX / 2);
+        let idle = if r.has_idle_lifetime {
+            Timestamp::from_millis(now.millis() + r.idle_lifetime_seconds.max(60) * 1000)
+        } else {
+            far
+        };
+        let (family, family_expires_at) = match &g.family {
+            Some((family, expires)) => (family.clone(), *expires),
+            None => (
+                uuid::Uuid::now_v7().simple().to_string(),
+                if r.has_combined_lifetime {
+                    Timestamp::from_millis(
+                        now.millis() + r.combined_lifetime_seconds.max(60) * 1000,
+                    )
+                } else {
+                    far
+                },
+            ),
+        };
+        let token = secrets::random_token();
+        self.sign_in
+            .insert_refresh(&RefreshRecord {
+                token_hash: secrets::hash(&token),
+                family,
+                pool_uid: pool.uid.clone(),
+                client_uid: g.client.uid.clone(),
+                user_uid: g.user.uid.clone(),
+                scope: g.scope.to_owned(),
+                session_id: g.session_id.map(str::to_owned),
+                auth_time: g.auth_time,
+                created_at: now,
+                expires_at: idle.min(family_expires_at),
+                family_expires_at,
+                used_at: None,
+                revoked: false,
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// Verifies a JWT this pool signed: signature, issuer, and (unless `allow_expired`) expiry.
+    pub async fn verify_jwt(
+        &self,
+        pool: &UserPool,
+        token: &str,
+        allow_expired: bool,
+    ) -> DomainResult<Option<Map<String, Value>>> {
+        let Some(kid) = jose::kid_of(token) else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let Some(key) = self.keys.verifying_key(&pool.uid, &kid, now).await? else {
+            return Ok(None);
+        };
+        let Some(claims) = jose::verify(token, &key) else {
+            return Ok(None);
+        };
+        let issuer = self.endpoints(&pool.uid).issuer;
+        if claims.get("iss").and_then(Value::as_str) != Some(issuer.as_str()) {
+            return Ok(None);
+        }
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+        if !allow_expired && exp <= now.millis() / 1000 {
+            return Ok(None);
+        }
+        Ok(Some(claims))
+    }
+
+    /// A live, unrevoked access token of this pool.
+    pub async fn verify_access_token(
+        &self,
+        pool: &UserPool,
+        token: &str,
+    ) -> DomainResult<Option<AccessClaims>> {
+        let Some(claims) = self.verify_jwt(pool, token, false).await? else {
+            return Ok(None);
+        };
+        if claims.get("token_use").and_then(Value::as_str) != Some("access") {
+            return Ok(None);
+        }
+        let jti = claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if jti.is_empty() || self.sign_in.is_access_token_revoked(&pool.uid, &jti).await? {
+            return Ok(None);
+        }
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+        Ok(Some(AccessClaims { claims, jti, exp }))
+    }
+}
+
+/// OIDC Core §3.1.3.6: the left half of SHA-256 of the access token, base64url.
+fn at_hash(access_token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(access_token.as_bytes());
+    jose::b64(&digest[..16])
+}
