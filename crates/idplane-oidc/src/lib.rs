@@ -2,8 +2,24 @@
 //! authorization code flow with PKCE behind a hosted login page, the token endpoint, userinfo,
 //! revocation, introspection, sign-out, and the native `InitiateAuth` sign-in API.
 
+mod authorize;
 pub mod claims;
+mod client_auth;
+mod errors;
 pub mod jose;
 pub mod keys;
-// pub mod provider;
+mod login;
+pub mod native;
+mod pages;
+mod params;
+mod pending;
+pub mod provider;
+mod resource;
+mod routes;
 pub mod secrets;
+mod session;
+mod signin;
+mod token;
+
+pub use provider::{ActivityRecorder, ClientRegistry, Provider, ProviderConfig};
+pub use routes::router;

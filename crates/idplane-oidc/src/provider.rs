@@ -13,7 +13,7 @@ use idplane_core::model::endpoints::PoolEndpoints;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::RefreshRecord;
 use idplane_core::model::user::{User, UserState};
-use idplane_core::service::{ClientService, PoolAccess};
+use idplane_core::service::{Directory, PoolAccess};
 use idplane_core::store::{PoolScope, SignInStore, Store};
 use serde_json::{Map, Value, json};
 
@@ -27,6 +27,17 @@ use crate::secrets;
 pub trait ActivityRecorder: Send + Sync {
     async fn user_active(&self, pool: &UserPool, user: &UserUid, at: Timestamp)
     -> DomainResult<()>;
+}
+
+/// The data plane's view of a pool's clients (implemented over the client service).
+#[async_trait]
+pub trait ClientRegistry: Send + Sync {
+    /// A pool's client by its OAuth `client_id`; `None` when unknown.
+    async fn find(&self, pool: &UserPoolUid, client_id: &str) -> DomainResult<Option<Client>>;
+    /// Constant-time check of a presented secret (false for public clients).
+    fn verify_secret(&self, client: &Client, presented: &str) -> bool;
+    /// The plaintext secret (for `SECRET_HASH`); `None` for public clients.
+    fn secret(&self, client: &Client) -> DomainResult<Option<String>>;
 }
 
 /// Settings of the data plane.
@@ -60,7 +71,8 @@ impl ProviderConfig {
 pub struct Provider {
     pub store: Arc<dyn Store>,
     pub sign_in: Arc<dyn SignInStore>,
-    pub clients: ClientService,
+    pub directory: Directory,
+    pub clients: Arc<dyn ClientRegistry>,
     pub keys: KeyRing,
     pub master_key: MasterKey,
     pub clock: Arc<dyn Clock>,
@@ -369,7 +381,12 @@ impl Provider {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        if jti.is_empty() || self.sign_in.is_access_token_revoked(&pool.uid, &jti).await? {
+        if jti.is_empty()
+            || self
+                .sign_in
+                .is_access_token_revoked(&pool.uid, &jti)
+                .await?
+        {
             return Ok(None);
         }
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);

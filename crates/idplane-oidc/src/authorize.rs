@@ -1,0 +1,371 @@
+//! The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2): checks the request, signs
+//! the user in through the hosted page (or an existing session), and redirects back with a code.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use idplane_core::clock::Timestamp;
+use idplane_core::model::client::Client;
+use idplane_core::model::pool::UserPool;
+use idplane_core::model::sign_in::{AuthCode, LoginSession};
+use idplane_core::model::user::User;
+
+use crate::claims;
+use crate::errors::{redirect_error, with_query};
+use crate::pages::{self, CSRF_COOKIE, LoginPage, SESSION_COOKIE};
+use crate::params::Params;
+use crate::pending::Pending;
+use crate::provider::Provider;
+use crate::secrets;
+use crate::signin::identifier_label;
+
+pub fn brand(pool: &UserPool) -> &str {
+    pool.settings
+        .brand
+        .name
+        .as_deref()
+        .filter(|b| !b.is_empty())
+        .unwrap_or(&pool.name)
+}
+
+pub fn pool_path(pool: &UserPool) -> String {
+    format!("/userpool/{}/", pool.uid)
+}
+
+/// A page that never redirects: the request cannot be trusted to name a redirect URI.
+fn refuse(pool: Option<&UserPool>, status: StatusCode, text: &str) -> Response {
+    let brand = pool.map_or("idplane", brand);
+    pages::message(status, brand, "Sign-in request refused", text)
+}
+
+pub async fn authorize_get(
+    State(provider): State<Arc<Provider>>,
+    Path(pool): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = Params::merged(query.as_deref(), b"");
+    authorize(&provider, &pool, &params, &headers).await
+}
+
+pub async fn authorize_post(
+    State(provider): State<Arc<Provider>>,
+    Path(pool): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = Params::merged(query.as_deref(), &body);
+    authorize(&provider, &pool, &params, &headers).await
+}
+
+async fn authorize(
+    provider: &Provider,
+    pool: &str,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Response {
+    match authorize_inner(provider, pool, params, headers).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "authorization request failed");
+            refuse(
+                None,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong. Try again later.",
+            )
+        }
+    }
+}
+
+async fn authorize_inner(
+    provider: &Provider,
+    pool: &str,
+    params: &Params,
+    headers: &HeaderMap,
+) -> idplane_core::DomainResult<Response> {
+    let Some(pool) = provider.pool(pool).await? else {
+        return Ok(refuse(
+            None,
+            StatusCode::NOT_FOUND,
+            "This user pool does not exist.",
+        ));
+    };
+    // Until client and redirect URI are verified, errors are shown here, never redirected.
+    if let Some(name) = params.repeated() {
+        return Ok(refuse(
+            Some(&pool),
+            StatusCode::BAD_REQUEST,
+            &format!("The parameter {name} appears more than once."),
+        ));
+    }
+    let Some(client_id) = params.get("client_id") else {
+        return Ok(refuse(
+            Some(&pool),
+            StatusCode::BAD_REQUEST,
+            "The request names no client (client_id).",
+        ));
+    };
+    let Some(client) = provider.client(&pool, client_id).await? else {
+        return Ok(refuse(
+            Some(&pool),
+            StatusCode::BAD_REQUEST,
+            "The client is not registered with this user pool.",
+        ));
+    };
+    let callbacks = &client.settings.allowed_callback_urls;
+    let redirect_uri = match params.get("redirect_uri") {
+        Some(uri) if callbacks.iter().any(|c| c == uri) => uri.to_owned(),
+        Some(_) => {
+            return Ok(refuse(
+                Some(&pool),
+                StatusCode::BAD_REQUEST,
+                "The redirect URI is not registered for this client.",
+            ));
+        }
+        None if callbacks.len() == 1 => callbacks[0].clone(),
+        None => {
+            return Ok(refuse(
+                Some(&pool),
+                StatusCode::BAD_REQUEST,
+                "The request names no redirect URI (redirect_uri).",
+            ));
+        }
+    };
+    let state = params.get("state");
+    let issuer = provider.endpoints(&pool.uid).issuer;
+    let fail = |code: &str, description: &str| {
+        Ok(redirect_error(
+            &redirect_uri,
+            code,
+            description,
+            state,
+            &issuer,
+        ))
+    };
+    match params.get("response_type") {
+        Some("code") => {}
+        None => return fail("invalid_request", "response_type is required"),
+        Some(_) => {
+            return fail(
+                "unsupported_response_type",
+                "only the code response type is supported",
+            );
+        }
+    }
+    if client.client_type.is_machine() {
+        return fail(
+            "unauthorized_client",
+            "machine-to-machine clients cannot sign users in",
+        );
+    }
+    let challenge = params.get("code_challenge");
+    match (challenge, params.get("code_challenge_method")) {
+        (Some(c), Some("S256")) if secrets::pkce_well_formed(c) => {}
+        (Some(_), Some("S256")) => return fail("invalid_request", "code_challenge is malformed"),
+        (Some(_), _) => return fail("invalid_request", "code_challenge_method must be S256"),
+        (None, Some(_)) => {
+            return fail(
+                "invalid_request",
+                "code_challenge_method without code_challenge",
+            );
+        }
+        (None, None) if client.client_type.requires_pkce() => {
+            return fail(
+                "invalid_request",
+                "this client must use PKCE (code_challenge with S256)",
+            );
+        }
+        (None, None) => {}
+    }
+    let asked = params.get("scope").unwrap_or("openid");
+    let scope = claims::grant(asked);
+    if scope.is_empty() {
+        return fail("invalid_scope", "none of the requested scopes is supported");
+    }
+    if !pool.settings.password_sign_in_enabled {
+        return fail("access_denied", "sign-in is disabled for this user pool");
+    }
+    let prompt = params.get_or_empty("prompt");
+    let pending = Pending {
+        pool: pool.uid.as_str().to_owned(),
+        client_id: client.uid.as_str().to_owned(),
+        redirect_uri: redirect_uri.clone(),
+        scope,
+        state: state.map(str::to_owned),
+        nonce: params.get("nonce").map(str::to_owned),
+        code_challenge: challenge.map(str::to_owned),
+        csrf: secrets::random_token(),
+        issued_at: provider.now().millis(),
+        user: None,
+    };
+    if !prompt.split(' ').any(|p| p == "login") {
+        if let Some((session_id, user)) = provider.current_session(&pool, headers).await? {
+            return provider
+                .complete(&pool, &client, &pending, &user, Some(session_id), None)
+                .await;
+        }
+    }
+    if prompt.split(' ').any(|p| p == "none") {
+        return fail("login_required", "the user is not signed in");
+    }
+    Ok(provider.login_page(&pool, &pending, "", None))
+}
+
+impl Provider {
+    /// The signed-in user of this pool's session cookie, if the session is live.
+    pub async fn current_session(
+        &self,
+        pool: &UserPool,
+        headers: &HeaderMap,
+    ) -> idplane_core::DomainResult<Option<(String, User)>> {
+        let Some(cookie) = pages::read_cookie(headers, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let Some(session) = self
+            .sign_in
+            .session(&pool.uid, &secrets::hash(cookie))
+            .await?
+        else {
+            return Ok(None);
+        };
+        if session.expires_at <= self.now() {
+            return Ok(None);
+        }
+        let Some(user) = self.user(pool, &session.user_uid).await? else {
+            return Ok(None);
+        };
+        if !self.user_may_sign_in(pool, &user) {
+            return Ok(None);
+        }
+        Ok(Some((session.id_hash, user)))
+    }
+
+    /// The login form for `pending`, setting its CSRF cookie.
+    pub fn login_page(
+        &self,
+        pool: &UserPool,
+        pending: &Pending,
+        username: &str,
+        error: Option<&str>,
+    ) -> Response {
+        let Some(sealed) = pending.seal(&self.master_key) else {
+            return refuse(
+                Some(pool),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong. Try again later.",
+            );
+        };
+        let endpoints = self.endpoints(&pool.uid);
+        let sign_up_url = pool
+            .settings
+            .self_sign_up_enabled
+            .then(|| with_query(&endpoints.sign_up, &[("request", &sealed)]));
+        let label = identifier_label(pool);
+        let label = format!("{}{}", label[..1].to_uppercase(), &label[1..]);
+        let page = LoginPage {
+            brand: brand(pool),
+            action: &endpoints.login,
+            csrf: &pending.csrf,
+            request: &sealed,
+            identifier_label: &label,
+            username,
+            error,
+            sign_up_url: sign_up_url.as_deref(),
+        };
+        let status = if error.is_some() {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        let cookie = pages::cookie(
+            CSRF_COOKIE,
+            &pending.csrf,
+            &pool_path(pool),
+            1800,
+            self.config.secure_cookies(),
+        );
+        pages::render(status, &page, &[cookie])
+    }
+
+    /// Signs the user in to a new session (unless one is given) and redirects with a code.
+    pub async fn complete(
+        &self,
+        pool: &UserPool,
+        client: &Client,
+        pending: &Pending,
+        user: &User,
+        session_id: Option<String>,
+        auth_time: Option<Timestamp>,
+    ) -> idplane_core::DomainResult<Response> {
+        let now = self.now();
+        let mut cookies = Vec::new();
+        let (session_id, auth_time) = match session_id {
+            Some(id) => {
+                let started = self
+                    .sign_in
+                    .session(&pool.uid, &id)
+                    .await?
+                    .map_or(now, |s| s.created_at);
+                (id, auth_time.unwrap_or(started))
+            }
+            None => {
+                let cookie_value = secrets::random_token();
+                let id_hash = secrets::hash(&cookie_value);
+                let seconds = self.config.session_seconds;
+                self.sign_in
+                    .insert_session(&LoginSession {
+                        id_hash: id_hash.clone(),
+                        pool_uid: pool.uid.clone(),
+                        user_uid: user.uid.clone(),
+                        created_at: now,
+                        expires_at: Timestamp::from_millis(now.millis() + seconds * 1000),
+                    })
+                    .await?;
+                let secure = self.config.secure_cookies();
+                cookies.push(pages::cookie(
+                    SESSION_COOKIE,
+                    &cookie_value,
+                    &pool_path(pool),
+                    seconds,
+                    secure,
+                ));
+                cookies.push(pages::cookie(CSRF_COOKIE, "", &pool_path(pool), 0, secure));
+                (id_hash, now)
+            }
+        };
+        let code = secrets::random_token();
+        self.sign_in
+            .insert_code(&AuthCode {
+                code_hash: secrets::hash(&code),
+                pool_uid: pool.uid.clone(),
+                client_uid: client.uid.clone(),
+                user_uid: user.uid.clone(),
+                redirect_uri: pending.redirect_uri.clone(),
+                scope: pending.scope.clone(),
+                nonce: pending.nonce.clone(),
+                code_challenge: pending.code_challenge.clone(),
+                session_id: Some(session_id),
+                auth_time,
+                expires_at: Timestamp::from_millis(now.millis() + self.config.code_seconds * 1000),
+            })
+            .await?;
+        let issuer = self.endpoints(&pool.uid).issuer;
+        let mut params = vec![("code", code.as_str())];
+        if let Some(s) = &pending.state {
+            params.push(("state", s));
+        }
+        params.push(("iss", &issuer));
+        let mut response =
+            Redirect::to(&with_query(&pending.redirect_uri, &params)).into_response();
+        for c in cookies {
+            if let Ok(v) = c.parse() {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Ok(response)
+    }
+}

@@ -1,0 +1,252 @@
+//! Discovery, JWKS, and sign-out (OIDC RP-Initiated Logout 1.0).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::{Value, json};
+
+use crate::authorize::{brand, pool_path};
+use crate::claims::SUPPORTED_SCOPES;
+use crate::errors::with_query;
+use crate::jose;
+use crate::pages::{self, SESSION_COOKIE};
+use crate::params::Params;
+use crate::provider::Provider;
+use crate::secrets;
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "not_found", "error_description": "unknown user pool"})),
+    )
+        .into_response()
+}
+
+fn cached(mut response: Response, seconds: u32) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={seconds}")) {
+        response.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    response
+}
+
+pub async fn discovery(
+    State(provider): State<Arc<Provider>>,
+    Path(pool): Path<String>,
+) -> Response {
+    match provider.pool(&pool).await {
+        Ok(Some(pool)) => {
+            let e = provider.endpoints(&pool.uid);
+            let doc = json!({
+                "issuer": e.issuer,
+                "authorization_endpoint": e.authorization,
+                "token_endpoint": e.token,
+                "userinfo_endpoint": e.userinfo,
+                "jwks_uri": e.jwks,
+                "revocation_endpoint": e.revocation,
+                "introspection_endpoint": e.introspection,
+                "end_session_endpoint": e.end_session,
+                "response_types_supported": ["code"],
+                "response_modes_supported": ["query"],
+                "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": [jose::ALGORITHM],
+                "scopes_supported": SUPPORTED_SCOPES,
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+                "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+                "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                "code_challenge_methods_supported": ["S256"],
+                "claims_supported": [
+                    "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid",
+                    "name", "given_name", "family_name", "middle_name", "nickname",
+                    "preferred_username", "picture", "profile", "website", "gender", "birthdate",
+                    "zoneinfo", "locale", "updated_at", "email", "email_verified", "phone_number",
+                    "phone_number_verified"
+                ],
+                "claims_parameter_supported": false,
+                "request_parameter_supported": false,
+                "request_uri_parameter_supported": false,
+                "authorization_response_iss_parameter_supported": true,
+            });
+            cached(Json(doc).into_response(), 300)
+        }
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "discovery failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub async fn jwks(State(provider): State<Arc<Provider>>, Path(pool): Path<String>) -> Response {
+    let pool = match provider.pool(&pool).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "jwks failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    match provider.keys.keys(&pool.uid, provider.now()).await {
+        Ok(keys) => cached(Json(keys.jwks.clone()).into_response(), 300),
+        Err(e) => {
+            tracing::error!(error = %e, "jwks failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub async fn logout_get(
+    State(provider): State<Arc<Provider>>,
+    Path(pool): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    logout(
+        &provider,
+        &pool,
+        &Params::parse(query.unwrap_or_default().as_bytes()),
+        &headers,
+    )
+    .await
+}
+
+pub async fn logout_post(
+    State(provider): State<Arc<Provider>>,
+    Path(pool): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    logout(
+        &provider,
+        &pool,
+        &Params::merged(query.as_deref(), &body),
+        &headers,
+    )
+    .await
+}
+
+async fn logout(provider: &Provider, pool: &str, params: &Params, headers: &HeaderMap) -> Response {
+    match logout_inner(provider, pool, params, headers).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-out failed");
+            pages::message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "idplane",
+                "Sign out",
+                "Something went wrong. Try again later.",
+            )
+        }
+    }
+}
+
+async fn logout_inner(
+    provider: &Provider,
+    pool: &str,
+    params: &Params,
+    headers: &HeaderMap,
+) -> idplane_core::DomainResult<Response> {
+    let Some(pool) = provider.pool(pool).await? else {
+        return Ok(pages::message(
+            StatusCode::NOT_FOUND,
+            "idplane",
+            "Sign out",
+            "This user pool does not exist.",
+        ));
+    };
+    // The client: from the ID token hint (signature checked, expiry not) or client_id.
+    let mut client_id = params.get("client_id").map(str::to_owned);
+    if let Some(hint) = params.get("id_token_hint") {
+        match provider.verify_jwt(&pool, hint, true).await? {
+            Some(c) if c.get("token_use").and_then(Value::as_str) == Some("id") => {
+                let aud = c.get("aud").and_then(Value::as_str).map(str::to_owned);
+                if client_id.is_some() && client_id != aud {
+                    return Ok(pages::message(
+                        StatusCode::BAD_REQUEST,
+                        brand(&pool),
+                        "Sign out",
+                        "The sign-out request is inconsistent.",
+                    ));
+                }
+                client_id = aud;
+            }
+            _ => {
+                return Ok(pages::message(
+                    StatusCode::BAD_REQUEST,
+                    brand(&pool),
+                    "Sign out",
+                    "The sign-out request carries an invalid ID token.",
+                ));
+            }
+        }
+    }
+    let redirect = match params.get("post_logout_redirect_uri") {
+        None => None,
+        Some(uri) => {
+            let client = match &client_id {
+                Some(id) => provider.client(&pool, id).await?,
+                None => None,
+            };
+            match client {
+                Some(c) if c.settings.allowed_logout_urls.iter().any(|u| u == uri) => {
+                    Some(uri.to_owned())
+                }
+                _ => {
+                    return Ok(pages::message(
+                        StatusCode::BAD_REQUEST,
+                        brand(&pool),
+                        "Sign out",
+                        "The address to return to after signing out is not registered for this application.",
+                    ));
+                }
+            }
+        }
+    };
+    if let Some(cookie) = pages::read_cookie(headers, SESSION_COOKIE) {
+        let id_hash = secrets::hash(cookie);
+        if let Some(session) = provider.sign_in.session(&pool.uid, &id_hash).await? {
+            provider.sign_in.delete_session(&pool.uid, &id_hash).await?;
+            provider
+                .sign_in
+                .revoke_session_tokens(&pool.uid, &id_hash)
+                .await?;
+            provider.record_activity(&pool, &session.user_uid).await;
+        }
+    }
+    let clear = pages::cookie(
+        SESSION_COOKIE,
+        "",
+        &pool_path(&pool),
+        0,
+        provider.config.secure_cookies(),
+    );
+    let mut response = match redirect {
+        Some(uri) => {
+            let mut q = Vec::new();
+            if let Some(s) = params.get("state") {
+                q.push(("state", s));
+            }
+            let target = if q.is_empty() {
+                uri
+            } else {
+                with_query(&uri, &q)
+            };
+            Redirect::to(&target).into_response()
+        }
+        None => pages::message(
+            StatusCode::OK,
+            brand(&pool),
+            "Signed out",
+            "You have been signed out.",
+        ),
+    };
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}

@@ -1,0 +1,284 @@
+//! The token endpoint (RFC 6749 §3.2): authorization code (with PKCE), refresh token (with
+//! rotation and reuse detection) and client credentials.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use idplane_core::model::client::Client;
+use idplane_core::model::pool::UserPool;
+use idplane_core::model::sign_in::RefreshSpend;
+
+use crate::claims;
+use crate::client_auth;
+use crate::errors::OAuthError;
+use crate::params::Params;
+use crate::provider::{Issued, Provider, UserGrant};
+use crate::secrets;
+
+pub async fn token(
+    State(provider): State<Arc<Provider>>,
+    Path(pool): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match exchange(&provider, &pool, &headers, &body).await {
+        Ok(issued) => {
+            let mut response = Json(issued.to_json()).into_response();
+            let h = response.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn exchange(
+    provider: &Provider,
+    pool: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Issued, OAuthError> {
+    let Some(pool) = provider.pool(pool).await? else {
+        return Err(OAuthError::new("invalid_client", "unknown user pool"));
+    };
+    let params = Params::parse(body);
+    if let Some(name) = params.repeated() {
+        return Err(OAuthError::invalid_request(format!(
+            "parameter {name} appears more than once"
+        )));
+    }
+    let client = client_auth::authenticate(provider, &pool, headers, &params).await?;
+    match params.get("grant_type") {
+        None => Err(OAuthError::invalid_request("grant_type is required")),
+        Some("authorization_code") => authorization_code(provider, &pool, &client, &params).await,
+        Some("refresh_token") => refresh_token(provider, &pool, &client, &params).await,
+        Some("client_credentials") => client_credentials(provider, &pool, &client, &params).await,
+        Some(other) => Err(OAuthError::new(
+            "unsupported_grant_type",
+            format!("grant type {other} is not supported"),
+        )),
+    }
+}
+
+async fn authorization_code(
+    provider: &Provider,
+    pool: &UserPool,
+    client: &Client,
+    params: &Params,
+) -> Result<Issued, OAuthError> {
+    if client.client_type.is_machine() {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "machine-to-machine clients use the client_credentials grant",
+        ));
+    }
+    let Some(code) = params.get("code") else {
+        return Err(OAuthError::invalid_request("code is required"));
+    };
+    // Taken (deleted) before any check: a code is good for one attempt only.
+    let Some(grant) = provider
+        .sign_in
+        .take_code(&pool.uid, &secrets::hash(code))
+        .await?
+    else {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code is invalid or was already used",
+        ));
+    };
+    if grant.client_uid != client.uid {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
+    if grant.expires_at <= provider.now() {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code has expired",
+        ));
+    }
+    match params.get("redirect_uri") {
+        Some(uri) if uri != grant.redirect_uri => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        None if client.settings.allowed_callback_urls.len() != 1 => {
+            return Err(OAuthError::invalid_request("redirect_uri is required"));
+        }
+        _ => {}
+    }
+    match (&grant.code_challenge, params.get("code_verifier")) {
+        (Some(challenge), Some(verifier)) => {
+            if !secrets::pkce_well_formed(verifier) || !secrets::pkce_matches(verifier, challenge) {
+                return Err(OAuthError::invalid_grant(
+                    "the PKCE code_verifier does not match",
+                ));
+            }
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier is required (PKCE)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_grant(
+                "no PKCE challenge was sent for this code",
+            ));
+        }
+        (None, None) => {}
+    }
+    let Some(user) = provider.user(pool, &grant.user_uid).await? else {
+        return Err(OAuthError::invalid_grant("the user no longer exists"));
+    };
+    if !provider.user_may_sign_in(pool, &user) {
+        return Err(OAuthError::invalid_grant("the user may not sign in"));
+    }
+    Ok(provider
+        .issue_for_user(
+            pool,
+            UserGrant {
+                client,
+                user: &user,
+                scope: &grant.scope,
+                nonce: grant.nonce.as_deref(),
+                auth_time: grant.auth_time,
+                session_id: grant.session_id.as_deref(),
+                family: None,
+                refresh: true,
+            },
+        )
+        .await?)
+}
+
+async fn refresh_token(
+    provider: &Provider,
+    pool: &UserPool,
+    client: &Client,
+    params: &Params,
+) -> Result<Issued, OAuthError> {
+    let Some(token) = params.get("refresh_token") else {
+        return Err(OAuthError::invalid_request("refresh_token is required"));
+    };
+    provider
+        .refresh(pool, client, token, params.get("scope"))
+        .await
+}
+
+impl Provider {
+    /// Exchanges a refresh token (token endpoint and `REFRESH_TOKEN_AUTH`). With rotation on,
+    /// the token is spent and a new one of the same family returned; presenting a spent token
+    /// again revokes the family.
+    pub async fn refresh(
+        &self,
+        pool: &UserPool,
+        client: &Client,
+        token: &str,
+        scope: Option<&str>,
+    ) -> Result<Issued, OAuthError> {
+        let hash = secrets::hash(token);
+        let Some(found) = self.sign_in.find_refresh(&pool.uid, &hash).await? else {
+            return Err(OAuthError::invalid_grant("the refresh token is invalid"));
+        };
+        if found.client_uid != client.uid {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was issued to another client",
+            ));
+        }
+        let rotate = client.settings.refresh_token.rotation;
+        let record = match self
+            .sign_in
+            .spend_refresh(&pool.uid, &hash, rotate, self.now())
+            .await?
+        {
+            RefreshSpend::Spent(r) => r,
+            RefreshSpend::Reused => {
+                tracing::warn!(pool = %pool.uid, client = %client.uid, "refresh token reuse: family revoked");
+                return Err(OAuthError::invalid_grant(
+                    "the refresh token was already used; its grant is revoked",
+                ));
+            }
+            RefreshSpend::Invalid => {
+                return Err(OAuthError::invalid_grant(
+                    "the refresh token is expired or revoked",
+                ));
+            }
+        };
+        let scope = match scope {
+            None => record.scope.clone(),
+            Some(asked) => {
+                let asked = claims::grant(asked);
+                if !asked.split(' ').all(|s| claims::has(&record.scope, s)) {
+                    return Err(OAuthError::new(
+                        "invalid_scope",
+                        "a refresh cannot widen the scope",
+                    ));
+                }
+                asked
+            }
+        };
+        let Some(user) = self.user(pool, &record.user_uid).await? else {
+            return Err(OAuthError::invalid_grant("the user no longer exists"));
+        };
+        if !self.user_may_sign_in(pool, &user) {
+            return Err(OAuthError::invalid_grant("the user may not sign in"));
+        }
+        let mut issued = self
+            .issue_for_user(
+                pool,
+                UserGrant {
+                    client,
+                    user: &user,
+                    scope: &scope,
+                    nonce: None,
+                    auth_time: record.auth_time,
+                    session_id: record.session_id.as_deref(),
+                    family: Some((record.family.clone(), record.family_expires_at)),
+                    refresh: rotate,
+                },
+            )
+            .await?;
+        if !rotate {
+            issued.refresh_token = None;
+        }
+        self.record_activity(pool, &user.uid).await;
+        Ok(issued)
+    }
+}
+
+/// Scope of a client credentials request: space-separated tokens of printable ASCII
+/// (RFC 6749 §3.3), passed through as the client asked.
+fn machine_scope(asked: Option<&str>) -> Result<String, OAuthError> {
+    let asked = asked.unwrap_or_default();
+    let ok = asked.len() <= 1024
+        && asked
+            .bytes()
+            .all(|b| b == b' ' || (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+    if !ok {
+        return Err(OAuthError::new("invalid_scope", "the scope is malformed"));
+    }
+    Ok(asked
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+async fn client_credentials(
+    provider: &Provider,
+    pool: &UserPool,
+    client: &Client,
+    params: &Params,
+) -> Result<Issued, OAuthError> {
+    if !client.client_type.is_machine() {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "only machine-to-machine clients may use the client_credentials grant",
+        ));
+    }
+    let scope = machine_scope(params.get("scope"))?;
+    Ok(provider.issue_for_client(pool, client, &scope).await?)
+}
