@@ -202,12 +202,12 @@ async fn authorize_inner(
         issued_at: provider.now().millis(),
         user: None,
     };
-    if !prompt.split(' ').any(|p| p == "login") {
-        if let Some((session_id, user)) = provider.current_session(&pool, headers).await? {
-            return provider
-                .complete(&pool, &client, &pending, &user, Some(session_id), None)
-                .await;
-        }
+    if !prompt.split(' ').any(|p| p == "login")
+        && let Some((session_id, user)) = provider.current_session(&pool, headers).await?
+    {
+        return provider
+            .complete(&pool, &client, &pending, &user, Some(session_id), None)
+            .await;
     }
     if prompt.split(' ').any(|p| p == "none") {
         return fail("login_required", "the user is not signed in");

@@ -190,6 +190,7 @@ impl Provider {
         client.settings.id_token_lifetime_seconds.clamp(60, 86_400)
     }
 
+    /// A signed access token for `sub` issued at `iat` (seconds).
     fn access_token(
         &self,
         keys: &jose::EsKey,
@@ -197,10 +198,8 @@ impl Provider {
         client: &Client,
         sub: &str,
         scope: &str,
-        now: Timestamp,
-        lifetime: i64,
+        (iat, lifetime): (i64, i64),
     ) -> String {
-        let iat = now.millis() / 1000;
         let claims = json!({
             "iss": self.endpoints(&pool.uid).issuer,
             "sub": sub,
@@ -232,8 +231,7 @@ impl Provider {
                 client,
                 client.uid.as_str(),
                 scope,
-                now,
-                lifetime,
+                (now.millis() / 1000, lifetime),
             ),
             id_token: None,
             refresh_token: None,
@@ -253,8 +251,7 @@ impl Provider {
             g.client,
             g.user.uid.as_str(),
             g.scope,
-            now,
-            lifetime,
+            (now.millis() / 1000, lifetime),
         );
         let id_token = claims::has(g.scope, "openid").then(|| {
             let iat = now.millis() / 1000;

@@ -228,20 +228,19 @@ async fn introspect_inner(
             "jti": c.get("jti"),
         });
         if let (Some(sub), Some(obj)) = (c.get("sub").and_then(Value::as_str), out.as_object_mut())
+            && let Ok(uid) = UserUid::parse(sub)
         {
-            if let Ok(uid) = UserUid::parse(sub) {
-                match provider.user(&pool, &uid).await? {
-                    Some(u) if provider.user_may_sign_in(&pool, &u) => {
-                        if let Some(name) = u.profile.preferred_username.filter(|n| !n.is_empty()) {
-                            obj.insert("username".into(), json!(name));
-                        }
+            match provider.user(&pool, &uid).await? {
+                Some(u) if provider.user_may_sign_in(&pool, &u) => {
+                    if let Some(name) = u.profile.preferred_username.filter(|n| !n.is_empty()) {
+                        obj.insert("username".into(), json!(name));
                     }
-                    Some(_) => return Ok(inactive),
-                    None if c.get("client_id").and_then(Value::as_str) != Some(sub) => {
-                        return Ok(inactive);
-                    }
-                    None => {}
                 }
+                Some(_) => return Ok(inactive),
+                None if c.get("client_id").and_then(Value::as_str) != Some(sub) => {
+                    return Ok(inactive);
+                }
+                None => {}
             }
         }
         return Ok(out);

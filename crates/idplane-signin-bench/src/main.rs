@@ -93,13 +93,17 @@ impl Server {
         if let Some(schema) = &a.schema {
             cmd.env("IDPLANE_DATABASE_SCHEMA", schema);
         }
-        let child = cmd.spawn().map_err(|e| format!("starting {}: {e}", a.server))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", a.server))?;
         let server = Server { child, host };
         for _ in 0..600 {
-            if let Ok(mut c) = Conn::open(&server.host).await {
-                if c.send("GET", "/healthz", &[], b"").await.is_ok_and(|r| r.status == 200) {
-                    return Ok(server);
-                }
+            if let Ok(mut c) = Conn::open(&server.host).await
+                && c.send("GET", "/healthz", &[], b"")
+                    .await
+                    .is_ok_and(|r| r.status == 200)
+            {
+                return Ok(server);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -152,7 +156,8 @@ async fn call(host: &str, action: &str, body: Value) -> Result<Value, String> {
         headers: &headers,
         body: body.as_bytes(),
     };
-    auth.signature = volc::sign(&parts, &auth, &x_date, SK.as_bytes()).map_err(|e| e.to_string())?;
+    auth.signature =
+        volc::sign(&parts, &auth, &x_date, SK.as_bytes()).map_err(|e| e.to_string())?;
     let authorization = format!(
         "HMAC-SHA256 Credential={AK}/{}, SignedHeaders=content-type;host;x-date, Signature={}",
         auth.scope(),
@@ -171,7 +176,8 @@ async fn call(host: &str, action: &str, body: Value) -> Result<Value, String> {
             body.as_bytes(),
         )
         .await?;
-    let v: Value = serde_json::from_str(&r.body).map_err(|e| format!("{action}: {e}: {}", r.body))?;
+    let v: Value =
+        serde_json::from_str(&r.body).map_err(|e| format!("{action}: {e}: {}", r.body))?;
     if r.status != 200 {
         return Err(format!("{action}: {} {}", r.status, r.body));
     }
@@ -190,7 +196,12 @@ async fn setup(host: &str) -> Result<Setup, String> {
         .duration_since(UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_millis();
-    let pool = call(host, "CreateUserPool", json!({"Name": format!("bench-{tag}")})).await?;
+    let pool = call(
+        host,
+        "CreateUserPool",
+        json!({"Name": format!("bench-{tag}")}),
+    )
+    .await?;
     let pool = pool["Uid"].as_str().ok_or("no pool uid")?.to_owned();
     let username = "benchuser".to_owned();
     let user = call(
@@ -292,14 +303,22 @@ async fn tokens(host: &str, s: &Setup, total: usize, connections: usize) -> Resu
     for t in tasks {
         all.extend(t.await.map_err(|e| e.to_string())??);
     }
-    Ok(report("token endpoint (client_credentials)", all, started.elapsed()))
+    Ok(report(
+        "token endpoint (client_credentials)",
+        all,
+        started.elapsed(),
+    ))
 }
 
 fn hidden(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
-    Some(html[start..end].replace("&#x2b;", "+").replace("&#43;", "+"))
+    Some(
+        html[start..end]
+            .replace("&#x2b;", "+")
+            .replace("&#43;", "+"),
+    )
 }
 
 /// One hosted-form sign-in: authorization URL, form post, code redirect.
@@ -348,7 +367,12 @@ async fn sign_in_once(conn: &mut Conn, s: &Setup) -> Result<(), String> {
     Ok(())
 }
 
-async fn sign_ins(host: &str, s: Arc<Setup>, total: usize, connections: usize) -> Result<f64, String> {
+async fn sign_ins(
+    host: &str,
+    s: Arc<Setup>,
+    total: usize,
+    connections: usize,
+) -> Result<f64, String> {
     let per = (total / connections).max(1);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -369,7 +393,11 @@ async fn sign_ins(host: &str, s: Arc<Setup>, total: usize, connections: usize) -
     for t in tasks {
         all.extend(t.await.map_err(|e| e.to_string())??);
     }
-    Ok(report("hosted-form password sign-in", all, started.elapsed()))
+    Ok(report(
+        "hosted-form password sign-in",
+        all,
+        started.elapsed(),
+    ))
 }
 
 /// argon2id verifications per second on every core, at the parameters idplane uses.
@@ -393,7 +421,10 @@ fn raw_hash_rate(seconds: f64) -> Result<f64, String> {
         .collect();
     let total: u64 = threads.into_iter().map(|t| t.join().unwrap_or(0)).sum();
     let rate = total as f64 / started.elapsed().as_secs_f64();
-    println!("raw argon2id verify on {cores} cores: {total} in {:.1}s = {rate:.1}/s", started.elapsed().as_secs_f64());
+    println!(
+        "raw argon2id verify on {cores} cores: {total} in {:.1}s = {rate:.1}/s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(rate)
 }
 
@@ -407,7 +438,10 @@ async fn main() -> Result<(), String> {
         // Warm up: keys made, caches filled.
         tokens(&server.host, &s, a.concurrency * 10, a.concurrency).await?;
         let rate = tokens(&server.host, &s, a.tokens, a.concurrency).await?;
-        println!("  target 5000 tokens/s: {}", if rate >= 5000.0 { "met" } else { "NOT met" });
+        println!(
+            "  target 5000 tokens/s: {}",
+            if rate >= 5000.0 { "met" } else { "NOT met" }
+        );
         let raw = raw_hash_rate(10.0)?;
         let signin = sign_ins(&server.host, s.clone(), a.signins, a.concurrency).await?;
         println!(

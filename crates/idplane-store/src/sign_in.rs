@@ -300,7 +300,7 @@ impl SignInStore for SqlStore {
             return Ok(RefreshSpend::Invalid);
         }
         if !rotate {
-            return Ok(RefreshSpend::Spent(token));
+            return Ok(RefreshSpend::Spent(Box::new(token)));
         }
         // Exactly one request can move used_at from NULL; any other use is a reuse.
         let spent = sqlx::query(
@@ -314,10 +314,10 @@ impl SignInStore for SqlStore {
         .await
         .map_err(internal)?;
         if spent.rows_affected() == 1 {
-            return Ok(RefreshSpend::Spent(RefreshRecord {
+            return Ok(RefreshSpend::Spent(Box::new(RefreshRecord {
                 used_at: Some(now),
                 ..token
-            }));
+            })));
         }
         self.revoke_family(pool, &token.family).await?;
         Ok(RefreshSpend::Reused)

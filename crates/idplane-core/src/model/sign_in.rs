@@ -63,7 +63,7 @@ pub struct RefreshRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshSpend {
     /// The token was live and is now spent (or kept, without rotation).
-    Spent(RefreshRecord),
+    Spent(Box<RefreshRecord>),
     /// The token had already been spent: its whole family is now revoked.
     Reused,
     /// Unknown, revoked or expired.
