@@ -7,6 +7,7 @@ use crate::clock::Timestamp;
 use crate::error::DomainResult;
 use crate::ids::{AccessKeyId, AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use crate::model::account::{AccessKey, Account};
+use crate::model::activity::{Month, PoolMau};
 use crate::model::department::{DeleteOptions, Department, DepartmentView};
 use crate::model::group::Group;
 use crate::model::pool::{PoolView, UserPool};
@@ -193,10 +194,47 @@ pub trait DepartmentStore: Send + Sync {
     ) -> DomainResult<Vec<DepartmentView>>;
 }
 
-/// Everything idplane stores.
-pub trait Store: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore {}
+/// A user's activity to record (see [`ActivityStore::record_active_user`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ActiveUser<'a> {
+    pub account_id: &'a AccountId,
+    pub pool_uid: &'a UserPoolUid,
+    pub user_uid: &'a UserUid,
+    pub month: Month,
+    pub at: Timestamp,
+}
 
-impl<T: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore> Store for T {}
+/// Monthly active users. Records outlive their pool and user (a month's figure is history),
+/// and carry the owning account so they stay scoped to it.
+#[async_trait]
+pub trait ActivityStore: Send + Sync {
+    /// Records the user as active in the month; whether this was the first record of that
+    /// (pool, month, user). Exact under concurrent callers and processes: the pool-month's
+    /// count grows in the same transaction as the first record, and only then.
+    async fn record_active_user(&self, entry: &ActiveUser<'_>) -> DomainResult<bool>;
+    /// The month's figure of every pool of the account: each live pool (0 without activity)
+    /// and each deleted pool with activity in that month, ordered by pool uid.
+    async fn account_maus(&self, account: &AccountId, month: Month) -> DomainResult<Vec<PoolMau>>;
+    /// The month's figure of each of `pools` that is a live pool of the account or a deleted one
+    /// with activity in any month; the others are left out.
+    async fn pool_maus(
+        &self,
+        account: &AccountId,
+        pools: &[UserPoolUid],
+        month: Month,
+    ) -> DomainResult<Vec<PoolMau>>;
+}
+
+/// Everything idplane stores.
+pub trait Store:
+    AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore + ActivityStore
+{
+}
+
+impl<T: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore + ActivityStore> Store
+    for T
+{
+}
 
 /// The data plane's own records: signing keys, codes, refresh tokens, revocations, sessions,
 /// and the sign-in bookkeeping on users.

@@ -3,6 +3,7 @@
 //! dialect applied at start.
 
 mod accounts;
+mod activity;
 mod bulk;
 mod departments;
 mod error;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use idplane_core::model::activity::MauZone;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::CommonArgs;
@@ -51,6 +52,9 @@ pub struct Config {
     pub log_level: String,
     /// Seconds to wait for in-flight requests at shutdown.
     pub shutdown_grace_seconds: u64,
+    /// The time zone of the calendar months monthly active users are counted in: `UTC`, an IANA
+    /// name (`Asia/Shanghai`) or a fixed offset (`+08:00`).
+    pub mau_time_zone: String,
 }
 
 impl Default for Config {
@@ -69,6 +73,7 @@ impl Default for Config {
             log_format: "text".to_owned(),
             log_level: "info".to_owned(),
             shutdown_grace_seconds: 30,
+            mau_time_zone: "UTC".to_owned(),
         }
     }
 }
@@ -140,10 +145,16 @@ impl Config {
                     .into(),
             );
         }
+        self.mau_zone()?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err("log_format must be text or json".into());
         }
         Ok(())
+    }
+
+    /// The zone of `mau_time_zone`.
+    pub fn mau_zone(&self) -> Result<MauZone, String> {
+        MauZone::parse(&self.mau_time_zone).map_err(|e| format!("mau_time_zone: {e}"))
     }
 
     /// The store URL: the configured database, else SQLite in the data dir.
@@ -173,6 +184,21 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn mau_time_zone_is_checked() {
+        let mut c = Config::default();
+        assert_eq!(c.mau_zone().unwrap().name(), "UTC");
+        for good in ["Asia/Shanghai", "+08:00", "-03:30", "UTC"] {
+            c.mau_time_zone = good.to_owned();
+            assert!(c.validate().is_ok(), "{good}");
+        }
+        for bad in ["Asia/Nowhere", "+8", "GMT+8:00", ""] {
+            c.mau_time_zone = bad.to_owned();
+            let e = c.validate().unwrap_err();
+            assert!(e.starts_with("mau_time_zone"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub async fn build(config: &Config) -> Result<Services, String> {
             .map_err(|e| format!("bootstrap access key: {e}"))?;
     }
     Ok(Services {
-        directory: Directory::new(store, clock.clone()),
+        directory: Directory::new(store, clock.clone()).with_mau_zone(config.mau_zone()?),
         keys,
         clock,
     })

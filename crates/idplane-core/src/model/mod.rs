@@ -1,6 +1,7 @@
 //! The entities of the directory.
 
 pub mod account;
+pub mod activity;
 pub mod client;
 pub mod department;
 pub mod endpoints;

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, Timestamp};
+use crate::model::activity::MauZone;
 use crate::store::Store;
 
 pub mod access_keys;
+pub mod activity;
 pub mod departments;
 pub mod groups;
 pub mod pools;
@@ -20,11 +22,28 @@ pub use pools::PoolAccess;
 pub struct Directory {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    activity: Arc<activity::ActivityMeter>,
 }
 
 impl Directory {
+    /// A directory counting monthly active users in UTC months.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        let activity =
+            activity::ActivityMeter::new(MauZone::utc(), activity::DEFAULT_REMEMBERED_USERS);
+        Self {
+            store,
+            clock,
+            activity: Arc::new(activity),
+        }
+    }
+
+    /// Counts monthly active users in the calendar months of `zone`.
+    pub fn with_mau_zone(mut self, zone: MauZone) -> Self {
+        self.activity = Arc::new(activity::ActivityMeter::new(
+            zone,
+            activity::DEFAULT_REMEMBERED_USERS,
+        ));
+        self
     }
 
     fn now(&self) -> Timestamp {

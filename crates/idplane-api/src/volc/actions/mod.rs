@@ -3,6 +3,7 @@
 
 mod departments;
 mod groups;
+mod maus;
 mod pools;
 mod users;
 
@@ -51,6 +52,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Valu
         "ListUserPools" => pools::list,
         "UpdateUserPool" => pools::update,
         "DeleteUserPool" => pools::delete,
+        "GetUserPoolMaus" => maus::get,
         "CreateUser" => users::create,
         "CreateUsers" => users::create_many,
         "GetUser" => users::get,
