@@ -107,6 +107,7 @@ store_tests!(
     concurrent_writers,
     bulk_load,
     group_member_search,
+    sign_in_records,
 );
 
 const T0: i64 = 1_700_000_000_000;
@@ -1299,4 +1300,196 @@ async fn group_member_search(db: &Db) {
         .await
         .unwrap();
     assert_eq!(first.items[0].uid, renamed.uid);
+}
+
+/// The data plane's records: single-use codes, rotating refresh tokens with reuse detection,
+/// signing keys, revocations, sessions, sign-in counters.
+async fn sign_in_records(db: &Db) {
+    use idplane_core::ids::ClientUid;
+    use idplane_core::model::sign_in::{
+        AuthCode, LoginSession, RefreshRecord, RefreshSpend, SigningKeyRecord,
+    };
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let pool = scope.pool_uid().clone();
+    let mut u = user(&scope, Some("Signer"), 0);
+    u.profile.email = Some("Signer@Example.test".to_owned());
+    store.insert_user(&scope, &u).await.unwrap();
+    assert_eq!(
+        store
+            .user_by_attribute(&pool, "preferred_username", "SIGNER")
+            .await
+            .unwrap(),
+        Some(u.uid.clone())
+    );
+    assert_eq!(
+        store
+            .user_by_attribute(&pool, "email", "signer@example.TEST")
+            .await
+            .unwrap(),
+        Some(u.uid.clone())
+    );
+    assert!(
+        store
+            .user_by_attribute(&pool, "phone_number", "")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.pool_by_uid(&pool).await.unwrap().is_some());
+
+    assert_eq!(store.record_failed_sign_in(&pool, &u.uid).await.unwrap(), 1);
+    assert_eq!(store.record_failed_sign_in(&pool, &u.uid).await.unwrap(), 2);
+    store.record_sign_in(&pool, &u.uid, ts(5)).await.unwrap();
+    let got = store.get_user(&scope, &u.uid).await.unwrap().unwrap();
+    assert_eq!((got.num_logins, got.latest_login), (1, Some(ts(5))));
+    assert_eq!(store.record_failed_sign_in(&pool, &u.uid).await.unwrap(), 1);
+
+    // A code is taken once, even by racing requests.
+    let client = ClientUid::generate();
+    let code = AuthCode {
+        code_hash: "c1".to_owned(),
+        pool_uid: pool.clone(),
+        client_uid: client.clone(),
+        user_uid: u.uid.clone(),
+        redirect_uri: "https://a/cb".to_owned(),
+        scope: "openid".to_owned(),
+        nonce: Some("n".to_owned()),
+        code_challenge: None,
+        session_id: None,
+        auth_time: ts(1),
+        expires_at: ts(1000),
+    };
+    store.insert_code(&code).await.unwrap();
+    let (a, b) = tokio::join!(store.take_code(&pool, "c1"), store.take_code(&pool, "c1"));
+    let taken: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(taken, vec![code]);
+
+    // Rotation: one spend wins; a second use revokes the family.
+    let refresh = |hash: &str| RefreshRecord {
+        token_hash: hash.to_owned(),
+        family: "fam".to_owned(),
+        pool_uid: pool.clone(),
+        client_uid: client.clone(),
+        user_uid: u.uid.clone(),
+        scope: "openid".to_owned(),
+        session_id: Some("s1".to_owned()),
+        auth_time: ts(1),
+        created_at: ts(1),
+        expires_at: ts(10_000),
+        family_expires_at: ts(20_000),
+        used_at: None,
+        revoked: false,
+    };
+    store.insert_refresh(&refresh("r1")).await.unwrap();
+    let (a, b) = tokio::join!(
+        store.spend_refresh(&pool, "r1", true, ts(2)),
+        store.spend_refresh(&pool, "r1", true, ts(2))
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, RefreshSpend::Spent(_)))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(outcomes.iter().any(|o| *o == RefreshSpend::Reused));
+    store.insert_refresh(&refresh("r2")).await.unwrap();
+    // r2 joined a revoked family after the reuse; a fresh family is unaffected.
+    assert_eq!(
+        store.spend_refresh(&pool, "r1", true, ts(3)).await.unwrap(),
+        RefreshSpend::Invalid
+    );
+    let mut other = refresh("r3");
+    other.family = "fam2".to_owned();
+    store.insert_refresh(&other).await.unwrap();
+    assert!(matches!(
+        store
+            .spend_refresh(&pool, "r3", false, ts(3))
+            .await
+            .unwrap(),
+        RefreshSpend::Spent(_)
+    ));
+    assert!(
+        matches!(
+            store
+                .spend_refresh(&pool, "r3", false, ts(4))
+                .await
+                .unwrap(),
+            RefreshSpend::Spent(_)
+        ),
+        "without rotation a token is used again"
+    );
+    assert_eq!(
+        store
+            .spend_refresh(&pool, "r3", false, ts(20_001))
+            .await
+            .unwrap(),
+        RefreshSpend::Invalid,
+        "expired"
+    );
+    store.revoke_session_tokens(&pool, "s1").await.unwrap();
+    assert!(
+        store
+            .find_refresh(&pool, "r3")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked
+    );
+    assert!(!store.revoke_refresh(&pool, "nope").await.unwrap());
+
+    // Keys: newest first; retiring keeps them listed.
+    for (kid, at) in [("k1", 1), ("k2", 2)] {
+        store
+            .insert_signing_key(&SigningKeyRecord {
+                kid: kid.to_owned(),
+                pool_uid: pool.clone(),
+                algorithm: "ES256".to_owned(),
+                sealed_private: "sealed".to_owned(),
+                public_jwk: "{}".to_owned(),
+                created_at: ts(at),
+                retired_at: None,
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.retire_signing_keys(&pool, "k2", ts(3)).await.unwrap(),
+        1
+    );
+    let keys = store.signing_keys(&pool).await.unwrap();
+    assert_eq!(
+        keys.iter()
+            .map(|k| (k.kid.as_str(), k.retired_at))
+            .collect::<Vec<_>>(),
+        vec![("k2", None), ("k1", Some(ts(3)))]
+    );
+
+    store
+        .revoke_access_token(&pool, "j1", ts(100))
+        .await
+        .unwrap();
+    store
+        .revoke_access_token(&pool, "j1", ts(100))
+        .await
+        .unwrap();
+    assert!(store.is_access_token_revoked(&pool, "j1").await.unwrap());
+    assert!(!store.is_access_token_revoked(&pool, "j2").await.unwrap());
+
+    let session = LoginSession {
+        id_hash: "h1".to_owned(),
+        pool_uid: pool.clone(),
+        user_uid: u.uid.clone(),
+        created_at: ts(1),
+        expires_at: ts(100),
+    };
+    store.insert_session(&session).await.unwrap();
+    assert_eq!(store.session(&pool, "h1").await.unwrap(), Some(session));
+    // Deleting the user ends everything that was theirs.
+    store.delete_user(&scope, &u.uid).await.unwrap();
+    assert!(store.session(&pool, "h1").await.unwrap().is_none());
+    assert!(store.find_refresh(&pool, "r2").await.unwrap().is_none());
 }
