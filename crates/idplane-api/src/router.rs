@@ -38,6 +38,7 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
         body: body.unwrap_or_default(),
         request_id: request_id.clone(),
     };
+    let read_only = reads_only(&request);
     let span = tracing::info_span!("request", request_id = %request_id);
     let mut response = if tencent::claims(&request) {
         tencent::handle(&state, request, too_large)
@@ -48,10 +49,28 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
             .instrument(span)
             .await
     };
+    if !read_only {
+        state.changes.bump();
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+/// Whether the request names an action that only reads (Get…, List…, Describe…).
+fn reads_only(request: &ApiRequest) -> bool {
+    let from_header = request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("x-tc-action"))
+        .map(|(_, v)| v.clone());
+    let action = from_header.or_else(|| {
+        form_urlencoded::parse(request.raw_query.as_bytes())
+            .find(|(k, _)| k == "Action")
+            .map(|(_, v)| v.into_owned())
+    });
+    action.is_some_and(|a| ["Get", "List", "Describe"].iter().any(|p| a.starts_with(p)))
 }
 
 /// A JSON response with exactly `application/json` as its content type (Tencent's SDK needs it).

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use idplane_core::changes::Changes;
 use idplane_core::clock::Clock;
 use idplane_core::service::{AccessKeyService, Directory};
 
@@ -14,4 +15,6 @@ pub struct ApiState {
     /// The external base URL, without a trailing slash, used in issuer and endpoint URLs.
     pub public_url: String,
     pub limiter: RateLimiter,
+    /// Bumped after every control-plane request that may have changed something.
+    pub changes: Changes,
 }

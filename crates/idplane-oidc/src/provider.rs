@@ -17,6 +17,7 @@ use idplane_core::service::{Directory, PoolAccess};
 use idplane_core::store::{PoolScope, SignInStore, Store};
 use serde_json::{Map, Value, json};
 
+use crate::cache::ReadCache;
 use crate::claims;
 use crate::jose;
 use crate::keys::KeyRing;
@@ -80,6 +81,8 @@ pub struct Provider {
     pub config: ProviderConfig,
     /// Verified against when a user does not exist, so a miss costs what a hit costs.
     pub decoy_hash: String,
+    pub pools: ReadCache<String, Option<UserPool>>,
+    pub client_cache: ReadCache<(UserPoolUid, String), Option<Client>>,
 }
 
 /// The tokens one grant hands out.
@@ -143,17 +146,34 @@ impl Provider {
 
     /// An enabled pool, or `None` (unknown and disabled pools look the same from outside).
     pub async fn pool(&self, uid: &str) -> DomainResult<Option<UserPool>> {
-        let Ok(uid) = UserPoolUid::parse(uid) else {
+        if let Some(hit) = self.pools.get(&uid.to_owned()) {
+            return Ok(hit);
+        }
+        let Ok(parsed) = UserPoolUid::parse(uid) else {
             return Ok(None);
         };
-        Ok(self.sign_in.pool_by_uid(&uid).await?.filter(|p| p.enabled))
+        let version = self.pools.version();
+        let pool = self
+            .sign_in
+            .pool_by_uid(&parsed)
+            .await?
+            .filter(|p| p.enabled);
+        self.pools.put(uid.to_owned(), version, pool.clone());
+        Ok(pool)
     }
 
     pub async fn client(&self, pool: &UserPool, client_id: &str) -> DomainResult<Option<Client>> {
+        let key = (pool.uid.clone(), client_id.to_owned());
+        if let Some(hit) = self.client_cache.get(&key) {
+            return Ok(hit);
+        }
         if ClientUid::parse(client_id).is_err() {
             return Ok(None);
         }
-        self.clients.find(&pool.uid, client_id).await
+        let version = self.client_cache.version();
+        let client = self.clients.find(&pool.uid, client_id).await?;
+        self.client_cache.put(key, version, client.clone());
+        Ok(client)
     }
 
     pub fn access(pool: &UserPool) -> PoolAccess {

@@ -45,6 +45,24 @@ pub enum Command {
     /// Manage access keys (prints JSON).
     #[command(subcommand)]
     AccessKey(AccessKeyCommand),
+    /// Manage a user pool's token-signing keys (prints JSON).
+    #[command(subcommand)]
+    SigningKey(SigningKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigningKeyCommand {
+    /// Make a new signing key and retire the others; tokens they signed still verify, since
+    /// retired keys stay in the JWKS. Running servers sign with the new key within a minute.
+    Rotate {
+        #[arg(long)]
+        pool: String,
+    },
+    /// List the pool's keys (never their private halves).
+    List {
+        #[arg(long)]
+        pool: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

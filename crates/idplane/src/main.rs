@@ -2,9 +2,11 @@
 
 mod cli;
 mod config;
+mod data_plane;
 mod keys_cmd;
 mod master_key;
 mod server;
+mod signing_key_cmd;
 mod wiring;
 
 use std::process::ExitCode;
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         match cli.command {
             cli::Command::Serve => server::serve(config).await,
             cli::Command::AccessKey(cmd) => keys_cmd::run(config, cmd).await,
+            cli::Command::SigningKey(cmd) => signing_key_cmd::run(config, cmd).await,
         }
     });
     match outcome {

@@ -40,6 +40,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("reading the bound address: {e}"))?;
     let rate = config.rate_limit_per_second;
+    let changes = idplane_core::changes::Changes::new();
     let state = Arc::new(ApiState {
         directory: services.directory,
         keys: services.keys,
@@ -49,6 +50,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
             rate,
             config.rate_limit_burst.unwrap_or(rate.saturating_mul(2)),
         ),
+        changes: changes.clone(),
     });
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use idplane_core::clock::{Clock, SystemClock};
+use idplane_core::crypto::MasterKey;
 use idplane_core::service::{AccessKeyService, Directory};
-use idplane_core::store::Store;
+use idplane_core::store::{SignInStore, Store};
 use idplane_store::SqlStore;
 
 use crate::config::Config;
@@ -14,6 +15,9 @@ pub struct Services {
     pub directory: Directory,
     pub keys: AccessKeyService,
     pub clock: Arc<dyn Clock>,
+    pub store: Arc<dyn Store>,
+    pub sign_in: Arc<dyn SignInStore>,
+    pub master_key: MasterKey,
 }
 
 /// Opens the store (creating the data dir and applying migrations) and builds the services.
@@ -26,10 +30,12 @@ pub async fn build(config: &Config) -> Result<Services, String> {
         None => SqlStore::connect(&url).await,
     }
     .map_err(|e| format!("opening the store: {e}"))?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let sql = Arc::new(store);
+    let store: Arc<dyn Store> = sql.clone();
+    let sign_in: Arc<dyn SignInStore> = sql;
     let master_key = master_key::load(config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let keys = AccessKeyService::new(store.clone(), master_key, clock.clone());
+    let keys = AccessKeyService::new(store.clone(), master_key.clone(), clock.clone());
     if let (Some(id), Some(secret)) = (
         &config.bootstrap_access_key_id,
         &config.bootstrap_secret_access_key,
@@ -39,8 +45,11 @@ pub async fn build(config: &Config) -> Result<Services, String> {
             .map_err(|e| format!("bootstrap access key: {e}"))?;
     }
     Ok(Services {
-        directory: Directory::new(store, clock.clone()).with_mau_zone(config.mau_zone()?),
+        directory: Directory::new(store.clone(), clock.clone()).with_mau_zone(config.mau_zone()?),
         keys,
         clock,
+        store,
+        sign_in,
+        master_key,
     })
 }
