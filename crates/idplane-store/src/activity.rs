@@ -1,11 +1,12 @@
 //! Monthly active users: first-activity rows and the sharded pool-month counters kept with them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use idplane_core::error::DomainResult;
-use idplane_core::ids::{AccountId, UserPoolUid};
+use idplane_core::clock::Timestamp;
+use idplane_core::error::{DomainError, DomainResult};
+use idplane_core::ids::{AccountId, UserPoolUid, UserUid};
 use idplane_core::model::activity::{Month, PoolMau};
 use idplane_core::store::{ActiveUser, ActivityStore};
 use sqlx::Row;
@@ -75,6 +76,28 @@ impl SqlStore {
         Ok(inserted)
     }
 
+    /// Every live pool of the account (0 each) and every pool with figures in the month.
+    async fn account_figures(
+        &self,
+        account: &AccountId,
+        month: Month,
+    ) -> DomainResult<BTreeMap<String, u64>> {
+        let text = format!(
+            "SELECT (SELECT string_agg(uid, ',') FROM user_pools WHERE account_id = $1) AS known, {}",
+            counted_column("")
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(text))
+            .bind(account.as_str().to_owned())
+            .bind(month.key())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(internal)?;
+        merge(
+            row.try_get("known").map_err(internal)?,
+            row.try_get("counted").map_err(internal)?,
+        )
+    }
+
     /// Whether the (pool, month, user) row exists: a read, so a process that restarted does not
     /// take the write lock again for users already counted.
     async fn recorded(&self, entry: &ActiveUser<'_>) -> Result<bool, sqlx::Error> {
@@ -90,10 +113,112 @@ impl SqlStore {
     }
 }
 
-/// `pool_uid IN ($k, …)` over `pools`.
-fn in_list(sql: &mut Sql, column: &str, pools: &[UserPoolUid]) {
+/// Named pools past which a read takes the whole account and keeps the pools asked for.
+const LONG_LIST: usize = 64;
+
+/// Users per INSERT in [`SqlStore::bulk_record_activity`]: one parameter each.
+const BULK_ROWS: usize = 4000;
+
+impl SqlStore {
+    /// Records many users of one pool as active in `month`, many rows per statement and one
+    /// transaction for all (imports, seeding benchmarks). Exact like single records: the
+    /// counters grow by the rows actually inserted. Returns how many users were new.
+    pub async fn bulk_record_activity(
+        &self,
+        account: &AccountId,
+        pool: &UserPoolUid,
+        month: Month,
+        users: &[UserUid],
+        at: Timestamp,
+    ) -> DomainResult<u64> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut per_shard = [0i64; COUNT_SHARDS as usize];
+        for chunk in users.chunks(BULK_ROWS) {
+            let mut sql = Sql::new(
+                "INSERT INTO activity_users (pool_uid, month, user_uid, first_at) VALUES ",
+            );
+            let (p, m, t) = (
+                sql.text_param(pool.as_str()),
+                sql.int_param(month.key()),
+                sql.int_param(at.millis()),
+            );
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|u| format!("({p}, {m}, {}, {t})", sql.text_param(u.as_str())))
+                .collect();
+            sql.push(&rows.join(", "));
+            sql.push(" ON CONFLICT DO NOTHING RETURNING user_uid");
+            for row in sql.query().fetch_all(&mut *tx).await.map_err(internal)? {
+                let uid: String = row.try_get("user_uid").map_err(internal)?;
+                let shard = usize::try_from(shard_of(&uid)).unwrap_or(0);
+                if let Some(n) = per_shard.get_mut(shard) {
+                    *n += 1;
+                }
+            }
+        }
+        for (shard, added) in (0i64..).zip(per_shard) {
+            if added == 0 {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO activity_counts (pool_uid, month, shard, account_id, users) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pool_uid, month, shard) \
+                 DO UPDATE SET users = activity_counts.users + $5",
+            )
+            .bind(pool.as_str().to_owned())
+            .bind(month.key())
+            .bind(shard)
+            .bind(account.as_str().to_owned())
+            .bind(added)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(per_shard.iter().map(|&n| count(n)).sum())
+    }
+}
+
+/// `$k, …` for `pools`, to use in `IN (…)` lists (a list may be used several times).
+fn in_list(sql: &mut Sql, pools: &[UserPoolUid]) -> String {
     let params: Vec<String> = pools.iter().map(|p| sql.text_param(p.as_str())).collect();
-    sql.push(&format!(" AND {column} IN ({})", params.join(", ")));
+    params.join(", ")
+}
+
+/// The figures of a month as one text column, `uid:count,…`: with a thousand pools the
+/// drivers' cost per row outweighs the query, so each read answers one row.
+fn counted_column(pool_filter: &str) -> String {
+    format!(
+        "(SELECT string_agg(pool_uid || ':' || CAST(n AS TEXT), ',') FROM \
+         (SELECT pool_uid, SUM(users) AS n FROM activity_counts \
+          WHERE account_id = $1 AND month = $2{pool_filter} GROUP BY pool_uid) c) AS counted"
+    )
+}
+
+/// Reads `uid,…` (known pools, each 0) and `uid:count,…` (figures) into one map.
+fn merge(known: Option<String>, counted: Option<String>) -> DomainResult<BTreeMap<String, u64>> {
+    let mut figures = BTreeMap::new();
+    for uid in known.iter().flat_map(|k| k.split(',')) {
+        figures.insert(uid.to_owned(), 0);
+    }
+    for item in counted.iter().flat_map(|c| c.split(',')) {
+        let (uid, n) = item
+            .rsplit_once(':')
+            .and_then(|(uid, n)| Some((uid, n.parse::<u64>().ok()?)))
+            .ok_or_else(|| DomainError::internal(format!("stored figure {item:?}")))?;
+        figures.insert(uid.to_owned(), n);
+    }
+    Ok(figures)
+}
+
+fn into_maus(figures: BTreeMap<String, u64>) -> Vec<PoolMau> {
+    figures
+        .into_iter()
+        .map(|(uid, users)| PoolMau {
+            pool_uid: UserPoolUid::from_stored(uid),
+            users,
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -117,35 +242,7 @@ impl ActivityStore for SqlStore {
     }
 
     async fn account_maus(&self, account: &AccountId, month: Month) -> DomainResult<Vec<PoolMau>> {
-        let live = sqlx::query("SELECT uid FROM user_pools WHERE account_id = $1")
-            .bind(account.as_str().to_owned())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?;
-        let mut figures: BTreeMap<String, u64> = BTreeMap::new();
-        for row in live {
-            figures.insert(row.try_get("uid").map_err(internal)?, 0);
-        }
-        let counted = sqlx::query(
-            "SELECT pool_uid, CAST(SUM(users) AS BIGINT) AS users FROM activity_counts \
-             WHERE account_id = $1 AND month = $2 GROUP BY pool_uid",
-        )
-        .bind(account.as_str().to_owned())
-        .bind(month.key())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(internal)?;
-        for row in counted {
-            let users: i64 = row.try_get("users").map_err(internal)?;
-            figures.insert(row.try_get("pool_uid").map_err(internal)?, count(users));
-        }
-        Ok(figures
-            .into_iter()
-            .map(|(uid, users)| PoolMau {
-                pool_uid: UserPoolUid::from_stored(uid),
-                users,
-            })
-            .collect())
+        Ok(into_maus(self.account_figures(account, month).await?))
     }
 
     async fn pool_maus(
@@ -157,43 +254,47 @@ impl ActivityStore for SqlStore {
         if pools.is_empty() {
             return Ok(Vec::new());
         }
-        // Known: a live pool of the account, or a deleted one with activity in any month.
-        let mut sql = Sql::new("SELECT uid FROM user_pools WHERE account_id = $1");
-        sql.text_param(account.as_str());
-        in_list(&mut sql, "uid", pools);
-        let mut history =
-            Sql::new(" UNION SELECT pool_uid AS uid FROM activity_counts WHERE account_id = $1");
-        history.text_param(account.as_str());
-        in_list(&mut history, "pool_uid", pools);
-        sql.append(&history);
-        let mut figures: BTreeMap<String, u64> = BTreeMap::new();
-        for row in sql.query().fetch_all(&self.pool).await.map_err(internal)? {
-            figures.insert(row.try_get("uid").map_err(internal)?, 0);
+        let mut figures = if pools.len() > LONG_LIST {
+            // Reading the whole account beats planning long IN lists.
+            let asked: HashSet<&str> = pools.iter().map(UserPoolUid::as_str).collect();
+            let mut all = self.account_figures(account, month).await?;
+            all.retain(|uid, _| asked.contains(uid.as_str()));
+            all
+        } else {
+            let mut sql = Sql::new("");
+            sql.text_param(account.as_str());
+            sql.int_param(month.key());
+            let list = in_list(&mut sql, pools);
+            sql.push(&format!(
+                "SELECT (SELECT string_agg(uid, ',') FROM user_pools \
+                 WHERE account_id = $1 AND uid IN ({list})) AS known, {}",
+                counted_column(&format!(" AND pool_uid IN ({list})"))
+            ));
+            let row = sql.query().fetch_one(&self.pool).await.map_err(internal)?;
+            merge(
+                row.try_get("known").map_err(internal)?,
+                row.try_get("counted").map_err(internal)?,
+            )?
+        };
+        // Pools neither live nor active that month may be deleted pools with older history.
+        let missing: Vec<UserPoolUid> = pools
+            .iter()
+            .filter(|p| !figures.contains_key(p.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            let mut sql = Sql::new("");
+            sql.text_param(account.as_str());
+            let list = in_list(&mut sql, &missing);
+            sql.push(&format!(
+                "SELECT DISTINCT pool_uid FROM activity_counts \
+                 WHERE account_id = $1 AND pool_uid IN ({list})"
+            ));
+            for row in sql.query().fetch_all(&self.pool).await.map_err(internal)? {
+                figures.insert(row.try_get("pool_uid").map_err(internal)?, 0);
+            }
         }
-        let mut counts = Sql::new(
-            "SELECT pool_uid, CAST(SUM(users) AS BIGINT) AS users FROM activity_counts \
-             WHERE account_id = $1 AND month = $2",
-        );
-        counts.text_param(account.as_str());
-        counts.int_param(month.key());
-        in_list(&mut counts, "pool_uid", pools);
-        counts.push(" GROUP BY pool_uid");
-        for row in counts
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?
-        {
-            let users: i64 = row.try_get("users").map_err(internal)?;
-            figures.insert(row.try_get("pool_uid").map_err(internal)?, count(users));
-        }
-        Ok(figures
-            .into_iter()
-            .map(|(uid, users)| PoolMau {
-                pool_uid: UserPoolUid::from_stored(uid),
-                users,
-            })
-            .collect())
+        Ok(into_maus(figures))
     }
 }
 

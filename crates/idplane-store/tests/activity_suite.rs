@@ -104,6 +104,8 @@ store_tests!(
     deleted_pool_keeps_history,
     figures_are_scoped_to_the_account,
     bound_keys_see_their_pool,
+    bulk_recording_is_exact,
+    long_named_lists,
 );
 
 /// 2025-01-15T00:00:00Z.
@@ -513,5 +515,95 @@ async fn bound_keys_see_their_pool(db: &Db) {
         .await
         .unwrap_err();
     assert!(matches!(e, DomainError::AccessDenied { .. }), "{e:?}");
+    store.close().await;
+}
+
+async fn bulk_recording_is_exact(db: &Db) {
+    let store = db.open().await;
+    let (dir, _) = directory(&store, JAN_15);
+    let me = caller(&store, "acct", None).await;
+    let pool = new_pool(&dir, &me).await;
+    let early = UserUid::generate();
+    dir.record_activity(&pool, &early, Timestamp::from_millis(JAN_15))
+        .await
+        .unwrap();
+    let mut users: Vec<UserUid> = (0..9000).map(|_| UserUid::generate()).collect();
+    users.push(early.clone());
+    let at = Timestamp::from_millis(JAN_15);
+    let added = store
+        .bulk_record_activity(&pool.account_id, &pool.uid, month("2025-01"), &users, at)
+        .await
+        .unwrap();
+    assert_eq!(added, 9000, "the user recorded before is not new");
+    let again = store
+        .bulk_record_activity(
+            &pool.account_id,
+            &pool.uid,
+            month("2025-01"),
+            &users[..10],
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    dir.record_activity(&pool, &users[5], at).await.unwrap();
+    assert_eq!(mau_of(&dir, &me, &pool, "2025-01").await, 9001);
+    store.close().await;
+}
+
+async fn long_named_lists(db: &Db) {
+    let store = db.open().await;
+    let (dir, _) = directory(&store, JAN_15);
+    let me = caller(&store, "acct", None).await;
+    let them = caller(&store, "other", None).await;
+    let mut pools = Vec::new();
+    for _ in 0..80 {
+        pools.push(new_pool(&dir, &me).await);
+    }
+    let at = Timestamp::from_millis(JAN_15);
+    dir.record_activity(&pools[3], &UserUid::generate(), at)
+        .await
+        .unwrap();
+    // A deleted pool active only in an earlier month is still known.
+    let old = Timestamp::from_millis(JAN_15 - 40 * 24 * HOUR);
+    let (dir_dec, _) = directory(&store, JAN_15 - 40 * 24 * HOUR);
+    dir_dec
+        .record_activity(&pools[7], &UserUid::generate(), old)
+        .await
+        .unwrap();
+    dir.delete_pool(&me, pools[7].uid.as_str()).await.unwrap();
+    let mut asked: Vec<String> = pools
+        .iter()
+        .rev()
+        .map(|p| p.uid.as_str().to_owned())
+        .collect();
+    let report = dir
+        .monthly_active_users(&me, &asked, Some("2025-01"))
+        .await
+        .unwrap();
+    assert_eq!(report.pools.len(), 80);
+    assert_eq!(
+        report.pools[0].pool_uid, pools[79].uid,
+        "in the order asked"
+    );
+    let figure = |uid: &UserPoolUid| {
+        report
+            .pools
+            .iter()
+            .find(|p| p.pool_uid == *uid)
+            .unwrap()
+            .users
+    };
+    assert_eq!(figure(&pools[3].uid), 1);
+    assert_eq!(figure(&pools[7].uid), 0);
+    assert_eq!(report.pools.iter().map(|p| p.users).sum::<u64>(), 1);
+    assert_eq!(mau_of(&dir, &me, &pools[7], "2024-12").await, 1);
+    let foreign = new_pool(&dir, &them).await;
+    asked.push(foreign.uid.as_str().to_owned());
+    let e = dir
+        .monthly_active_users(&me, &asked, Some("2025-01"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
     store.close().await;
 }
