@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use idplane_core::changes::Changes;
 use idplane_core::clock::Clock;
-use idplane_core::service::{AccessKeyService, Directory};
+use idplane_core::service::{AccessKeyService, ClientService, Directory};
 
 use crate::rate_limit::RateLimiter;
 
 pub struct ApiState {
     pub directory: Directory,
     pub keys: AccessKeyService,
+    pub clients: ClientService,
     pub clock: Arc<dyn Clock>,
     /// The external base URL, without a trailing slash, used in issuer and endpoint URLs.
     pub public_url: String,

@@ -5,6 +5,7 @@ use std::ops::Bound;
 use crate::clock::Timestamp;
 use crate::error::DomainError;
 use crate::ids::{DepartmentUid, GroupUid, UserUid};
+use crate::model::client::ClientType;
 use crate::model::user::UserState;
 
 /// The largest page any list returns.
@@ -270,5 +271,29 @@ pub struct PoolFilter {
 pub struct PoolQuery {
     pub filter: PoolFilter,
     pub sort: (PoolSortField, SortDirection),
+    pub paging: Paging,
+}
+
+/// What clients may be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSortField {
+    Name,
+    CreateTime,
+    UpdateTime,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub name: Option<TextMatch>,
+    /// Case-insensitive substring of the description.
+    pub description: Option<String>,
+    /// Only clients of one of these types; empty means any type.
+    pub client_types: Vec<ClientType>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientQuery {
+    pub filter: ClientFilter,
+    pub sort: (ClientSortField, SortDirection),
     pub paging: Paging,
 }

@@ -5,9 +5,12 @@ use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::error::DomainResult;
-use crate::ids::{AccessKeyId, AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
+use crate::ids::{
+    AccessKeyId, AccountId, ClientUid, DepartmentUid, GroupUid, UserPoolUid, UserUid,
+};
 use crate::model::account::{AccessKey, Account};
 use crate::model::activity::{Month, PoolMau};
+use crate::model::client::Client;
 use crate::model::department::{DeleteOptions, Department, DepartmentView};
 use crate::model::group::Group;
 use crate::model::pool::{PoolView, UserPool};
@@ -15,7 +18,7 @@ use crate::model::sign_in::{
     AuthCode, LoginSession, RefreshRecord, RefreshSpend, SigningKeyRecord,
 };
 use crate::model::user::User;
-use crate::query::{DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
+use crate::query::{ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
 
 /// Proof that a pool exists and belongs to an account: everything inside a pool is reached
 /// through one of these.
@@ -194,6 +197,27 @@ pub trait DepartmentStore: Send + Sync {
     ) -> DomainResult<Vec<DepartmentView>>;
 }
 
+/// A pool's clients (OAuth applications). Secrets are stored sealed, as the service hands them.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// `Duplicated` on a uid clash.
+    async fn insert_client(&self, scope: &PoolScope, client: &Client) -> DomainResult<()>;
+    async fn get_client(&self, scope: &PoolScope, uid: &ClientUid) -> DomainResult<Option<Client>>;
+    /// The data plane's lookup: a client of a pool, with no account in hand.
+    async fn find_client(
+        &self,
+        pool: &UserPoolUid,
+        uid: &ClientUid,
+    ) -> DomainResult<Option<Client>>;
+    async fn update_client(&self, scope: &PoolScope, client: &Client) -> DomainResult<()>;
+    async fn delete_client(&self, scope: &PoolScope, uid: &ClientUid) -> DomainResult<bool>;
+    async fn query_clients(
+        &self,
+        scope: &PoolScope,
+        query: &ClientQuery,
+    ) -> DomainResult<Page<Client>>;
+}
+
 /// A user's activity to record (see [`ActivityStore::record_active_user`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ActiveUser<'a> {
@@ -227,12 +251,18 @@ pub trait ActivityStore: Send + Sync {
 
 /// Everything idplane stores.
 pub trait Store:
-    AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore + ActivityStore
+    AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore + ActivityStore + ClientStore
 {
 }
 
-impl<T: AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore + ActivityStore> Store
-    for T
+impl<T> Store for T where
+    T: AccountStore
+        + PoolStore
+        + UserStore
+        + GroupStore
+        + DepartmentStore
+        + ActivityStore
+        + ClientStore
 {
 }
 

@@ -5,6 +5,7 @@
 mod accounts;
 mod activity;
 mod bulk;
+mod clients;
 mod departments;
 mod error;
 mod groups;

@@ -19,7 +19,8 @@ use crate::sql::{Sql, flag, like_escape, prefix_upper_bound};
 
 const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, p.enabled, \
      p.settings, p.created_at, p.updated_at, \
-     (SELECT COUNT(*) FROM users u WHERE u.pool_uid = p.uid) AS total_users";
+     (SELECT COUNT(*) FROM users u WHERE u.pool_uid = p.uid) AS total_users, \
+     (SELECT COUNT(*) FROM clients c WHERE c.pool_uid = p.uid) AS total_clients";
 
 pub(crate) const POOL_COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, \
      p.enabled, p.settings, p.created_at, p.updated_at";
@@ -43,7 +44,7 @@ fn view_from(row: &AnyRow) -> DomainResult<PoolView> {
     Ok(PoolView {
         pool: pool_from(row)?,
         total_users: row.try_get("total_users").map_err(internal)?,
-        total_clients: 0,
+        total_clients: row.try_get("total_clients").map_err(internal)?,
         total_connections: 0,
     })
 }

@@ -44,6 +44,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let state = Arc::new(ApiState {
         directory: services.directory,
         keys: services.keys,
+        clients: services.clients.clone(),
         clock: services.clock,
         public_url: config.public_url(bound),
         limiter: RateLimiter::new(

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use idplane_core::clock::{Clock, SystemClock};
 use idplane_core::crypto::MasterKey;
-use idplane_core::service::{AccessKeyService, Directory};
+use idplane_core::service::{AccessKeyService, ClientService, Directory};
 use idplane_core::store::{SignInStore, Store};
 use idplane_store::SqlStore;
 
@@ -14,6 +14,7 @@ use crate::master_key;
 pub struct Services {
     pub directory: Directory,
     pub keys: AccessKeyService,
+    pub clients: ClientService,
     pub clock: Arc<dyn Clock>,
     pub store: Arc<dyn Store>,
     pub sign_in: Arc<dyn SignInStore>,
@@ -44,9 +45,11 @@ pub async fn build(config: &Config) -> Result<Services, String> {
             .await
             .map_err(|e| format!("bootstrap access key: {e}"))?;
     }
+    let clients = ClientService::new(store.clone(), master_key.clone(), clock.clone());
     Ok(Services {
         directory: Directory::new(store.clone(), clock.clone()).with_mau_zone(config.mau_zone()?),
         keys,
+        clients,
         clock,
         store,
         sign_in,

@@ -8,6 +8,8 @@ use crate::store::Store;
 
 pub mod access_keys;
 pub mod activity;
+mod client_rules;
+pub mod clients;
 pub mod departments;
 pub mod groups;
 pub mod pools;
@@ -15,6 +17,7 @@ pub mod users;
 mod validate;
 
 pub use access_keys::{AccessKeyService, CreatedAccessKey, KeyMaterial};
+pub use clients::ClientService;
 pub use pools::PoolAccess;
 
 /// The directory's use cases over one store.
