@@ -7,14 +7,33 @@ use idplane_core::changes::Changes;
 use idplane_core::clock::Timestamp;
 use idplane_core::crypto;
 use idplane_core::error::DomainResult;
-use idplane_core::ids::UserUid;
+use idplane_core::ids::{UserPoolUid, UserUid};
+use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
-use idplane_core::service::Directory;
+use idplane_core::service::{ClientService, Directory};
 use idplane_oidc::cache::ReadCache;
 use idplane_oidc::keys::KeyRing;
 use idplane_oidc::{ActivityRecorder, ClientRegistry, Provider, ProviderConfig};
 
 use crate::wiring::Services;
+
+/// The data plane's lookups of clients, through the client service.
+struct Clients(ClientService);
+
+#[async_trait]
+impl ClientRegistry for Clients {
+    async fn find(&self, pool: &UserPoolUid, client_id: &str) -> DomainResult<Option<Client>> {
+        self.0.find(pool, client_id).await
+    }
+
+    fn verify_secret(&self, client: &Client, presented: &str) -> bool {
+        self.0.verify_secret(client, presented)
+    }
+
+    fn secret(&self, client: &Client) -> DomainResult<Option<String>> {
+        self.0.secret(client)
+    }
+}
 
 /// Monthly active users, recorded through the directory's metering.
 struct Metering(Directory);
@@ -33,7 +52,6 @@ impl ActivityRecorder for Metering {
 
 pub fn provider(
     services: &Services,
-    clients: Arc<dyn ClientRegistry>,
     public_url: &str,
     changes: &Changes,
 ) -> Result<Arc<Provider>, String> {
@@ -44,7 +62,11 @@ pub fn provider(
         store: services.store.clone(),
         sign_in: services.sign_in.clone(),
         directory: services.directory.clone(),
-        clients,
+        clients: Arc::new(Clients(ClientService::new(
+            services.store.clone(),
+            services.master_key.clone(),
+            services.clock.clone(),
+        ))),
         keys: KeyRing::new(services.sign_in.clone(), services.master_key.clone()),
         master_key: services.master_key.clone(),
         clock: services.clock.clone(),

@@ -13,7 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
-use crate::wiring;
+use crate::{data_plane, wiring};
 
 fn init_logging(config: &Config) {
     let filter = EnvFilter::try_from_default_env()
@@ -41,12 +41,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("reading the bound address: {e}"))?;
     let rate = config.rate_limit_per_second;
     let changes = idplane_core::changes::Changes::new();
+    let public_url = config.public_url(bound);
+    let provider = data_plane::provider(&services, &public_url, &changes)?;
     let state = Arc::new(ApiState {
         directory: services.directory,
         keys: services.keys,
         clients: services.clients.clone(),
         clock: services.clock,
-        public_url: config.public_url(bound),
+        public_url,
         limiter: RateLimiter::new(
             rate,
             config.rate_limit_burst.unwrap_or(rate.saturating_mul(2)),
@@ -55,7 +57,8 @@ pub async fn serve(config: Config) -> Result<(), String> {
     });
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .merge(idplane_api::router(state));
+        .merge(idplane_api::router(state))
+        .merge(idplane_oidc::router(provider));
     tracing::info!(address = %bound, store = %redact_url(&config.store_url()), "idplane listening");
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
