@@ -79,6 +79,7 @@ async fn run(
     let params = decode::params(request)?;
     let ctx = actions::Ctx {
         dir: &state.directory,
+        clients: &state.clients,
         caller: &caller,
         public_url: &state.public_url,
     };

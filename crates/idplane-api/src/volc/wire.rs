@@ -2,6 +2,7 @@
 //! spells them, and the paging fields.
 
 use idplane_core::model::department::DepartmentView;
+use idplane_core::model::endpoints::PoolEndpoints;
 use idplane_core::model::group::Group;
 use idplane_core::model::pool::{PoolView, Tag};
 use idplane_core::model::user::User;
@@ -82,16 +83,12 @@ pub struct PoolOut {
     pub update_time: String,
 }
 
-/// The issuer of a pool's OpenID Connect provider.
-pub fn issuer_url(public_url: &str, pool_uid: &str) -> String {
-    format!("{public_url}/userpool/{pool_uid}")
-}
-
 impl PoolOut {
     pub fn new(view: PoolView, public_url: &str) -> Self {
         let p = view.pool;
         let s = p.settings;
-        let issuer = issuer_url(public_url, p.uid.as_str());
+        let endpoints = PoolEndpoints::new(public_url, p.uid.as_str());
+        let issuer = endpoints.issuer;
         let domain = public_url
             .split_once("://")
             .map_or(public_url, |(_, rest)| rest)
@@ -110,9 +107,9 @@ impl PoolOut {
             enabled: p.enabled,
             domain,
             custom_domain: String::new(),
-            discovery_url: format!("{issuer}/.well-known/openid-configuration"),
-            token_url: format!("{issuer}/oauth2/token"),
-            token_signing_key_url: format!("{issuer}/.well-known/jwks.json"),
+            discovery_url: endpoints.discovery,
+            token_url: endpoints.token,
+            token_signing_key_url: endpoints.jwks,
             oidc_login_callback_url: format!("{issuer}/login/oidc/callback"),
             oidc_sign_up_callback_url: format!("{issuer}/signup/oidc/callback"),
             oauth_login_callback_url: format!("{issuer}/login/oauth/callback"),

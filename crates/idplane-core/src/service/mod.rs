@@ -15,6 +15,7 @@ pub mod groups;
 pub mod pools;
 pub mod users;
 mod validate;
+mod well_known;
 
 pub use access_keys::{AccessKeyService, CreatedAccessKey, KeyMaterial};
 pub use clients::ClientService;

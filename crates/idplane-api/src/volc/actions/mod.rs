@@ -1,6 +1,7 @@
 //! The action table: each built action's name, input type and handler. A handler decodes
 //! nothing and encodes nothing itself: it turns a typed input into one service call.
 
+mod clients;
 mod departments;
 mod groups;
 mod maus;
@@ -8,7 +9,7 @@ mod pools;
 mod users;
 
 use idplane_core::model::account::Caller;
-use idplane_core::service::{Directory, PoolAccess};
+use idplane_core::service::{ClientService, Directory, PoolAccess};
 use serde_json::Value;
 
 use super::decode::decode;
@@ -17,6 +18,7 @@ use super::error::VolcError;
 /// What a handler may use.
 pub struct Ctx<'a> {
     pub dir: &'a Directory,
+    pub clients: &'a ClientService,
     pub caller: &'a Caller,
     pub public_url: &'a str,
 }
@@ -53,6 +55,12 @@ pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Valu
         "UpdateUserPool" => pools::update,
         "DeleteUserPool" => pools::delete,
         "GetUserPoolMaus" => maus::get,
+        "ListUserPoolWellKnownEndpoints" => clients::well_known,
+        "CreateUserPoolClient" => clients::create,
+        "GetUserPoolClient" => clients::get,
+        "ListUserPoolClients" => clients::list,
+        "UpdateUserPoolClient" => clients::update,
+        "DeleteUserPoolClient" => clients::delete,
         "CreateUser" => users::create,
         "CreateUsers" => users::create_many,
         "GetUser" => users::get,
