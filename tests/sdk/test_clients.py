@@ -2,13 +2,14 @@
 
 import json
 import re
+import tempfile
 import uuid
 from urllib.parse import quote
 
 import pytest
 import volcenginesdkid as v
 
-from conftest import expect_error, raw_call, raw_error, secret
+from conftest import Server, expect_error, raw_call, raw_error, secret
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 TYPES = ["WEB_APPLICATION", "SINGLE_PAGE_APPLICATION", "MOBILE_APPLICATION", "MACHINE_TO_MACHINE"]
@@ -275,3 +276,26 @@ def test_secrets_never_reach_the_log(server, api, pool):
     log = server.log()
     for c in made:
         assert c.client_secret and c.client_secret not in log
+
+
+def test_no_client_secret_in_a_debug_log():
+    """Even at debug level, creating, reading, updating and listing clients logs no secret."""
+    with tempfile.TemporaryDirectory() as d:
+        s = Server(d, {"IDPLANE_LOG_LEVEL": "debug"})
+        s.env.pop("RUST_LOG", None)
+        s.start()
+        try:
+            api = s.api()
+            pool = api.create_user_pool(v.CreateUserPoolRequest(name="logged"))
+            made = [create(api, pool, t) for t in ("WEB_APPLICATION", "MACHINE_TO_MACHINE")]
+            for c in made:
+                api.get_user_pool_client(v.GetUserPoolClientRequest(user_pool_uid=pool.uid, client_uid=c.uid))
+                api.update_user_pool_client(v.UpdateUserPoolClientRequest(
+                    user_pool_uid=pool.uid, client_uid=c.uid, description="seen"))
+            api.list_user_pool_clients(v.ListUserPoolClientsRequest(user_pool_uid=pool.uid, page_number=1, page_size=10))
+        finally:
+            assert s.stop() == 0
+        log = s.log()
+        assert "DEBUG" in log or "debug" in log, "the server did log at debug level"
+        leaked = [c.uid for c in made if c.client_secret in log]
+        assert not leaked, f"client secrets of {leaked} appeared in the log"
