@@ -81,6 +81,8 @@ pub struct Provider {
     pub config: ProviderConfig,
     /// Verified against when a user does not exist, so a miss costs what a hit costs.
     pub decoy_hash: String,
+    /// Password hashes running at once (one per core).
+    pub hash_slots: tokio::sync::Semaphore,
     pub pools: ReadCache<String, Option<UserPool>>,
     pub client_cache: ReadCache<(UserPoolUid, String), Option<Client>>,
 }

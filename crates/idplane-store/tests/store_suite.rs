@@ -1395,7 +1395,7 @@ async fn sign_in_records(db: &Db) {
         1,
         "{outcomes:?}"
     );
-    assert!(outcomes.iter().any(|o| *o == RefreshSpend::Reused));
+    assert!(outcomes.contains(&RefreshSpend::Reused));
     store.insert_refresh(&refresh("r2")).await.unwrap();
     // r2 joined a revoked family after the reuse; a fresh family is unaffected.
     assert_eq!(

@@ -73,6 +73,9 @@ pub fn provider(
         activity: Arc::new(Metering(services.directory.clone())),
         config: ProviderConfig::new(public_url),
         decoy_hash,
+        hash_slots: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, usize::from),
+        ),
         pools: ReadCache::new(changes.clone()),
         client_cache: ReadCache::new(changes.clone()),
     }))
