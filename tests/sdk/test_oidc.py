@@ -304,6 +304,12 @@ def test_states_that_cannot_sign_in(server, api):
     p.code_flow()
 
 
+def test_login_hint_fills_in_the_identifier(server, api):
+    p = Provider(server, api)
+    page, _, _, _ = p.start(requests.Session(), p.oauth(), login_hint="hinted-name")
+    assert Form(page.text).fields["username"] == "hinted-name"
+
+
 def test_sign_in_with_email_when_the_pool_allows_it(server, api):
     p = Provider(server, api, pool_settings={"sign_in_attributes": ["preferred_username", "email"]})
     browser = requests.Session()

@@ -212,7 +212,10 @@ async fn authorize_inner(
     if prompt.split(' ').any(|p| p == "none") {
         return fail("login_required", "the user is not signed in");
     }
-    Ok(provider.login_page(&pool, &pending, "", None))
+    // OIDC Core §3.1.2.1: `login_hint` fills in the identifier.
+    let hint = params.get_or_empty("login_hint");
+    let hint = if hint.len() <= 256 { hint } else { "" };
+    Ok(provider.login_page(&pool, &pending, hint, None))
 }
 
 impl Provider {
