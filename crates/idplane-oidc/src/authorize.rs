@@ -284,6 +284,17 @@ impl Provider {
         } else {
             StatusCode::OK
         };
+        self.form_page(pool, pending, status, &page)
+    }
+
+    /// A hosted form for `pending`, with its CSRF cookie.
+    pub fn form_page(
+        &self,
+        pool: &UserPool,
+        pending: &Pending,
+        status: StatusCode,
+        page: &impl askama::Template,
+    ) -> Response {
         let cookie = pages::cookie(
             CSRF_COOKIE,
             &pending.csrf,
@@ -291,7 +302,7 @@ impl Provider {
             1800,
             self.config.secure_cookies(),
         );
-        pages::render(status, &page, &[cookie])
+        pages::render(status, page, &[cookie])
     }
 
     /// Signs the user in to a new session (unless one is given) and redirects with a code.

@@ -12,7 +12,7 @@ use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::user::{NewUser, UserProfile};
 
-use crate::authorize::{brand, pool_path};
+use crate::authorize::brand;
 use crate::pages::{self, CSRF_COOKIE, ChangePasswordPage, SignUpPage};
 use crate::params::Params;
 use crate::pending::Pending;
@@ -286,14 +286,7 @@ impl Provider {
         } else {
             StatusCode::OK
         };
-        let cookie = pages::cookie(
-            CSRF_COOKIE,
-            &pending.csrf,
-            &pool_path(pool),
-            1800,
-            self.config.secure_cookies(),
-        );
-        pages::render(status, &page, &[cookie])
+        self.form_page(pool, pending, status, &page)
     }
 }
 
