@@ -53,12 +53,14 @@ impl SqlStore {
         let mut tx = self.begin_write().await.map_err(internal)?;
         for chunk in users.chunks(ROWS_PER_STATEMENT * 4) {
             let mut sql = Sql::new(
-                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name) SELECT ",
+                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
+                 user_created_at, user_updated_at) SELECT ",
             );
             let g = sql.text_param(group.as_str());
             let t = sql.int_param(now.millis());
             sql.push(&format!(
-                "{g}, u.uid, u.pool_uid, {t}, lower(u.preferred_username), u.display_name FROM users u WHERE u.pool_uid = "
+                "{g}, u.uid, u.pool_uid, {t}, lower(u.preferred_username), u.display_name, \
+                 u.created_at, u.updated_at FROM users u WHERE u.pool_uid = "
             ));
             let p = sql.text_param(scope.pool_uid().as_str());
             sql.push(&p);

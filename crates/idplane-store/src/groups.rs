@@ -214,8 +214,10 @@ impl GroupStore for SqlStore {
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
             sqlx::query(
-                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name) \
-                 SELECT $1, u.uid, u.pool_uid, $4, lower(u.preferred_username), u.display_name \
+                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
+                 user_created_at, user_updated_at) \
+                 SELECT $1, u.uid, u.pool_uid, $4, lower(u.preferred_username), u.display_name, \
+                 u.created_at, u.updated_at \
                  FROM users u WHERE u.uid = $2 AND u.pool_uid = $3 \
                  ON CONFLICT (group_uid, user_uid) DO NOTHING",
             )

@@ -39,10 +39,17 @@ fn case_insensitive(field: UserField) -> bool {
 /// The sort of a user list. Within one group (`grouped`), display names come from the
 /// membership rows, whose index holds them in order.
 pub fn sort_spec(sort: UserSort, grouped: bool) -> SortSpec {
-    let (expr, kind, tiebreak) = match (sort.field, grouped) {
-        (UserField::DisplayName, true) => ("gm.display_name", KeyKind::Text, "gm.user_uid"),
-        (field, _) => {
-            let (expr, kind) = column(field);
+    let member_key = match sort.field {
+        UserField::DisplayName => Some(("gm.display_name", KeyKind::Text)),
+        UserField::CreateTime | UserField::UpdateTime => {
+            member_column(sort.field).map(|c| (c, KeyKind::Int))
+        }
+        _ => None,
+    };
+    let (expr, kind, tiebreak) = match member_key {
+        Some((expr, kind)) if grouped => (expr, kind, "gm.user_uid"),
+        _ => {
+            let (expr, kind) = column(sort.field);
             (expr, kind, "u.uid")
         }
     };
@@ -54,12 +61,24 @@ pub fn sort_spec(sort: UserSort, grouped: bool) -> SortSpec {
     }
 }
 
+/// The membership row's copy of a user's field, compared by a condition on that field within
+/// one group: the lower-cased user name and the creation and update times. (The display name
+/// is carried too, but only as a sort key: conditions on it read the user.)
+pub fn member_column(field: UserField) -> Option<&'static str> {
+    match field {
+        UserField::PreferredUsername => Some("gm.username"),
+        UserField::CreateTime => Some("gm.user_created_at"),
+        UserField::UpdateTime => Some("gm.user_updated_at"),
+        _ => None,
+    }
+}
+
 /// The expression a text condition on `field` compares, and whether values are lower-cased
-/// for it. Within one group the member rows carry the lower-cased user name.
+/// for it. Within one group the member rows carry the lower-cased user name and the times.
 fn target(field: UserField, grouped: bool) -> (String, bool) {
     let (col, _) = column(field);
-    if grouped && field == UserField::PreferredUsername {
-        ("gm.username".to_owned(), true)
+    if let Some(member) = member_column(field).filter(|_| grouped) {
+        (member.to_owned(), field == UserField::PreferredUsername)
     } else if case_insensitive(field) {
         // `col <> ''` lets the partial unique index on lower(col) serve the search.
         (format!("lower({col})"), true)

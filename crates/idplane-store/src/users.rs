@@ -7,7 +7,7 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::user::{User, UserProfile, UserState};
-use idplane_core::query::{Page, UserCondition, UserField, UserQuery};
+use idplane_core::query::{Page, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use crate::SqlStore;
 use crate::error::{internal, write_error};
 use crate::sql::{Sql, flag, opt};
-use crate::user_query::{condition, sort_spec};
+use crate::user_query::{condition, member_column, sort_spec};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
      u.given_name, u.family_name, u.middle_name, u.nickname, u.gender, u.birthdate, u.locale, \
@@ -268,10 +268,12 @@ impl UserStore for SqlStore {
         }
         let [username, .., display] = member_keys(user);
         sqlx::query(
-            "UPDATE group_members SET username = $1, display_name = $2 WHERE user_uid = $3",
+            "UPDATE group_members SET username = $1, display_name = $2, user_updated_at = $3 \
+             WHERE user_uid = $4",
         )
         .bind(username)
         .bind(display)
+        .bind(user.updated_at.millis())
         .bind(user.uid.as_str().to_owned())
         .execute(&mut *tx)
         .await
@@ -291,9 +293,9 @@ impl UserStore for SqlStore {
 
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>> {
         // Within one group, the search runs on the group's membership rows, which carry the
-        // members' user names and display names in their own indexes. When every condition is
-        // on those keys, counting and paging touch only the membership index, and users are
-        // read for the page alone.
+        // members' user names, display names and creation/update times in their own indexes.
+        // When every condition is on those keys, counting and paging touch only the membership
+        // index, and users are read for the page alone.
         let group = query.conditions.iter().find_map(|c| match c {
             UserCondition::InGroup(g) => Some(g),
             _ => None,
@@ -302,7 +304,7 @@ impl UserStore for SqlStore {
             && query.conditions.iter().all(|c| match c {
                 UserCondition::InGroup(g) => Some(g) == group,
                 UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
-                    *field == UserField::PreferredUsername
+                    member_column(*field).is_some()
                 }
                 _ => false,
             });

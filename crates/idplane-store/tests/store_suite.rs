@@ -107,6 +107,8 @@ store_tests!(
     concurrent_writers,
     bulk_load,
     group_member_search,
+    group_member_times,
+    member_times_backfilled,
     sign_in_records,
 );
 
@@ -1300,6 +1302,244 @@ async fn group_member_search(db: &Db) {
         .await
         .unwrap();
     assert_eq!(first.items[0].uid, renamed.uid);
+}
+
+fn created_between(low: i64, high: i64) -> UserCondition {
+    UserCondition::Range {
+        field: UserField::CreateTime,
+        low: Bound::Included(RangeValue::Time(ts(low))),
+        high: Bound::Excluded(RangeValue::Time(ts(high))),
+    }
+}
+
+/// Within one group, creation and update times are searched and sorted on the membership
+/// rows' copies, which follow every user update and every way members are added.
+async fn group_member_times(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let g = group(&scope, "timed");
+    store.insert_group(&scope, &g).await.unwrap();
+    let mut users = Vec::new();
+    for i in 0..40i64 {
+        let mut u = user(&scope, Some(&format!("t{i:03}")), i);
+        u.profile.name = Some(["Kim", "Ali", "Bo"][(i % 3) as usize].to_owned());
+        users.push(u);
+    }
+    // Half added one by one, half through the bulk path; only even users are members.
+    store.bulk_insert_users(&scope, &users).await.unwrap();
+    let even: Vec<UserUid> = users.iter().step_by(2).map(|u| u.uid.clone()).collect();
+    store
+        .add_group_members(&scope, &g.uid, &even[..10], ts(0))
+        .await
+        .unwrap();
+    store
+        .bulk_add_group_members(&scope, &g.uid, &even[10..], ts(0))
+        .await
+        .unwrap();
+    let in_group = |extra: Vec<UserCondition>, field, direction| {
+        let mut conditions = vec![UserCondition::InGroup(g.uid.clone())];
+        conditions.extend(extra);
+        UserQuery {
+            conditions,
+            sort: UserSort { field, direction },
+            paging: Paging::Offset {
+                offset: 0,
+                limit: 100,
+            },
+        }
+    };
+    // A creation-time range, sorted by display name (ties by uid).
+    let q = in_group(
+        vec![created_between(10, 30)],
+        UserField::DisplayName,
+        SortDirection::Asc,
+    );
+    let page = store.query_users(&scope, &q).await.unwrap();
+    assert_eq!(page.total, 10);
+    let want: HashSet<UserUid> = (10..30).step_by(2).map(|i| users[i].uid.clone()).collect();
+    let got: HashSet<UserUid> = page.items.iter().map(|u| u.uid.clone()).collect();
+    assert_eq!(got, want);
+    let keys: Vec<_> = page
+        .items
+        .iter()
+        .map(|u| (u.profile.name.clone(), u.uid.as_str().to_owned()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert!(
+        page.items
+            .iter()
+            .all(|u| u.group_uids == vec![g.uid.clone()])
+    );
+    // Sorted by creation time, both ways, combined with a user-name prefix.
+    for direction in [SortDirection::Asc, SortDirection::Desc] {
+        let q = in_group(
+            vec![
+                created_between(0, 40),
+                UserCondition::Text {
+                    field: UserField::PreferredUsername,
+                    matches: TextMatch::Prefix("T".into()),
+                },
+            ],
+            UserField::CreateTime,
+            direction,
+        );
+        let page = store.query_users(&scope, &q).await.unwrap();
+        assert_eq!(page.total, 20);
+        let mut times: Vec<i64> = page.items.iter().map(|u| u.created_at.millis()).collect();
+        if direction == SortDirection::Desc {
+            times.reverse();
+        }
+        assert!(times.windows(2).all(|w| w[0] < w[1]));
+    }
+    // An update moves the member's update time; its creation time stays.
+    let mut touched = users[4].clone();
+    touched.updated_at = ts(1000);
+    store.update_user(&scope, &touched).await.unwrap();
+    let updated_late = UserCondition::Range {
+        field: UserField::UpdateTime,
+        low: Bound::Included(RangeValue::Time(ts(500))),
+        high: Bound::Unbounded,
+    };
+    let q = in_group(
+        vec![updated_late],
+        UserField::UpdateTime,
+        SortDirection::Desc,
+    );
+    let page = store.query_users(&scope, &q).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].uid, touched.uid);
+    let q = in_group(
+        vec![created_between(4, 5)],
+        UserField::DisplayName,
+        SortDirection::Asc,
+    );
+    assert_eq!(store.query_users(&scope, &q).await.unwrap().total, 1);
+    // The same range outside the group counts every user in it.
+    assert_eq!(
+        store
+            .query_users(&scope, &all(vec![created_between(10, 30)]))
+            .await
+            .unwrap()
+            .total,
+        20
+    );
+    // A condition the membership rows do not carry still applies, through the users.
+    let q = in_group(
+        vec![
+            created_between(0, 40),
+            UserCondition::StateIn(vec![UserState::Confirmed]),
+        ],
+        UserField::CreateTime,
+        SortDirection::Asc,
+    );
+    assert_eq!(store.query_users(&scope, &q).await.unwrap().total, 0);
+}
+
+/// Memberships made before migration 0004 get their users' times from it.
+async fn member_times_backfilled(db: &Db) {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let dialect = if db.schema.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    // The migrations that shipped before 0004, applied on their own.
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dialect);
+    let early = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0004" {
+            std::fs::copy(&path, early.path().join(&name)).unwrap();
+        }
+    }
+    let url = match &db.schema {
+        Some(_) => db.url.clone(),
+        None => format!("{}?mode=rwc", db.url),
+    };
+    let schema = db.schema.clone();
+    if let Some(s) = &schema {
+        let setup = sqlx::AnyPool::connect(&url).await.unwrap();
+        setup
+            .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{s}\"")))
+            .await
+            .unwrap();
+        setup.close().await;
+    }
+    let raw = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |conn, _| {
+            let schema = schema.clone();
+            Box::pin(async move {
+                if let Some(s) = schema {
+                    conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO \"{s}\"")))
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(early.path())
+        .await
+        .unwrap()
+        .run(&raw)
+        .await
+        .unwrap();
+    for statement in [
+        "INSERT INTO accounts (id, name, created_at) VALUES ('a1', 'acct', 0)",
+        "INSERT INTO user_pools (uid, account_id, name, settings, created_at, updated_at) \
+         VALUES ('up-old', 'a1', 'old', '{}', 0, 0)",
+        "INSERT INTO users (uid, pool_uid, preferred_username, display_name, state, created_at, updated_at) \
+         VALUES ('u-old', 'up-old', 'Old', 'Old One', 'Confirmed', 5000, 7000)",
+        "INSERT INTO groups (uid, pool_uid, name, created_at, updated_at) VALUES ('g-old', 'up-old', 'old', 0, 0)",
+        "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name) \
+         VALUES ('g-old', 'u-old', 'up-old', 0, 'old', 'Old One')",
+    ] {
+        raw.execute(statement).await.unwrap();
+    }
+    raw.close().await;
+    let store = db.open().await;
+    let acct = store.ensure_account("acct", ts(0)).await.unwrap();
+    let pool = store
+        .find_pool_by_name(&acct.id, "old")
+        .await
+        .unwrap()
+        .unwrap();
+    let scope = PoolScope::of(&pool);
+    let group = GroupUid::from_stored("g-old".to_owned());
+    let in_range = |low: i64, high: i64, field| UserQuery {
+        conditions: vec![
+            UserCondition::InGroup(group.clone()),
+            UserCondition::Range {
+                field,
+                low: Bound::Included(RangeValue::Time(Timestamp::from_millis(low))),
+                high: Bound::Excluded(RangeValue::Time(Timestamp::from_millis(high))),
+            },
+        ],
+        sort: UserSort {
+            field,
+            direction: SortDirection::Asc,
+        },
+        paging: Paging::Offset {
+            offset: 0,
+            limit: 10,
+        },
+    };
+    let total = |q: UserQuery| {
+        let store = store.clone();
+        let scope = scope.clone();
+        async move { store.query_users(&scope, &q).await.unwrap().total }
+    };
+    assert_eq!(total(in_range(5000, 5001, UserField::CreateTime)).await, 1);
+    assert_eq!(total(in_range(0, 5000, UserField::CreateTime)).await, 0);
+    assert_eq!(total(in_range(7000, 7001, UserField::UpdateTime)).await, 1);
 }
 
 /// The data plane's records: single-use codes, rotating refresh tokens with reuse detection,

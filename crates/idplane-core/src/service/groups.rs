@@ -122,9 +122,16 @@ impl Directory {
         group: &str,
         mut query: UserQuery,
     ) -> DomainResult<Page<crate::model::user::User>> {
-        let group = self.get_group(access, group).await?;
-        query.conditions.push(UserCondition::InGroup(group.uid));
-        self.store.query_users(&access.scope, &query).await
+        // The search is scoped to the pool, so another pool's group finds no one. Whether the
+        // group exists is asked only when nobody is found: reading the group costs a count of
+        // its members, which a large group's every page would otherwise pay.
+        let uid = GroupUid::parse(group)?;
+        query.conditions.push(UserCondition::InGroup(uid.clone()));
+        let page = self.store.query_users(&access.scope, &query).await?;
+        if page.total == 0 && self.store.get_group(&access.scope, &uid).await?.is_none() {
+            return Err(DomainError::not_found(Kind::Group, uid.as_str()));
+        }
+        Ok(page)
     }
 
     /// The groups a user belongs to.
