@@ -80,6 +80,11 @@ def test_bad_months(api, month):
     assert "YYYY-MM" in error["Message"]
 
 
+def test_at_most_1000_pools_named(api):
+    expect_error(400, "InvalidParameter.UserPoolUids", api.get_user_pool_maus,
+                 v.GetUserPoolMausRequest(user_pool_uids=[str(uuid.uuid4()) for _ in range(1001)]))
+
+
 def test_bad_month_wins_over_unknown_pool(api):
     expect_error(400, "InvalidParameter.Month", api.get_user_pool_maus,
                  v.GetUserPoolMausRequest(month="2025-13", user_pool_uids=[str(uuid.uuid4())]))
