@@ -19,80 +19,10 @@ use idplane_core::query::*;
 use idplane_core::store::*;
 use idplane_store::SqlStore;
 
-/// A store on a fresh database, and what it takes to reopen or clean it up.
-struct Db {
-    url: String,
-    schema: Option<String>,
-    _dir: Option<tempfile::TempDir>,
-}
+#[macro_use]
+mod common;
 
-impl Db {
-    async fn open(&self) -> SqlStore {
-        match &self.schema {
-            Some(s) => SqlStore::connect_with_schema(&self.url, s).await.unwrap(),
-            None => SqlStore::connect(&self.url).await.unwrap(),
-        }
-    }
-
-    async fn drop(&self) {
-        if let Some(schema) = &self.schema {
-            use sqlx::Executor;
-            sqlx::any::install_default_drivers();
-            let pool = sqlx::AnyPool::connect(&self.url).await.unwrap();
-            pool.execute(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
-            )))
-            .await
-            .unwrap();
-        }
-    }
-}
-
-fn sqlite_db() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    Db {
-        url: format!("sqlite://{}", dir.path().join("test.db").display()),
-        schema: None,
-        _dir: Some(dir),
-    }
-}
-
-fn postgres_db(test: &str) -> Option<Db> {
-    let Ok(url) = std::env::var("IDPLANE_TEST_DATABASE_URL") else {
-        println!("skipping PostgreSQL for {test}: IDPLANE_TEST_DATABASE_URL is unset");
-        return None;
-    };
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    Some(Db {
-        url,
-        schema: Some(format!("st_{}", &unique[..16])),
-        _dir: None,
-    })
-}
-
-macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = super::sqlite_db();
-                    super::$name(&db).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = super::postgres_db(stringify!($name)) else { return };
-                    super::$name(&db).await;
-                    db.drop().await;
-                }
-            )*
-        }
-    };
-}
+use common::{Db, postgres_db, sqlite_db};
 
 store_tests!(
     accounts_and_keys,
