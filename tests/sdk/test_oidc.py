@@ -18,6 +18,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from conftest import secret
+from test_tencent import Eiam
 
 CALLBACK = "https://app.example.test/callback"
 LOGOUT = "https://app.example.test/signed-out"
@@ -281,6 +282,8 @@ def test_hosted_page_csrf_generic_errors_and_lockout(server, api):
         p.sign_in(browser, page, password="still wrong")
     got = api.get_user(v.GetUserRequest(user_pool_uid=p.pool.uid, user_uid=p.user.uid))
     assert got.user_state == "LOCKED"
+    ak, sk = server.new_key(pool=p.pool.uid)
+    assert Eiam(server, ak, sk)("DescribeUserInfo", UserId=p.user.uid)["Status"] == "LOCKED"
     locked = p.sign_in(browser, page)
     assert locked.status_code == 401 and "Location" not in locked.headers
     # An administrator unlocks; the user signs in and the counters move.
