@@ -328,6 +328,9 @@ def test_session_single_sign_on_and_logout(server, api):
     # A second authorization in the same browser needs no password.
     r, _, _, _ = p.start(browser, p.oauth())
     assert r.status_code == 303 and "code=" in r.headers["Location"]
+    # max_age=0 asks for a fresh sign-in even with a session.
+    r, _, _, _ = p.start(browser, p.oauth(), max_age="0")
+    assert r.status_code == 200 and "password" in r.text
     out = browser.get(p.discovery["end_session_endpoint"], params={
         "id_token_hint": token["id_token"], "post_logout_redirect_uri": LOGOUT, "state": "bye"},
         allow_redirects=False)

@@ -202,11 +202,20 @@ async fn authorize_inner(
         issued_at: provider.now().millis(),
         user: None,
     };
+    // `max_age` (seconds): a session signed in longer ago than that does not count.
+    let max_age = match params.get("max_age").map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(seconds)) if seconds >= 0 => Some(seconds),
+        Some(_) => return fail("invalid_request", "max_age must be a non-negative integer"),
+    };
     if !prompt.split(' ').any(|p| p == "login")
-        && let Some((session_id, user)) = provider.current_session(&pool, headers).await?
+        && let Some((session, user)) = provider.current_session(&pool, headers).await?
+        && max_age.is_none_or(|m| {
+            provider.now().millis() - session.created_at.millis() <= m.saturating_mul(1000)
+        })
     {
         return provider
-            .complete(&pool, &client, &pending, &user, Some(session_id), None)
+            .complete(&pool, &client, &pending, &user, Some(session.id_hash), None)
             .await;
     }
     if prompt.split(' ').any(|p| p == "none") {
@@ -224,7 +233,7 @@ impl Provider {
         &self,
         pool: &UserPool,
         headers: &HeaderMap,
-    ) -> idplane_core::DomainResult<Option<(String, User)>> {
+    ) -> idplane_core::DomainResult<Option<(LoginSession, User)>> {
         let Some(cookie) = pages::read_cookie(headers, SESSION_COOKIE) else {
             return Ok(None);
         };
@@ -244,7 +253,7 @@ impl Provider {
         if !self.user_may_sign_in(pool, &user) {
             return Ok(None);
         }
-        Ok(Some((session.id_hash, user)))
+        Ok(Some((session, user)))
     }
 
     /// The login form for `pending`, setting its CSRF cookie.
