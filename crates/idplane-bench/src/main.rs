@@ -5,7 +5,7 @@
 //! ```text
 //! idplane-bench --database-url sqlite:///tmp/bench/idplane.db --data-dir /tmp/bench \
 //!     --server target/release/idplane [--schema S] [--users 1000000] [--group-size 100000]
-//!     [--requests 4000] [--concurrency 8] [--seed-only]
+//!     [--requests 4000] [--concurrency 8] [--seed-only] [--only NAME-PART]
 //! ```
 
 mod client;
@@ -25,6 +25,8 @@ struct Args {
     requests: usize,
     concurrency: usize,
     seed_only: bool,
+    /// Runs only the cases whose name contains this.
+    only: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         requests: 4000,
         concurrency: 8,
         seed_only: false,
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--requests" => args.requests = value()?.parse().map_err(|_| "--requests: a number")?,
             "--seed-only" => args.seed_only = true,
+            "--only" => args.only = Some(value()?),
             "--concurrency" => {
                 args.concurrency = value()?.parse().map_err(|_| "--concurrency: a number")?
             }
@@ -126,7 +130,10 @@ async fn run() -> Result<(), String> {
 
     let server = client::Server::start(&args.server, &args).await?;
     let rss_idle = server.rss_kib();
-    let cases = client::cases(&seeded);
+    let mut cases = client::cases(&seeded);
+    if let Some(only) = &args.only {
+        cases.retain(|c| c.name.contains(only.as_str()));
+    }
     for case in &cases {
         let one = client::drive(&server, case, args.requests / 4, 1).await?;
         report(&format!("{} (1 connection)", case.name), one.0, one.1);

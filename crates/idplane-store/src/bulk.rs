@@ -6,6 +6,7 @@ use idplane_core::error::{DomainResult, Kind};
 use idplane_core::ids::{GroupUid, UserUid};
 use idplane_core::model::user::User;
 use idplane_core::store::PoolScope;
+use sqlx::Executor;
 
 use crate::SqlStore;
 use crate::error::{internal, write_error};
@@ -72,12 +73,29 @@ impl SqlStore {
         tx.commit().await.map_err(internal)
     }
 
-    /// Refreshes the planner's statistics (after a bulk load).
+    /// Refreshes the planner's statistics after a bulk load. On SQLite, connections opened
+    /// from now on plan with them (see `drop_value_samples`). On PostgreSQL the loaded tables
+    /// are also vacuumed, which marks their pages all-visible so that searches answered from
+    /// the membership indexes do not visit the table.
     pub async fn analyze(&self) -> DomainResult<()> {
-        sqlx::query("ANALYZE")
-            .execute(&self.pool)
-            .await
-            .map_err(internal)?;
+        match self.dialect {
+            crate::Dialect::Sqlite => {
+                sqlx::query("ANALYZE")
+                    .execute(&self.pool)
+                    .await
+                    .map_err(internal)?;
+                crate::drop_value_samples(&self.pool)
+                    .await
+                    .map_err(internal)?;
+            }
+            crate::Dialect::Postgres => {
+                // Unprepared: VACUUM runs outside any transaction.
+                self.pool
+                    .execute("VACUUM (ANALYZE) users, group_members")
+                    .await
+                    .map_err(internal)?;
+            }
+        }
         Ok(())
     }
 }

@@ -46,9 +46,11 @@ pub struct PoolSize {
 }
 
 impl Default for PoolSize {
+    /// SQLite's searches are CPU-bound and its connections share one page-cache lock, so a
+    /// few connections serve a small machine best; PostgreSQL works in its own processes.
     fn default() -> Self {
         Self {
-            sqlite: 8,
+            sqlite: 4,
             postgres: 16,
         }
     }
@@ -86,6 +88,16 @@ impl SqlStore {
     }
 
     pub async fn open(url: &str, schema: Option<&str>, size: PoolSize) -> Result<Self, StoreError> {
+        Self::open_once(url, schema, size, true).await
+    }
+
+    /// Opens the store; `tidy` allows one reconnect after the SQLite statistics were tidied.
+    async fn open_once(
+        url: &str,
+        schema: Option<&str>,
+        size: PoolSize,
+        tidy: bool,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let dialect = dialect_of(url)?;
         let url = match dialect {
@@ -131,8 +143,9 @@ impl SqlStore {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            // 16 MiB of page cache per connection, sorts in memory.
-                            conn.execute("PRAGMA cache_size = -16384").await?;
+                            // 4 MiB of page cache per connection (the OS caches the file
+                            // besides), sorts in memory.
+                            conn.execute("PRAGMA cache_size = -4096").await?;
                             conn.execute("PRAGMA temp_store = MEMORY").await?;
                         }
                         Dialect::Postgres => {
@@ -155,8 +168,13 @@ impl SqlStore {
         };
         migrator.run(&pool).await?;
         if dialect == Dialect::Sqlite {
-            // Refresh planner statistics where they are missing or stale (e.g. new indexes).
+            // Refresh planner statistics where they are missing or stale (e.g. new indexes),
+            // then reconnect so every connection plans with the statistics as they are now.
             pool.execute("PRAGMA optimize = 0x10002").await?;
+            if drop_value_samples(&pool).await? && tidy {
+                pool.close().await;
+                return Box::pin(Self::open_once(url.as_str(), None, size, false)).await;
+            }
         }
         Ok(Self { pool, dialect })
     }
@@ -178,6 +196,22 @@ impl SqlStore {
             Dialect::Postgres => self.pool.begin().await,
         }
     }
+}
+
+/// SQLite as built here (`SQLITE_ENABLE_STAT4`) keeps per-value samples besides the per-index
+/// statistics, and with them re-plans a statement on every execution whose parameters bound an
+/// index range — most of a cheap search's cost. The per-index statistics (`sqlite_stat1`) plan
+/// idplane's searches the same, so the samples are dropped. Returns whether there were any.
+async fn drop_value_samples(pool: &AnyPool) -> Result<bool, sqlx::Error> {
+    let exists = sqlx::query("SELECT name FROM sqlite_schema WHERE name = 'sqlite_stat4'")
+        .fetch_optional(pool)
+        .await?
+        .is_some();
+    if !exists {
+        return Ok(false);
+    }
+    let dropped = pool.execute("DELETE FROM sqlite_stat4").await?;
+    Ok(dropped.rows_affected() > 0)
 }
 
 /// Two processes creating the same schema at once: the loser's error is harmless.

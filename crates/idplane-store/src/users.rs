@@ -1,7 +1,5 @@
 //! Users: rows, writes, and paged search.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -23,6 +21,24 @@ const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone
      u.email_verified, u.phone_number_verified, u.custom_attributes, u.state, u.password_hash, \
      u.latest_login, u.num_logins, u.expiration_time, u.pwd_need_reset, u.data_source, \
      u.created_at, u.updated_at";
+
+/// The select-list items carrying the groups and departments of the user whose uid is
+/// `uid`, each a comma-separated list in uid order (NULL for none), read by [`user_from`].
+fn membership_columns(uid: &str) -> String {
+    format!(
+        "(SELECT string_agg(m.group_uid, ',' ORDER BY m.group_uid) FROM group_members m \
+           WHERE m.user_uid = {uid}) AS member_groups, \
+         (SELECT string_agg(m.department_uid, ',' ORDER BY m.department_uid) \
+           FROM department_members m WHERE m.user_uid = {uid}) AS member_departments"
+    )
+}
+
+fn uid_list(row: &AnyRow, column: &str) -> DomainResult<Vec<String>> {
+    let list: Option<String> = row.try_get(column).map_err(internal)?;
+    Ok(list
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .unwrap_or_default())
+}
 
 /// The values written for a user, in the order of the INSERT/UPDATE column lists.
 fn text_values(u: &User) -> [String; 18] {
@@ -159,48 +175,15 @@ fn user_from(row: &AnyRow) -> DomainResult<User> {
         data_source: row.try_get("data_source").map_err(internal)?,
         created_at: Timestamp::from_millis(i("created_at")?),
         updated_at: Timestamp::from_millis(i("updated_at")?),
-        group_uids: Vec::new(),
-        department_uids: Vec::new(),
+        group_uids: uid_list(row, "member_groups")?
+            .into_iter()
+            .map(GroupUid::from_stored)
+            .collect(),
+        department_uids: uid_list(row, "member_departments")?
+            .into_iter()
+            .map(DepartmentUid::from_stored)
+            .collect(),
     })
-}
-
-impl SqlStore {
-    /// Fills the group and department uids of a page of users with one query each.
-    async fn fill_memberships(&self, users: &mut [User]) -> DomainResult<()> {
-        if users.is_empty() {
-            return Ok(());
-        }
-        for (table, column) in [
-            ("group_members", "group_uid"),
-            ("department_members", "department_uid"),
-        ] {
-            let mut sql = Sql::new(&format!(
-                "SELECT user_uid, {column} AS member_of FROM {table} WHERE user_uid IN ("
-            ));
-            let params: Vec<String> = users
-                .iter()
-                .map(|u| sql.text_param(u.uid.as_str()))
-                .collect();
-            sql.push(&params.join(", "));
-            sql.push(&format!(") ORDER BY user_uid, {column}"));
-            let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-            let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
-            for row in &rows {
-                let user: String = row.try_get("user_uid").map_err(internal)?;
-                let of: String = row.try_get("member_of").map_err(internal)?;
-                by_user.entry(user).or_default().push(of);
-            }
-            for u in users.iter_mut() {
-                let list = by_user.remove(u.uid.as_str()).unwrap_or_default();
-                if table == "group_members" {
-                    u.group_uids = list.into_iter().map(GroupUid::from_stored).collect();
-                } else {
-                    u.department_uids = list.into_iter().map(DepartmentUid::from_stored).collect();
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -225,19 +208,17 @@ impl UserStore for SqlStore {
     }
 
     async fn get_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<Option<User>> {
-        let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.pool_uid = $1 AND u.uid = $2");
+        let sql = format!(
+            "SELECT {COLUMNS}, {} FROM users u WHERE u.pool_uid = $1 AND u.uid = $2",
+            membership_columns("u.uid")
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(scope.pool_uid().as_str().to_owned())
             .bind(uid.as_str().to_owned())
             .fetch_optional(&self.pool)
             .await
             .map_err(internal)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let mut users = vec![user_from(&row)?];
-        self.fill_memberships(&mut users).await?;
-        Ok(users.pop())
+        row.as_ref().map(user_from).transpose()
     }
 
     async fn update_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()> {
@@ -332,7 +313,6 @@ impl UserStore for SqlStore {
             }
             condition(&mut filter, c, group.is_some());
         }
-        let total = self.count(from, &filter).await?;
         let spec = sort_spec(query.sort, group.is_some());
         let deferred = member_only && spec.expr.starts_with("gm.");
         let select = if deferred {
@@ -351,23 +331,47 @@ impl UserStore for SqlStore {
         ));
         page.append(&filter);
         let limit = spec.finish(&mut page, &query.paging)?;
+        // One statement: the page (with the users' memberships, read for the page's rows
+        // alone) and the count, an uncorrelated subquery the database evaluates once.
+        let mut count = Sql::new(&format!("(SELECT COUNT(*) FROM {from}"));
+        count.append(&filter);
+        count.push(") AS total_found");
+        let mut outer = Sql::new("SELECT ");
         if deferred {
             // Page the membership index, then read just those users.
-            let mut outer = Sql::new(&format!("SELECT {COLUMNS}, p.sort_key FROM ("));
+            outer.push(&format!(
+                "{COLUMNS}, p.sort_key, {}, ",
+                membership_columns("u.uid")
+            ));
+            outer.append(&count);
+            outer.push(" FROM (");
             outer.append(&page);
             outer.push(&format!(
                 ") p JOIN users u ON u.uid = p.member_uid{}",
                 spec.outer_order("p.sort_key", "u.uid")
             ));
-            page = outer;
+        } else {
+            outer.push(&format!("p.*, {}, ", membership_columns("p.uid")));
+            outer.append(&count);
+            outer.push(" FROM (");
+            outer.append(&page);
+            outer.push(&format!(") p{}", spec.outer_order("p.sort_key", "p.uid")));
         }
-        let mut rows = page.query().fetch_all(&self.pool).await.map_err(internal)?;
+        let mut rows = outer
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        let total = match rows.first() {
+            Some(row) => row.try_get::<i64, _>("total_found").map_err(internal)?,
+            // Nothing on this page (none found, or past the end): count on its own.
+            None => self.count(from, &filter).await?,
+        };
         let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
-        let mut items = rows
+        let items = rows
             .iter()
             .map(user_from)
             .collect::<DomainResult<Vec<_>>>()?;
-        self.fill_memberships(&mut items).await?;
         Ok(Page {
             items,
             total,
