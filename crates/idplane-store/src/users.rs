@@ -23,7 +23,8 @@ const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone
      u.created_at, u.updated_at";
 
 /// The select-list items carrying the groups and departments of the user whose uid is
-/// `uid`, each a comma-separated list in uid order (NULL for none), read by [`user_from`].
+/// `uid`, each a comma-separated list in uid order (NULL for none; identifiers never hold a
+/// comma), read by [`user_from`].
 fn membership_columns(uid: &str) -> String {
     format!(
         "(SELECT string_agg(m.group_uid, ',' ORDER BY m.group_uid) FROM group_members m \
