@@ -200,8 +200,9 @@ impl SqlStore {
 
 /// SQLite as built here (`SQLITE_ENABLE_STAT4`) keeps per-value samples besides the per-index
 /// statistics, and with them re-plans a statement on every execution whose parameters bound an
-/// index range — most of a cheap search's cost. The per-index statistics (`sqlite_stat1`) plan
-/// idplane's searches the same, so the samples are dropped. Returns whether there were any.
+/// index range (8–9% of the server's CPU in the member-search benchmark). The per-index
+/// statistics (`sqlite_stat1`) plan idplane's searches the same, so the samples are dropped.
+/// Returns whether there were any.
 async fn drop_value_samples(pool: &AnyPool) -> Result<bool, sqlx::Error> {
     let exists = sqlx::query("SELECT name FROM sqlite_schema WHERE name = 'sqlite_stat4'")
         .fetch_optional(pool)
