@@ -5,10 +5,13 @@ use std::fmt;
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::{
+    Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
+};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use rand::RngCore;
+use subtle::ConstantTimeEq;
 
 use crate::error::DomainError;
 
@@ -123,6 +126,62 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Largest working memory a [`PasswordChecker`] keeps between checks (64 MiB); a hash asking
+/// for more is checked in memory allocated for that check alone.
+const KEPT_BLOCKS: usize = 64 * 1024;
+
+/// Checks passwords like [`verify_password`], in argon2 working memory kept from one check to
+/// the next: a check neither allocates nor zeroes its 19 MiB, which is a tenth of its cost.
+/// One per thread that checks passwords.
+pub struct PasswordChecker {
+    memory: Vec<Block>,
+}
+
+impl Default for PasswordChecker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PasswordChecker {
+    pub fn new() -> Self {
+        Self { memory: Vec::new() }
+    }
+
+    /// Whether `password` is the one `phc` was made from, in constant time over the output.
+    pub fn verify(&mut self, password: &str, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+            return false;
+        };
+        let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+            return false;
+        };
+        let version = match parsed.version.map(Version::try_from).transpose() {
+            Ok(v) => v.unwrap_or_default(),
+            Err(_) => return false,
+        };
+        let Ok(params) = Params::try_from(&parsed) else {
+            return false;
+        };
+        let blocks = params.block_count();
+        let hasher = Argon2::new(algorithm, version, params);
+        let mut out = vec![0u8; expected.len()];
+        let hashed = if blocks <= KEPT_BLOCKS {
+            if self.memory.len() < blocks {
+                self.memory.resize(blocks, Block::new());
+            }
+            let memory = &mut self.memory[..blocks];
+            hasher.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory)
+        } else {
+            hasher.hash_password_into(password.as_bytes(), salt, &mut out)
+        };
+        hashed.is_ok() && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
+    }
+}
+
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -175,5 +234,37 @@ mod tests {
         assert!(phc.starts_with("$argon2id$"));
         assert!(verify_password("correct horse", &phc));
         assert!(!verify_password("wrong", &phc));
+    }
+
+    #[test]
+    fn checker_agrees_with_verify_across_parameters_and_reuse() {
+        let small = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 3, 1, Some(24)).unwrap(),
+        )
+        .hash_password_with_salt(b"other", b"saltsaltsalt")
+        .unwrap()
+        .to_string();
+        let ours = hash_password("correct horse").unwrap();
+        let mut checker = PasswordChecker::new();
+        for _ in 0..2 {
+            for (password, phc) in [
+                ("correct horse", ours.as_str()),
+                ("wrong", ours.as_str()),
+                ("other", small.as_str()),
+                ("correct horse", small.as_str()),
+                ("x", "not a hash"),
+                ("x", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ"),
+            ] {
+                assert_eq!(
+                    checker.verify(password, phc),
+                    verify_password(password, phc),
+                    "{password} against {phc}"
+                );
+            }
+        }
+        assert!(checker.verify("correct horse", &ours));
+        assert!(checker.verify("other", &small));
     }
 }

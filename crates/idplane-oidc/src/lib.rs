@@ -4,6 +4,7 @@
 
 mod authorize;
 pub mod cache;
+pub mod checkers;
 pub mod claims;
 mod client_auth;
 mod errors;

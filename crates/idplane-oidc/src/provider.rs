@@ -18,6 +18,7 @@ use idplane_core::store::{PoolScope, SignInStore, Store};
 use serde_json::{Map, Value, json};
 
 use crate::cache::ReadCache;
+use crate::checkers::CheckerPool;
 use crate::claims;
 use crate::jose;
 use crate::keys::KeyRing;
@@ -81,8 +82,8 @@ pub struct Provider {
     pub config: ProviderConfig,
     /// Verified against when a user does not exist, so a miss costs what a hit costs.
     pub decoy_hash: String,
-    /// Password hashes running at once (one per core).
-    pub hash_slots: tokio::sync::Semaphore,
+    /// Where passwords are checked (one thread per core).
+    pub checkers: CheckerPool,
     pub pools: ReadCache<String, Option<UserPool>>,
     pub client_cache: ReadCache<(UserPoolUid, String), Option<Client>>,
 }

@@ -1,12 +1,9 @@
 //! Password sign-in, shared by the hosted page and `InitiateAuth`: who the identifier names,
 //! whether the password is right, whether the user may sign in, lockout, and bookkeeping.
 
-use idplane_core::crypto;
 use idplane_core::error::DomainResult;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::user::{User, UserPatch, UserState};
-
-use tokio::sync::Semaphore;
 
 use crate::provider::Provider;
 
@@ -63,17 +60,6 @@ pub fn identifier_label(pool: &UserPool) -> String {
         .join(" or ")
 }
 
-/// Verifies on the blocking pool, at most one hash per core at a time: argon2id is bound by
-/// memory bandwidth (19 MiB per hash), so more concurrent hashes than cores only thrash caches.
-async fn verify_off_thread(slots: &Semaphore, password: String, hash: String) -> bool {
-    let Ok(_slot) = slots.acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
-}
-
 impl Provider {
     /// Checks `identifier` + `password` against the pool. On success the user's sign-in is
     /// recorded (LatestLogin, NumLogins, monthly activity); on a wrong password the failure
@@ -104,7 +90,7 @@ impl Provider {
             .as_ref()
             .and_then(|u| u.password_hash.clone())
             .unwrap_or_else(|| self.decoy_hash.clone());
-        let matches = verify_off_thread(&self.hash_slots, password.to_owned(), hash).await;
+        let matches = self.checkers.verify(password.to_owned(), hash).await;
         let Some(user) = found.filter(|u| u.password_hash.is_some()) else {
             return Ok(Err(SignInError::Failed));
         };

@@ -12,6 +12,7 @@ use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::service::{ClientService, Directory};
 use idplane_oidc::cache::ReadCache;
+use idplane_oidc::checkers::CheckerPool;
 use idplane_oidc::keys::KeyRing;
 use idplane_oidc::{ActivityRecorder, ClientRegistry, Provider, ProviderConfig};
 
@@ -58,6 +59,8 @@ pub fn provider(
     // A hash to verify against when no user matches, so both cases cost the same.
     let decoy_hash = crypto::hash_password(&crypto::generate_secret())
         .map_err(|e| format!("preparing sign-in: {e}"))?;
+    let checkers = CheckerPool::start(std::thread::available_parallelism().map_or(1, usize::from))
+        .map_err(|e| format!("starting the password checkers: {e}"))?;
     Ok(Arc::new(Provider {
         store: services.store.clone(),
         sign_in: services.sign_in.clone(),
@@ -73,9 +76,7 @@ pub fn provider(
         activity: Arc::new(Metering(services.directory.clone())),
         config: ProviderConfig::new(public_url),
         decoy_hash,
-        hash_slots: tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(1, usize::from),
-        ),
+        checkers,
         pools: ReadCache::new(changes.clone()),
         client_cache: ReadCache::new(changes.clone()),
     }))
