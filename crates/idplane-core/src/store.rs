@@ -17,7 +17,7 @@ use crate::model::pool::{PoolView, UserPool};
 use crate::model::sign_in::{
     AuthCode, LoginSession, RefreshRecord, RefreshSpend, SigningKeyRecord,
 };
-use crate::model::user::User;
+use crate::model::user::{User, UserSummary};
 use crate::query::{ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
 
 /// Proof that a pool exists and belongs to an account: everything inside a pool is reached
@@ -100,6 +100,12 @@ pub trait UserStore: Send + Sync {
     async fn update_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()>;
     async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool>;
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>>;
+    /// The same search, answering summaries.
+    async fn query_user_summaries(
+        &self,
+        scope: &PoolScope,
+        query: &UserQuery,
+    ) -> DomainResult<Page<UserSummary>>;
 }
 
 #[async_trait]

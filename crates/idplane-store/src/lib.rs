@@ -24,7 +24,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use error::StoreError;
 
-/// Which SQL dialect a store speaks; only migrations and transaction start differ.
+/// Which SQL dialect a store speaks; only migrations, transaction start and how deep member
+/// pages are sorted differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,

@@ -4,16 +4,17 @@ use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
-use idplane_core::model::user::{User, UserProfile, UserState};
-use idplane_core::query::{Page, UserCondition, UserQuery};
+use idplane_core::model::user::{User, UserProfile, UserState, UserSummary};
+use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::SqlStore;
 use crate::error::{internal, write_error};
+use crate::paging::DEEP_OFFSET;
 use crate::sql::{Sql, flag, opt};
 use crate::user_query::{condition, member_column, sort_spec};
+use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
      u.given_name, u.family_name, u.middle_name, u.nickname, u.gender, u.birthdate, u.locale, \
@@ -21,6 +22,34 @@ const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone
      u.email_verified, u.phone_number_verified, u.custom_attributes, u.state, u.password_hash, \
      u.latest_login, u.num_logins, u.expiration_time, u.pwd_need_reset, u.data_source, \
      u.created_at, u.updated_at";
+
+/// What a summary row reads (see [`summary_from`]).
+const SUMMARY_COLUMNS: &str = "u.uid, u.preferred_username, u.email, u.phone_number, u.name, \
+     u.state, u.data_source";
+
+/// Which columns a user search reads: whole users with their memberships, or summaries.
+#[derive(Clone, Copy)]
+enum View {
+    Full,
+    Summary,
+}
+
+impl View {
+    fn columns(self) -> &'static str {
+        match self {
+            View::Full => COLUMNS,
+            View::Summary => SUMMARY_COLUMNS,
+        }
+    }
+
+    /// The select-list items after the columns, for the user whose uid is `uid`.
+    fn extras(self, uid: &str) -> String {
+        match self {
+            View::Full => format!("{}, ", membership_columns(uid)),
+            View::Summary => String::new(),
+        }
+    }
+}
 
 /// The select-list items carrying the groups and departments of the user whose uid is
 /// `uid`, each a comma-separated list in uid order (NULL for none; identifiers never hold a
@@ -187,6 +216,22 @@ fn user_from(row: &AnyRow) -> DomainResult<User> {
     })
 }
 
+fn summary_from(row: &AnyRow) -> DomainResult<UserSummary> {
+    let t = |name: &str| -> DomainResult<Option<String>> {
+        row.try_get::<String, _>(name).map(opt).map_err(internal)
+    };
+    let state: String = row.try_get("state").map_err(internal)?;
+    Ok(UserSummary {
+        uid: UserUid::from_stored(row.try_get("uid").map_err(internal)?),
+        preferred_username: t("preferred_username")?,
+        name: t("name")?,
+        email: t("email")?,
+        phone_number: t("phone_number")?,
+        state: UserState::parse(&state).map_err(|_| DomainError::internal("unknown user state"))?,
+        data_source: row.try_get("data_source").map_err(internal)?,
+    })
+}
+
 #[async_trait]
 impl UserStore for SqlStore {
     async fn insert_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()> {
@@ -274,6 +319,29 @@ impl UserStore for SqlStore {
     }
 
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>> {
+        self.search_users(scope, query, View::Full, user_from).await
+    }
+
+    async fn query_user_summaries(
+        &self,
+        scope: &PoolScope,
+        query: &UserQuery,
+    ) -> DomainResult<Page<UserSummary>> {
+        self.search_users(scope, query, View::Summary, summary_from)
+            .await
+    }
+}
+
+impl SqlStore {
+    /// One page of a user search, each row read by `read`, with the total and, for cursor
+    /// paging, the next token.
+    async fn search_users<T>(
+        &self,
+        scope: &PoolScope,
+        query: &UserQuery,
+        view: View,
+        read: fn(&AnyRow) -> DomainResult<T>,
+    ) -> DomainResult<Page<T>> {
         // Within one group, the search runs on the group's membership rows, which carry the
         // members' user names, display names and creation/update times in their own indexes.
         // When every condition is on those keys, counting and paging touch only the membership
@@ -317,21 +385,35 @@ impl UserStore for SqlStore {
         let spec = sort_spec(query.sort, group.is_some());
         let deferred = member_only && spec.expr.starts_with("gm.");
         let select = if deferred {
-            "gm.user_uid AS member_uid".to_owned()
+            "gm.user_uid AS member_uid"
         } else {
-            COLUMNS.to_owned()
+            view.columns()
         };
         let page_from = if group.is_some() && !deferred {
             "users u JOIN group_members gm ON gm.user_uid = u.uid"
         } else {
             from
         };
+        // A deep page of membership rows (narrow: a uid and a key) is sorted whole on SQLite.
+        let deep = deferred
+            && self.dialect == Dialect::Sqlite
+            && !matches!(query.paging, Paging::Cursor { .. })
+            && query.paging.offset_limit().0 >= DEEP_OFFSET;
+        let head = if deep {
+            "WITH sorted AS MATERIALIZED (SELECT"
+        } else {
+            "SELECT"
+        };
         let mut page = Sql::new(&format!(
-            "SELECT {select}, {} FROM {page_from}",
+            "{head} {select}, {} FROM {page_from}",
             spec.key_column()
         ));
         page.append(&filter);
-        let limit = spec.finish(&mut page, &query.paging)?;
+        let limit = if deep {
+            spec.finish_sorted(&mut page, &query.paging)
+        } else {
+            spec.finish(&mut page, &query.paging)?
+        };
         // One statement: the page (with the users' memberships, read for the page's rows
         // alone) and the count, an uncorrelated subquery the database evaluates once.
         let mut count = Sql::new(&format!("(SELECT COUNT(*) FROM {from}"));
@@ -341,8 +423,9 @@ impl UserStore for SqlStore {
         if deferred {
             // Page the membership index, then read just those users.
             outer.push(&format!(
-                "{COLUMNS}, p.sort_key, {}, ",
-                membership_columns("u.uid")
+                "{}, p.sort_key, {}",
+                view.columns(),
+                view.extras("u.uid")
             ));
             outer.append(&count);
             outer.push(" FROM (");
@@ -352,7 +435,7 @@ impl UserStore for SqlStore {
                 spec.outer_order("p.sort_key", "u.uid")
             ));
         } else {
-            outer.push(&format!("p.*, {}, ", membership_columns("p.uid")));
+            outer.push(&format!("p.*, {}", view.extras("p.uid")));
             outer.append(&count);
             outer.push(" FROM (");
             outer.append(&page);
@@ -369,12 +452,8 @@ impl UserStore for SqlStore {
             None => self.count(from, &filter).await?,
         };
         let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
-        let items = rows
-            .iter()
-            .map(user_from)
-            .collect::<DomainResult<Vec<_>>>()?;
         Ok(Page {
-            items,
+            items: rows.iter().map(read).collect::<DomainResult<Vec<_>>>()?,
             total,
             next_token,
         })

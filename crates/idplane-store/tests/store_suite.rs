@@ -14,7 +14,7 @@ use idplane_core::model::account::{AccessKey, AccessKeyStatus};
 use idplane_core::model::department::{DeleteOptions, Department};
 use idplane_core::model::group::Group;
 use idplane_core::model::pool::{PoolSettings, UserPool};
-use idplane_core::model::user::{User, UserProfile, UserState};
+use idplane_core::model::user::{User, UserProfile, UserState, UserSummary};
 use idplane_core::query::*;
 use idplane_core::store::*;
 use idplane_store::SqlStore;
@@ -38,6 +38,7 @@ store_tests!(
     bulk_load,
     group_member_search,
     group_member_times,
+    deep_member_pages,
     member_times_backfilled,
     sign_in_records,
 );
@@ -1171,6 +1172,11 @@ async fn group_member_search(db: &Db) {
             i,
         );
         u.profile.name = Some(["Same", "Other", "Zed"][(i % 3) as usize].to_owned());
+        u.profile.email = (i % 4 != 0).then(|| format!("u{i}@example.test"));
+        u.profile.phone_number = (i % 5 == 0).then(|| format!("+8613800{i:06}"));
+        if i % 7 == 0 {
+            u.state = UserState::Confirmed;
+        }
         store.insert_user(&scope, &u).await.unwrap();
         if i % 3 != 2 {
             store
@@ -1227,6 +1233,48 @@ async fn group_member_search(db: &Db) {
         },
     );
     assert_eq!(store.query_users(&scope, &prefix).await.unwrap().total, 30);
+    // Summaries answer what whole users answer, down to order and totals, on every path: the
+    // membership index alone, a condition on the users table, no group, a page past the end.
+    let email = UserCondition::Text {
+        field: UserField::Email,
+        matches: TextMatch::Contains("example".into()),
+    };
+    let queries = [
+        prefix.clone(),
+        in_group(
+            vec![email.clone()],
+            UserField::Email,
+            SortDirection::Desc,
+            Paging::Page { number: 2, size: 9 },
+        ),
+        UserQuery {
+            conditions: vec![email],
+            sort: UserSort {
+                field: UserField::PreferredUsername,
+                direction: SortDirection::Asc,
+            },
+            paging: Paging::Offset {
+                offset: 5,
+                limit: 20,
+            },
+        },
+        in_group(
+            vec![],
+            UserField::CreateTime,
+            SortDirection::Asc,
+            Paging::Offset {
+                offset: 500,
+                limit: 10,
+            },
+        ),
+    ];
+    for q in &queries {
+        let full = store.query_users(&scope, q).await.unwrap();
+        let summaries = store.query_user_summaries(&scope, q).await.unwrap();
+        assert_eq!(summaries.total, full.total);
+        let expected: Vec<UserSummary> = full.items.into_iter().map(UserSummary::from).collect();
+        assert_eq!(summaries.items, expected, "{q:?}");
+    }
     // A renamed member is found by its new name and sorted by its new display name.
     let page = store.query_users(&scope, &prefix).await.unwrap();
     let mut renamed = page.items[0].clone();
@@ -1247,6 +1295,73 @@ async fn group_member_search(db: &Db) {
         .await
         .unwrap();
     assert_eq!(first.items[0].uid, renamed.uid);
+}
+
+/// Pages deep into a group's members (sorted whole on SQLite past offset 1,000) hold what
+/// cursor paging, which never sorts that way, finds at the same places, under every member key.
+async fn deep_member_pages(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let g = group(&scope, "deep");
+    store.insert_group(&scope, &g).await.unwrap();
+    let users: Vec<User> = (0..1_250i64)
+        .map(|i| {
+            let mut u = user(&scope, Some(&format!("d{:04}", (i * 7919) % 1_250)), i % 97);
+            u.profile.name = Some(["Ann", "Bo", "Cy", "Di"][(i % 4) as usize].to_owned());
+            u
+        })
+        .collect();
+    store.bulk_insert_users(&scope, &users).await.unwrap();
+    let uids: Vec<UserUid> = users.iter().map(|u| u.uid.clone()).collect();
+    store
+        .bulk_add_group_members(&scope, &g.uid, &uids, ts(0))
+        .await
+        .unwrap();
+    for field in [
+        UserField::DisplayName,
+        UserField::PreferredUsername,
+        UserField::CreateTime,
+    ] {
+        for direction in [SortDirection::Asc, SortDirection::Desc] {
+            let sort = UserSort { field, direction };
+            let query = |paging| UserQuery {
+                conditions: vec![UserCondition::InGroup(g.uid.clone())],
+                sort,
+                paging,
+            };
+            let mut all = Vec::new();
+            let mut token = None;
+            loop {
+                let page = store
+                    .query_user_summaries(
+                        &scope,
+                        &query(Paging::Cursor {
+                            token: token.clone(),
+                            limit: 100,
+                        }),
+                    )
+                    .await
+                    .unwrap();
+                all.extend(page.items.into_iter().map(|u| u.uid));
+                token = page.next_token;
+                if token.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(all.len(), 1_250);
+            assert_eq!(all.iter().collect::<HashSet<_>>().len(), 1_250);
+            for (offset, limit) in [(990, 20), (1_000, 100), (1_100, 100), (1_200, 100)] {
+                let page = store
+                    .query_user_summaries(&scope, &query(Paging::Offset { offset, limit }))
+                    .await
+                    .unwrap();
+                assert_eq!(page.total, 1_250);
+                let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
+                let end = (offset as usize + limit as usize).min(all.len());
+                assert_eq!(got, all[offset as usize..end], "{sort:?} at {offset}");
+            }
+        }
+    }
 }
 
 fn created_between(low: i64, high: i64) -> UserCondition {

@@ -110,6 +110,33 @@ pub struct User {
     pub department_uids: Vec<DepartmentUid>,
 }
 
+/// What a member list shows of a user (EIAM `UserInfo`): read without the rest of the profile,
+/// the password hash or the memberships, so a page of them costs a fraction of full users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub uid: UserUid,
+    pub preferred_username: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub state: UserState,
+    pub data_source: String,
+}
+
+impl From<User> for UserSummary {
+    fn from(u: User) -> Self {
+        Self {
+            uid: u.uid,
+            preferred_username: u.profile.preferred_username,
+            name: u.profile.name,
+            email: u.profile.email,
+            phone_number: u.profile.phone_number,
+            state: u.state,
+            data_source: u.data_source,
+        }
+    }
+}
+
 /// A user to create. The password, if any, is given in clear and hashed by the service.
 #[derive(Debug, Clone, Default)]
 pub struct NewUser {

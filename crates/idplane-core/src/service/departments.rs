@@ -6,9 +6,8 @@ pub use crate::model::department::DeleteOptions;
 use crate::model::department::{
     Department, DepartmentNode, DepartmentPatch, DepartmentView, NewDepartment, ROOT_ALIAS,
 };
-use crate::model::user::User;
 use crate::query::{DepartmentQuery, Page, TextMatch, UserCondition, UserQuery};
-use crate::service::users::check_batch;
+use crate::service::users::{UserRows, check_batch};
 use crate::service::validate;
 use crate::service::{Directory, PoolAccess};
 
@@ -338,19 +337,19 @@ impl Directory {
             .await
     }
 
-    pub async fn list_users_in_department(
+    pub async fn list_users_in_department<T: UserRows>(
         &self,
         access: &PoolAccess,
         department: &str,
         recursive: bool,
         mut query: UserQuery,
-    ) -> DomainResult<Page<User>> {
+    ) -> DomainResult<Page<T>> {
         let department = self.get_department(access, department).await?;
         query.conditions.push(UserCondition::InDepartment {
             uid: department.department.uid,
             recursive,
         });
-        self.store.query_users(&access.scope, &query).await
+        T::search(self.store.as_ref(), &access.scope, &query).await
     }
 
     /// Sets a user's primary department and, when given, the secondary ones (EIAM `OrgNodeId`

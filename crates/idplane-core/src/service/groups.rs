@@ -4,7 +4,7 @@ use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::{GroupUid, UserUid};
 use crate::model::group::{Group, GroupPatch, NewGroup};
 use crate::query::{GroupQuery, Page, UserCondition, UserQuery};
-use crate::service::users::check_batch;
+use crate::service::users::{UserRows, check_batch};
 use crate::service::validate;
 use crate::service::{Directory, PoolAccess};
 
@@ -116,18 +116,18 @@ impl Directory {
     }
 
     /// The members of a group matching `query` (whose conditions gain the membership).
-    pub async fn list_users_in_group(
+    pub async fn list_users_in_group<T: UserRows>(
         &self,
         access: &PoolAccess,
         group: &str,
         mut query: UserQuery,
-    ) -> DomainResult<Page<crate::model::user::User>> {
+    ) -> DomainResult<Page<T>> {
         // The search is scoped to the pool, so another pool's group finds no one. Whether the
         // group exists is asked only when nobody is found: reading the group costs a count of
         // its members, which a large group's every page would otherwise pay.
         let uid = GroupUid::parse(group)?;
         query.conditions.push(UserCondition::InGroup(uid.clone()));
-        let page = self.store.query_users(&access.scope, &query).await?;
+        let page = T::search(self.store.as_ref(), &access.scope, &query).await?;
         if page.total == 0 && self.store.get_group(&access.scope, &uid).await?.is_none() {
             return Err(DomainError::not_found(Kind::Group, uid.as_str()));
         }

@@ -1,12 +1,15 @@
 //! User use cases: create (one or a batch), read, change, delete, search.
 
+use async_trait::async_trait;
+
 use crate::crypto;
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::UserUid;
-use crate::model::user::{NewUser, User, UserPatch, UserProfile, UserState};
+use crate::model::user::{NewUser, User, UserPatch, UserProfile, UserState, UserSummary};
 use crate::query::{Page, UserQuery};
 use crate::service::validate::{self, MAX_TEXT, non_empty};
 use crate::service::{Directory, PoolAccess};
+use crate::store::{PoolScope, Store};
 
 /// The `DataSource` of users created through idplane's own APIs.
 pub const DATA_SOURCE: &str = "idplane";
@@ -268,12 +271,46 @@ impl Directory {
         Ok(results)
     }
 
-    pub async fn list_users(
+    /// Users of the pool matching `query`, as whole users or summaries ([`UserRows`]).
+    pub async fn list_users<T: UserRows>(
         &self,
         access: &PoolAccess,
         query: &UserQuery,
-    ) -> DomainResult<Page<User>> {
-        self.store.query_users(&access.scope, query).await
+    ) -> DomainResult<Page<T>> {
+        T::search(self.store.as_ref(), &access.scope, query).await
+    }
+}
+
+/// What a user search answers: whole [`User`]s, or the [`UserSummary`]s member lists show
+/// (read from fewer columns, without memberships).
+#[async_trait]
+pub trait UserRows: Sized + Send {
+    async fn search(
+        store: &dyn Store,
+        scope: &PoolScope,
+        query: &UserQuery,
+    ) -> DomainResult<Page<Self>>;
+}
+
+#[async_trait]
+impl UserRows for User {
+    async fn search(
+        store: &dyn Store,
+        scope: &PoolScope,
+        query: &UserQuery,
+    ) -> DomainResult<Page<Self>> {
+        store.query_users(scope, query).await
+    }
+}
+
+#[async_trait]
+impl UserRows for UserSummary {
+    async fn search(
+        store: &dyn Store,
+        scope: &PoolScope,
+        query: &UserQuery,
+    ) -> DomainResult<Page<Self>> {
+        store.query_user_summaries(scope, query).await
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use idplane_core::DomainError;
 use idplane_core::error::Kind;
 use idplane_core::ids::DepartmentUid;
-use idplane_core::model::user::{NewUser, User, UserPatch, UserProfile, UserState};
+use idplane_core::model::user::{NewUser, User, UserPatch, UserProfile, UserState, UserSummary};
 use idplane_core::query::{Page, TextMatch, UserCondition, UserField, UserQuery};
 use idplane_criteria::{ErrorKind, SearchCriteria, eiam_status, parse_criteria};
 use serde::{Deserialize, Serialize};
@@ -90,15 +90,18 @@ pub struct UserInfoOut {
     data_source: String,
 }
 
-impl From<User> for UserInfoOut {
-    fn from(u: User) -> Self {
+impl From<UserSummary> for UserInfoOut {
+    fn from(u: UserSummary) -> Self {
         Self {
-            display_name: display_name(&u),
+            display_name: u
+                .name
+                .or_else(|| u.preferred_username.clone())
+                .unwrap_or_default(),
             status: eiam_status(u.state).to_owned(),
             user_id: u.uid.into_string(),
-            user_name: u.profile.preferred_username.unwrap_or_default(),
-            phone: u.profile.phone_number.unwrap_or_default(),
-            email: u.profile.email.unwrap_or_default(),
+            user_name: u.preferred_username.unwrap_or_default(),
+            phone: u.phone_number.unwrap_or_default(),
+            email: u.email.unwrap_or_default(),
             data_source: u.data_source,
         }
     }
@@ -491,7 +494,7 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, TcError> {
         sort: wire::user_sort(input.sort, LIST_SORT_KEYS)?,
         paging: wire::paging(input.offset, input.limit, 1000)?,
     };
-    let page = ctx.dir.list_users(ctx.access, &query).await?;
+    let page: Page<User> = ctx.dir.list_users(ctx.access, &query).await?;
     let total = page.total;
     let mut paths: HashMap<DepartmentUid, String> = HashMap::new();
     let mut out = Vec::with_capacity(page.items.len());
@@ -566,7 +569,7 @@ fn information(
 }
 
 /// A page of members as `UserInfo`.
-pub fn user_infos(page: Page<User>) -> (Vec<UserInfoOut>, i64) {
+pub fn user_infos(page: Page<UserSummary>) -> (Vec<UserInfoOut>, i64) {
     let total = page.total;
     (
         page.items.into_iter().map(UserInfoOut::from).collect(),
