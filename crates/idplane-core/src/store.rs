@@ -279,13 +279,13 @@ pub trait SignInStore: Send + Sync {
     /// A pool by uid alone (the data plane has no account in hand).
     async fn pool_by_uid(&self, uid: &UserPoolUid) -> DomainResult<Option<UserPool>>;
     /// The user whose `attribute` (`preferred_username` or `email`, compared case-insensitively,
-    /// or `phone_number`) equals `value`.
+    /// or `phone_number`) equals `value`, read in one statement.
     async fn user_by_attribute(
         &self,
         pool: &UserPoolUid,
         attribute: &str,
         value: &str,
-    ) -> DomainResult<Option<UserUid>>;
+    ) -> DomainResult<Option<User>>;
     /// A successful sign-in: `latest_login`, `num_logins` + 1, failures reset.
     async fn record_sign_in(
         &self,

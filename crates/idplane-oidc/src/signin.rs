@@ -76,12 +76,11 @@ impl Provider {
             && identifier.len() <= 256
         {
             for attribute in sign_in_attributes(pool) {
-                if let Some(uid) = self
+                found = self
                     .sign_in
                     .user_by_attribute(&pool.uid, attribute, identifier.trim())
-                    .await?
-                {
-                    found = self.user(pool, &uid).await?;
+                    .await?;
+                if found.is_some() {
                     break;
                 }
             }

@@ -8,6 +8,7 @@ use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::{
     AuthCode, LoginSession, RefreshRecord, RefreshSpend, SigningKeyRecord,
 };
+use idplane_core::model::user::User;
 use idplane_core::store::SignInStore;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -106,33 +107,31 @@ impl SignInStore for SqlStore {
         pool: &UserPoolUid,
         attribute: &str,
         value: &str,
-    ) -> DomainResult<Option<UserUid>> {
+    ) -> DomainResult<Option<User>> {
         // Each form matches the expression of its unique index, so the lookup is one probe.
-        let sql = match attribute {
+        let matches = match attribute {
             "preferred_username" => {
-                "SELECT uid FROM users WHERE pool_uid = $1 AND lower(preferred_username) = lower($2) AND preferred_username <> ''"
+                "lower(u.preferred_username) = lower($2) AND u.preferred_username <> ''"
             }
-            "email" => {
-                "SELECT uid FROM users WHERE pool_uid = $1 AND lower(email) = lower($2) AND email <> ''"
-            }
-            "phone_number" => {
-                "SELECT uid FROM users WHERE pool_uid = $1 AND phone_number = $2 AND phone_number <> ''"
-            }
+            "email" => "lower(u.email) = lower($2) AND u.email <> ''",
+            "phone_number" => "u.phone_number = $2 AND u.phone_number <> ''",
             other => {
                 return Err(DomainError::internal(format!(
                     "{other} is not a sign-in attribute"
                 )));
             }
         };
-        let row = sqlx::query(sql)
+        let sql = format!(
+            "{} WHERE u.pool_uid = $1 AND {matches}",
+            crate::users::select_users()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(owned(pool.as_str()))
             .bind(owned(value))
             .fetch_optional(&self.pool)
             .await
             .map_err(internal)?;
-        row.map(|r| r.try_get::<String, _>("uid").map(UserUid::from_stored))
-            .transpose()
-            .map_err(internal)
+        row.as_ref().map(crate::users::user_from).transpose()
     }
 
     async fn record_sign_in(

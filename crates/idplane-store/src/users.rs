@@ -23,6 +23,15 @@ const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone
      u.latest_login, u.num_logins, u.expiration_time, u.pwd_need_reset, u.data_source, \
      u.created_at, u.updated_at";
 
+/// `SELECT` of whole users from `users u`, memberships included, for [`user_from`]; a WHERE
+/// clause follows.
+pub(crate) fn select_users() -> String {
+    format!(
+        "SELECT {COLUMNS}, {} FROM users u",
+        membership_columns("u.uid")
+    )
+}
+
 /// What a summary row reads (see [`summary_from`]).
 const SUMMARY_COLUMNS: &str = "u.uid, u.preferred_username, u.email, u.phone_number, u.name, \
      u.state, u.data_source";
@@ -162,7 +171,7 @@ pub(crate) fn write_sql(sql: &mut Sql, u: &User) -> DomainResult<Vec<String>> {
     Ok(params)
 }
 
-fn user_from(row: &AnyRow) -> DomainResult<User> {
+pub(crate) fn user_from(row: &AnyRow) -> DomainResult<User> {
     let t = |name: &str| -> DomainResult<Option<String>> {
         row.try_get::<String, _>(name).map(opt).map_err(internal)
     };
@@ -254,10 +263,7 @@ impl UserStore for SqlStore {
     }
 
     async fn get_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<Option<User>> {
-        let sql = format!(
-            "SELECT {COLUMNS}, {} FROM users u WHERE u.pool_uid = $1 AND u.uid = $2",
-            membership_columns("u.uid")
-        );
+        let sql = format!("{} WHERE u.pool_uid = $1 AND u.uid = $2", select_users());
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(scope.pool_uid().as_str().to_owned())
             .bind(uid.as_str().to_owned())

@@ -1633,13 +1633,14 @@ async fn sign_in_records(db: &Db) {
             .user_by_attribute(&pool, "preferred_username", "SIGNER")
             .await
             .unwrap(),
-        Some(u.uid.clone())
+        Some(u.clone())
     );
     assert_eq!(
         store
             .user_by_attribute(&pool, "email", "signer@example.TEST")
             .await
-            .unwrap(),
+            .unwrap()
+            .map(|found| found.uid),
         Some(u.uid.clone())
     );
     assert!(
