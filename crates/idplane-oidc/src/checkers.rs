@@ -20,7 +20,7 @@ struct Job {
 /// A fixed set of checker threads fed from one queue. Dropping it ends the threads once the
 /// queue is empty.
 pub struct CheckerPool {
-    jobs: Mutex<Sender<Job>>,
+    jobs: Sender<Job>,
 }
 
 impl CheckerPool {
@@ -34,9 +34,7 @@ impl CheckerPool {
                 .name(format!("idplane-hash-{n}"))
                 .spawn(move || run(&queue))?;
         }
-        Ok(Self {
-            jobs: Mutex::new(jobs),
-        })
+        Ok(Self { jobs })
     }
 
     /// Whether `password` matches the PHC string `hash`; false when the pool has stopped.
@@ -47,11 +45,7 @@ impl CheckerPool {
             hash,
             reply,
         };
-        let sent = match self.jobs.lock() {
-            Ok(jobs) => jobs.send(job).is_ok(),
-            Err(_) => false,
-        };
-        sent && answer.await.unwrap_or(false)
+        self.jobs.send(job).is_ok() && answer.await.unwrap_or(false)
     }
 }
 
