@@ -134,6 +134,10 @@ impl SqlStore {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            // An SQLite connection is a handle in this process: pinging it before each use
+            // (a round trip to its worker thread) tests nothing. A PostgreSQL connection may
+            // have been dropped by the server or a proxy, so it is still tested.
+            .test_before_acquire(dialect == Dialect::Postgres)
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
