@@ -198,6 +198,11 @@ pub async fn ensure(store: &SqlStore, users: usize, group_size: usize) -> Result
             .bulk_add_group_members(&scope, &group, &members, now)
             .await
             .map_err(|e| e.to_string())?;
+        if start == have {
+            // Statistics from the first batch on: otherwise PostgreSQL plans the member inserts'
+            // `uid IN (…)` look-ups against tables it has never analysed, and scans them.
+            store.analyze().await.map_err(|e| e.to_string())?;
+        }
         if end.is_multiple_of(100_000) {
             eprintln!("seed: {end} users");
         }
