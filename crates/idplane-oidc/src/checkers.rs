@@ -58,6 +58,11 @@ fn run(queue: &Mutex<Receiver<Job>>) {
             Err(_) => return,
         };
         let Ok(job) = job else { return };
+        if job.reply.is_closed() {
+            // The asker is gone (its client gave up while the job queued): under a flood of
+            // sign-ins, hashing for nobody would only lengthen the queue.
+            continue;
+        }
         let matches = checker.verify(&job.password, &job.hash);
         // The asker may have gone (its connection closed); nothing to tell then.
         let _ = job.reply.send(matches);
