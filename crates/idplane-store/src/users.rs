@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
-use idplane_core::model::user::{User, UserProfile, UserState, UserSummary};
+use idplane_core::model::user::{User, UserProfile, UserState, UserSummary, display_name};
 use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
@@ -83,11 +83,7 @@ fn uid_list(row: &AnyRow, column: &str) -> DomainResult<Vec<String>> {
 fn text_values(u: &User) -> [String; 18] {
     let p = &u.profile;
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let display = p
-        .name
-        .clone()
-        .or_else(|| p.preferred_username.clone())
-        .unwrap_or_default();
+    let display = display_name(&p.name, &p.preferred_username);
     [
         s(&p.preferred_username),
         s(&p.email),

@@ -110,6 +110,14 @@ pub struct User {
     pub department_uids: Vec<DepartmentUid>,
 }
 
+/// The name a user is shown by: `name`, else the user name, else empty. The EIAM `DisplayName`
+/// and the display-name sort key.
+pub fn display_name(name: &Option<String>, preferred_username: &Option<String>) -> String {
+    name.clone()
+        .or_else(|| preferred_username.clone())
+        .unwrap_or_default()
+}
+
 /// What a member list shows of a user (EIAM `UserInfo`): read without the rest of the profile,
 /// the password hash or the memberships, so a page of them costs a fraction of full users.
 #[derive(Debug, Clone, PartialEq, Eq)]

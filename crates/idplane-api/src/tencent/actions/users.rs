@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use idplane_core::DomainError;
 use idplane_core::error::Kind;
 use idplane_core::ids::DepartmentUid;
-use idplane_core::model::user::{NewUser, User, UserPatch, UserProfile, UserState, UserSummary};
+use idplane_core::model::user::{
+    self, NewUser, User, UserPatch, UserProfile, UserState, UserSummary,
+};
 use idplane_core::query::{Page, TextMatch, UserCondition, UserField, UserQuery};
 use idplane_criteria::{ErrorKind, SearchCriteria, eiam_status, parse_criteria};
 use serde::{Deserialize, Serialize};
@@ -70,11 +72,7 @@ const LIST_SORT_KEYS: &[(&str, UserField)] = &[
 ];
 
 pub fn display_name(u: &User) -> String {
-    u.profile
-        .name
-        .clone()
-        .or_else(|| u.profile.preferred_username.clone())
-        .unwrap_or_default()
+    user::display_name(&u.profile.name, &u.profile.preferred_username)
 }
 
 /// `UserInfo`: a member as the member lists answer it.
@@ -93,10 +91,7 @@ pub struct UserInfoOut {
 impl From<UserSummary> for UserInfoOut {
     fn from(u: UserSummary) -> Self {
         Self {
-            display_name: u
-                .name
-                .or_else(|| u.preferred_username.clone())
-                .unwrap_or_default(),
+            display_name: user::display_name(&u.name, &u.preferred_username),
             status: eiam_status(u.state).to_owned(),
             user_id: u.uid.into_string(),
             user_name: u.preferred_username.unwrap_or_default(),
