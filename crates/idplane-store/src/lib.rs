@@ -9,6 +9,7 @@ mod clients;
 mod departments;
 mod error;
 mod groups;
+mod member_select;
 mod paging;
 mod pools;
 mod sign_in;
@@ -148,9 +149,11 @@ impl SqlStore {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            // 4 MiB of page cache per connection (the OS caches the file
-                            // besides), sorts in memory.
-                            conn.execute("PRAGMA cache_size = -4096").await?;
+                            // 16 MiB of page cache per connection (64 MiB for the default
+                            // four; the OS caches the file besides): a scan of 10,000 index
+                            // entries takes a third less time than with 4 MiB, where it
+                            // re-reads its pages from the OS. Sorts in memory.
+                            conn.execute("PRAGMA cache_size = -16384").await?;
                             conn.execute("PRAGMA temp_store = MEMORY").await?;
                         }
                         Dialect::Postgres => {

@@ -1,5 +1,7 @@
 //! Users: rows, writes, and paged search.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -11,9 +13,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::{internal, write_error};
-use crate::paging::DEEP_OFFSET;
+use crate::member_select;
+use crate::paging::{DEEP_OFFSET, SortSpec};
 use crate::sql::{Sql, flag, opt};
-use crate::user_query::{condition, member_column, sort_spec};
+use crate::user_query::{condition, in_list, member_column, sort_spec};
 use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
@@ -396,11 +399,26 @@ impl SqlStore {
         } else {
             from
         };
-        // A deep page of membership rows (narrow: a uid and a key) is sorted whole on SQLite.
-        let deep = deferred
-            && self.dialect == Dialect::Sqlite
+        let deep_offset = deferred
             && !matches!(query.paging, Paging::Cursor { .. })
             && query.paging.offset_limit().0 >= DEEP_OFFSET;
+        // Filtered on one member key and sorted on another: selected from the matches' keys.
+        let other_key = query.conditions.iter().any(|c| match c {
+            UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
+                member_column(*field).is_some_and(|col| col != spec.expr)
+            }
+            _ => false,
+        });
+        if deep_offset
+            && other_key
+            && let Some(page) = self
+                .select_member_page(&filter, &spec, &query.paging, view, read)
+                .await?
+        {
+            return Ok(page);
+        }
+        // A deep page of membership rows (narrow: a uid and a key) is sorted whole on SQLite.
+        let deep = deep_offset && self.dialect == Dialect::Sqlite;
         let head = if deep {
             "WITH sorted AS MATERIALIZED (SELECT"
         } else {
@@ -459,5 +477,65 @@ impl SqlStore {
             total,
             next_token,
         })
+    }
+
+    /// A deep page of one group's members by [`member_select`], `filter` being the ` WHERE …`
+    /// clause over `group_members gm`; `None` when the keys could not be selected from or a
+    /// member of the page was removed between the two statements, for the caller to answer
+    /// in one statement instead.
+    async fn select_member_page<T>(
+        &self,
+        filter: &Sql,
+        spec: &SortSpec,
+        paging: &Paging,
+        view: View,
+        read: fn(&AnyRow) -> DomainResult<T>,
+    ) -> DomainResult<Option<Page<T>>> {
+        let scan = member_select::key_scan(spec, filter)
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(internal)?;
+        let n: i64 = scan.try_get("n").map_err(internal)?;
+        let keys: Option<&str> = scan.try_get("keys").map_err(internal)?;
+        let (offset, limit) = paging.offset_limit();
+        let Some(selected) =
+            member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?
+        else {
+            return Ok(None);
+        };
+        let total = i64::try_from(selected.total).map_err(DomainError::internal)?;
+        if selected.uids.is_empty() {
+            return Ok(Some(Page {
+                items: Vec::new(),
+                total,
+                next_token: None,
+            }));
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {}, {}u.uid AS member_uid FROM users u WHERE u.uid IN ",
+            view.columns(),
+            view.extras("u.uid")
+        ));
+        let list = in_list(&mut sql, selected.uids.iter().cloned());
+        sql.push(&list);
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        let mut by_uid = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let uid: String = row.try_get("member_uid").map_err(internal)?;
+            by_uid.insert(uid, row);
+        }
+        let mut items = Vec::with_capacity(selected.uids.len());
+        for uid in &selected.uids {
+            match by_uid.get(uid) {
+                Some(row) => items.push(read(row)?),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(Page {
+            items,
+            total,
+            next_token: None,
+        }))
     }
 }

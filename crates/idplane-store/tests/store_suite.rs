@@ -1317,49 +1317,76 @@ async fn deep_member_pages(db: &Db) {
         .bulk_add_group_members(&scope, &g.uid, &uids, ts(0))
         .await
         .unwrap();
-    for field in [
-        UserField::DisplayName,
-        UserField::PreferredUsername,
-        UserField::CreateTime,
-    ] {
-        for direction in [SortDirection::Asc, SortDirection::Desc] {
-            let sort = UserSort { field, direction };
-            let query = |paging| UserQuery {
-                conditions: vec![UserCondition::InGroup(g.uid.clone())],
-                sort,
-                paging,
-            };
-            let mut all = Vec::new();
-            let mut token = None;
-            loop {
-                let page = store
-                    .query_user_summaries(
-                        &scope,
-                        &query(Paging::Cursor {
-                            token: token.clone(),
-                            limit: 100,
-                        }),
-                    )
-                    .await
-                    .unwrap();
-                all.extend(page.items.into_iter().map(|u| u.uid));
-                token = page.next_token;
-                if token.is_none() {
-                    break;
+    let prefix = |p: &str| UserCondition::Text {
+        field: UserField::PreferredUsername,
+        matches: TextMatch::Prefix(p.to_owned()),
+    };
+    // All members; a prefix of all and of 1,000 (filtered on the user name, sorted on another
+    // key: selected from the matches' keys); a creation-time range.
+    let filters = [
+        (None, 1_250),
+        (Some(prefix("D")), 1_250),
+        (Some(prefix("d0")), 1_000),
+        (Some(created_between(0, 96)), 1_250 - 12),
+    ];
+    for (filter, matching) in filters {
+        for field in [
+            UserField::DisplayName,
+            UserField::PreferredUsername,
+            UserField::CreateTime,
+        ] {
+            for direction in [SortDirection::Asc, SortDirection::Desc] {
+                let sort = UserSort { field, direction };
+                let query = |paging| UserQuery {
+                    conditions: [UserCondition::InGroup(g.uid.clone())]
+                        .into_iter()
+                        .chain(filter.clone())
+                        .collect(),
+                    sort,
+                    paging,
+                };
+                let all = walk_pages(&store, &scope, query).await;
+                assert_eq!(all.len(), matching, "{filter:?}");
+                assert_eq!(all.iter().collect::<HashSet<_>>().len(), matching);
+                for (offset, limit) in [(990, 20), (1_000, 100), (1_100, 100), (1_200, 100)] {
+                    let page = store
+                        .query_user_summaries(&scope, &query(Paging::Offset { offset, limit }))
+                        .await
+                        .unwrap();
+                    assert_eq!(page.total, matching as i64);
+                    let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
+                    let start = (offset as usize).min(all.len());
+                    let end = (offset as usize + limit as usize).min(all.len());
+                    assert_eq!(got, all[start..end], "{filter:?} {sort:?} at {offset}");
                 }
             }
-            assert_eq!(all.len(), 1_250);
-            assert_eq!(all.iter().collect::<HashSet<_>>().len(), 1_250);
-            for (offset, limit) in [(990, 20), (1_000, 100), (1_100, 100), (1_200, 100)] {
-                let page = store
-                    .query_user_summaries(&scope, &query(Paging::Offset { offset, limit }))
-                    .await
-                    .unwrap();
-                assert_eq!(page.total, 1_250);
-                let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
-                let end = (offset as usize + limit as usize).min(all.len());
-                assert_eq!(got, all[offset as usize..end], "{sort:?} at {offset}");
-            }
+        }
+    }
+}
+
+/// Every match of `query`, walked with cursor paging 100 at a time.
+async fn walk_pages(
+    store: &SqlStore,
+    scope: &PoolScope,
+    query: impl Fn(Paging) -> UserQuery,
+) -> Vec<UserUid> {
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let page = store
+            .query_user_summaries(
+                scope,
+                &query(Paging::Cursor {
+                    token: token.clone(),
+                    limit: 100,
+                }),
+            )
+            .await
+            .unwrap();
+        all.extend(page.items.into_iter().map(|u| u.uid));
+        token = page.next_token;
+        if token.is_none() {
+            return all;
         }
     }
 }
