@@ -73,6 +73,18 @@ pub fn member_column(field: UserField) -> Option<&'static str> {
     }
 }
 
+/// Whether, within one group, a condition is on a member key other than the sort's: no
+/// index then holds the matches in order (a deep page of them is selected from their keys,
+/// see `member_select`).
+pub fn filters_other_member_key(conditions: &[UserCondition], spec: &SortSpec) -> bool {
+    conditions.iter().any(|c| match c {
+        UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
+            member_column(*field).is_some_and(|col| col != spec.expr)
+        }
+        _ => false,
+    })
+}
+
 /// The expression a text condition on `field` compares, and whether values are lower-cased
 /// for it. Within one group the member rows carry the lower-cased user name and the times.
 fn target(field: UserField, grouped: bool) -> (String, bool) {

@@ -16,7 +16,7 @@ use crate::error::{internal, write_error};
 use crate::member_select;
 use crate::paging::{DEEP_OFFSET, SortSpec};
 use crate::sql::{Sql, flag, opt};
-use crate::user_query::{condition, in_list, member_column, sort_spec};
+use crate::user_query::{condition, filters_other_member_key, in_list, member_column, sort_spec};
 use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
@@ -402,15 +402,8 @@ impl SqlStore {
         let deep_offset = deferred
             && !matches!(query.paging, Paging::Cursor { .. })
             && query.paging.offset_limit().0 >= DEEP_OFFSET;
-        // Filtered on one member key and sorted on another: selected from the matches' keys.
-        let other_key = query.conditions.iter().any(|c| match c {
-            UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
-                member_column(*field).is_some_and(|col| col != spec.expr)
-            }
-            _ => false,
-        });
         if deep_offset
-            && other_key
+            && filters_other_member_key(&query.conditions, &spec)
             && let Some(page) = self
                 .select_member_page(&filter, &spec, &query.paging, view, read)
                 .await?
