@@ -402,16 +402,19 @@ impl SqlStore {
         let deep_offset = deferred
             && !matches!(query.paging, Paging::Cursor { .. })
             && query.paging.offset_limit().0 >= DEEP_OFFSET;
-        if deep_offset
-            && filters_other_member_key(&query.conditions, &spec)
+        // Filtered on one member key and sorted on another, no index holds the matches in
+        // order: a deep page is selected from their keys, or else sorted whole on SQLite (a
+        // page of narrow membership rows, a uid and a key each). Otherwise the sort key's
+        // index is read in order and the offset skipped in it.
+        let unordered = deep_offset && filters_other_member_key(&query.conditions, &spec);
+        if unordered
             && let Some(page) = self
                 .select_member_page(&filter, &spec, &query.paging, view, read)
                 .await?
         {
             return Ok(page);
         }
-        // A deep page of membership rows (narrow: a uid and a key) is sorted whole on SQLite.
-        let deep = deep_offset && self.dialect == Dialect::Sqlite;
+        let deep = unordered && self.dialect == Dialect::Sqlite;
         let head = if deep {
             "WITH sorted AS MATERIALIZED (SELECT"
         } else {

@@ -1362,6 +1362,33 @@ async fn deep_member_pages(db: &Db) {
             }
         }
     }
+    // A display name holding the key scan's separators (refused on input, but the store does
+    // not rely on it): the deep page is sorted by the database instead, with the same result.
+    let mut odd = users[7].clone();
+    odd.profile.name = Some("Bo\u{1e}x\u{1f}y".to_owned());
+    store.update_user(&scope, &odd).await.unwrap();
+    for direction in [SortDirection::Asc, SortDirection::Desc] {
+        let query = |paging| UserQuery {
+            conditions: vec![UserCondition::InGroup(g.uid.clone()), prefix("d")],
+            sort: UserSort {
+                field: UserField::DisplayName,
+                direction,
+            },
+            paging,
+        };
+        let all = walk_pages(&store, &scope, query).await;
+        assert!(all.contains(&odd.uid));
+        for offset in [1_000, 1_150] {
+            let page = store
+                .query_user_summaries(&scope, &query(Paging::Offset { offset, limit: 100 }))
+                .await
+                .unwrap();
+            assert_eq!(page.total, 1_250);
+            let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
+            let end = (offset as usize + 100).min(all.len());
+            assert_eq!(got, all[offset as usize..end], "{direction:?} at {offset}");
+        }
+    }
 }
 
 /// Every match of `query`, walked with cursor paging 100 at a time.
