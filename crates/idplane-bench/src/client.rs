@@ -157,6 +157,16 @@ pub fn cases(seeded: &Seeded) -> Vec<Case> {
             bodies: time_bodies,
             min_results: 100,
         },
+        // No condition: the display-name index holds the members in order, and a deep page
+        // skips the offset in it.
+        Case {
+            name: "all members, DisplayName sort, Offset 5000/Limit 100".to_owned(),
+            action: "ListUsersInUserGroup",
+            bodies: vec![format!(
+                r#"{{"UserGroupId": "{gid}", "Sort": {{"SortKey": "DisplayName", "SortOrder": "ASC"}}, "Offset": 5000, "Limit": 100}}"#
+            )],
+            min_results: 100,
+        },
     ]
 }
 

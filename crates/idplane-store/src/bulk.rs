@@ -52,6 +52,7 @@ impl SqlStore {
         now: Timestamp,
     ) -> DomainResult<()> {
         let mut tx = self.begin_write().await.map_err(internal)?;
+        crate::groups::lock_group(&mut tx, self.dialect, scope.pool_uid(), group).await?;
         for chunk in users.chunks(ROWS_PER_STATEMENT * 4) {
             let mut sql = Sql::new(
                 "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \

@@ -17,8 +17,7 @@ use crate::sql::Sql;
 use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "g.uid, g.pool_uid, g.name, g.description, g.precedence, g.iam_role_trn, \
-     g.source, g.created_at, g.updated_at, \
-     (SELECT COUNT(*) FROM group_members m WHERE m.group_uid = g.uid) AS member_count";
+     g.source, g.created_at, g.updated_at, g.member_count";
 
 fn group_from(row: &AnyRow) -> Result<Group, sqlx::Error> {
     Ok(Group {
@@ -33,6 +32,33 @@ fn group_from(row: &AnyRow) -> Result<Group, sqlx::Error> {
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })
+}
+
+/// Locks a group whose members are about to change, returning whether it exists. Its stored
+/// member count (migration 0008) is updated by the change; on PostgreSQL the row is taken
+/// first, before the change's other locks (the foreign key checks' KEY SHARE on the group and
+/// the users, the membership rows), so two writers meet here and never each hold what the
+/// other waits for. NO KEY UPDATE: a concurrent group delete still waits or wins. SQLite
+/// writes one transaction at a time.
+pub async fn lock_group(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    dialect: Dialect,
+    pool: &UserPoolUid,
+    group: &GroupUid,
+) -> DomainResult<bool> {
+    let lock = match dialect {
+        Dialect::Sqlite => "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2",
+        Dialect::Postgres => {
+            "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2 FOR NO KEY UPDATE"
+        }
+    };
+    let found = sqlx::query(lock)
+        .bind(pool.as_str().to_owned())
+        .bind(group.as_str().to_owned())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(found.is_some())
 }
 
 /// Checks, inside a write transaction, that every user is in the pool.
@@ -196,19 +222,7 @@ impl GroupStore for SqlStore {
     ) -> DomainResult<()> {
         let mut tx = self.begin_write().await.map_err(internal)?;
         // The group row stays locked until commit, so a concurrent delete waits or wins.
-        let lock = match self.dialect() {
-            Dialect::Sqlite => "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2",
-            Dialect::Postgres => {
-                "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2 FOR SHARE"
-            }
-        };
-        let found = sqlx::query(lock)
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(group.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-        if found.is_none() {
+        if !lock_group(&mut tx, self.dialect(), scope.pool_uid(), group).await? {
             return Err(DomainError::not_found(Kind::Group, group.as_str()));
         }
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
@@ -239,6 +253,7 @@ impl GroupStore for SqlStore {
         users: &[UserUid],
     ) -> DomainResult<()> {
         let mut tx = self.begin_write().await.map_err(internal)?;
+        lock_group(&mut tx, self.dialect(), scope.pool_uid(), group).await?;
         for user in users {
             sqlx::query(
                 "DELETE FROM group_members WHERE pool_uid = $1 AND group_uid = $2 AND user_uid = $3",

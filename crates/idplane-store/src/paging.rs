@@ -11,7 +11,8 @@ use sqlx::any::AnyRow;
 
 use crate::sql::{Bind, Sql};
 
-/// From this offset on, a SQLite page of membership rows is sorted whole
+/// From this offset on, a page of one group's members matched on one key and sorted on another
+/// is selected from the matches' keys (`member_select`), or else, on SQLite, sorted whole
 /// ([`SortSpec::finish_sorted`]).
 pub const DEEP_OFFSET: u64 = 1_000;
 

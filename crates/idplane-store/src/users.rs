@@ -314,12 +314,27 @@ impl UserStore for SqlStore {
     }
 
     async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        if self.dialect == Dialect::Postgres {
+            // The user's memberships go with it, and its groups' member counts with them:
+            // those groups are locked first, in uid order (see `groups::lock_group`).
+            sqlx::query(
+                "SELECT g.uid FROM groups g WHERE g.uid IN \
+                 (SELECT m.group_uid FROM group_members m WHERE m.user_uid = $1) \
+                 ORDER BY g.uid FOR NO KEY UPDATE",
+            )
+            .bind(uid.as_str().to_owned())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
         let result = sqlx::query("DELETE FROM users WHERE pool_uid = $1 AND uid = $2")
             .bind(scope.pool_uid().as_str().to_owned())
             .bind(uid.as_str().to_owned())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
         Ok(result.rows_affected() > 0)
     }
 
@@ -431,10 +446,26 @@ impl SqlStore {
             spec.finish(&mut page, &query.paging)?
         };
         // One statement: the page (with the users' memberships, read for the page's rows
-        // alone) and the count, an uncorrelated subquery the database evaluates once.
-        let mut count = Sql::new(&format!("(SELECT COUNT(*) FROM {from}"));
-        count.append(&filter);
-        count.push(") AS total_found");
+        // alone) and the count, an uncorrelated subquery the database evaluates once. All of
+        // one group's members are counted by the group itself.
+        let mut count = match group {
+            Some(g) if query.conditions.len() == 1 => {
+                let mut c = Sql::new("(SELECT g.member_count FROM groups g WHERE g.uid = ");
+                let p = c.text_param(g.as_str());
+                let q = c.text_param(scope.pool_uid().as_str());
+                c.push(&format!("{p} AND g.pool_uid = {q})"));
+                c
+            }
+            _ => {
+                let mut c = Sql::new(&format!("(SELECT COUNT(*) FROM {from}"));
+                c.append(&filter);
+                c.push(")");
+                c
+            }
+        };
+        let mut count_alone = Sql::new("SELECT ");
+        count_alone.append(&count).push(" AS n");
+        count.push(" AS total_found");
         let mut outer = Sql::new("SELECT ");
         if deferred {
             // Page the membership index, then read just those users.
@@ -465,7 +496,16 @@ impl SqlStore {
         let total = match rows.first() {
             Some(row) => row.try_get::<i64, _>("total_found").map_err(internal)?,
             // Nothing on this page (none found, or past the end): count on its own.
-            None => self.count(from, &filter).await?,
+            None => count_alone
+                .query()
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?
+                .map(|row| row.try_get::<Option<i64>, _>("n"))
+                .transpose()
+                .map_err(internal)?
+                .flatten()
+                .unwrap_or(0),
         };
         let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
         Ok(Page {

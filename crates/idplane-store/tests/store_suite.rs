@@ -39,6 +39,7 @@ store_tests!(
     group_member_search,
     group_member_times,
     deep_member_pages,
+    group_member_counts,
     member_times_backfilled,
     sign_in_records,
 );
@@ -1667,6 +1668,119 @@ async fn member_times_backfilled(db: &Db) {
     assert_eq!(total(in_range(5000, 5001, UserField::CreateTime)).await, 1);
     assert_eq!(total(in_range(0, 5000, UserField::CreateTime)).await, 0);
     assert_eq!(total(in_range(7000, 7001, UserField::UpdateTime)).await, 1);
+    // Migration 0008 counted the group's existing members.
+    let g = store.get_group(&scope, &group).await.unwrap().unwrap();
+    assert_eq!(g.member_count, 1);
+}
+
+/// A group's stored member count follows every way members come and go, and answers the
+/// total of a member list without conditions.
+async fn group_member_counts(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let (a, b) = (group(&scope, "a"), group(&scope, "b"));
+    store.insert_group(&scope, &a).await.unwrap();
+    store.insert_group(&scope, &b).await.unwrap();
+    let users: Vec<User> = (0..30)
+        .map(|i| user(&scope, Some(&format!("c{i:02}")), i))
+        .collect();
+    store.bulk_insert_users(&scope, &users).await.unwrap();
+    let ids: Vec<UserUid> = users.iter().map(|u| u.uid.clone()).collect();
+    let check = |expect_a: i64, expect_b: i64| {
+        let store = store.clone();
+        let scope = scope.clone();
+        let (a, b) = (a.uid.clone(), b.uid.clone());
+        async move {
+            for (g, expected) in [(a, expect_a), (b, expect_b)] {
+                let stored = store.get_group(&scope, &g).await.unwrap().unwrap();
+                assert_eq!(stored.member_count, expected, "stored count of {g}");
+                let page = store
+                    .query_user_summaries(
+                        &scope,
+                        &UserQuery {
+                            conditions: vec![UserCondition::InGroup(g.clone())],
+                            sort: UserSort {
+                                field: UserField::DisplayName,
+                                direction: SortDirection::Asc,
+                            },
+                            paging: Paging::Offset {
+                                offset: 0,
+                                limit: 5,
+                            },
+                        },
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(page.total, expected, "total of {g}");
+                let past = store
+                    .query_user_summaries(
+                        &scope,
+                        &UserQuery {
+                            conditions: vec![UserCondition::InGroup(g.clone())],
+                            sort: UserSort {
+                                field: UserField::DisplayName,
+                                direction: SortDirection::Asc,
+                            },
+                            paging: Paging::Offset {
+                                offset: 1_000,
+                                limit: 5,
+                            },
+                        },
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(past.total, expected, "total past the end of {g}");
+            }
+        }
+    };
+    check(0, 0).await;
+    // Bulk, then again with half already members: only new rows count.
+    store
+        .bulk_add_group_members(&scope, &a.uid, &ids[..20], ts(0))
+        .await
+        .unwrap();
+    store
+        .bulk_add_group_members(&scope, &a.uid, &ids[10..25], ts(0))
+        .await
+        .unwrap();
+    store
+        .add_group_members(&scope, &b.uid, &ids[..3], ts(0))
+        .await
+        .unwrap();
+    store
+        .add_group_members(&scope, &b.uid, &ids[..4], ts(0))
+        .await
+        .unwrap();
+    check(25, 4).await;
+    // Removing members and non-members.
+    store
+        .remove_group_members(&scope, &a.uid, &[ids[0].clone(), ids[29].clone()])
+        .await
+        .unwrap();
+    check(24, 4).await;
+    // A user deleted is a member no more, in each of its groups.
+    assert!(store.delete_user(&scope, &ids[1]).await.unwrap());
+    check(23, 3).await;
+    // A failed add (a user outside the pool) changes nothing.
+    let (other, _) = new_pool(&store, "other").await;
+    let stranger = user(&other, Some("stranger"), 0);
+    store.insert_user(&other, &stranger).await.unwrap();
+    assert!(
+        store
+            .add_group_members(
+                &scope,
+                &b.uid,
+                &[ids[5].clone(), stranger.uid.clone()],
+                ts(0)
+            )
+            .await
+            .is_err()
+    );
+    check(23, 3).await;
+    // Deleting a group leaves the other's count alone.
+    assert!(store.delete_group(&scope, &a.uid).await.unwrap());
+    let b_now = store.get_group(&scope, &b.uid).await.unwrap().unwrap();
+    assert_eq!(b_now.member_count, 3);
 }
 
 /// The data plane's records: single-use codes, rotating refresh tokens with reuse detection,
