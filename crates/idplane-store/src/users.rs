@@ -352,6 +352,32 @@ impl UserStore for SqlStore {
     }
 }
 
+/// `(SELECT …)`, how many users `query` finds (`from` under `filter`). All of one group's
+/// members are counted by the group itself (its stored count).
+fn count_subquery(
+    scope: &PoolScope,
+    query: &UserQuery,
+    group: Option<&GroupUid>,
+    from: &str,
+    filter: &Sql,
+) -> Sql {
+    match group {
+        Some(g) if query.conditions.len() == 1 => {
+            let mut c = Sql::new("(SELECT g.member_count FROM groups g WHERE g.uid = ");
+            let p = c.text_param(g.as_str());
+            let q = c.text_param(scope.pool_uid().as_str());
+            c.push(&format!("{p} AND g.pool_uid = {q})"));
+            c
+        }
+        _ => {
+            let mut c = Sql::new(&format!("(SELECT COUNT(*) FROM {from}"));
+            c.append(filter);
+            c.push(")");
+            c
+        }
+    }
+}
+
 impl SqlStore {
     /// One page of a user search, each row read by `read`, with the total and, for cursor
     /// paging, the next token.
@@ -446,23 +472,8 @@ impl SqlStore {
             spec.finish(&mut page, &query.paging)?
         };
         // One statement: the page (with the users' memberships, read for the page's rows
-        // alone) and the count, an uncorrelated subquery the database evaluates once. All of
-        // one group's members are counted by the group itself.
-        let mut count = match group {
-            Some(g) if query.conditions.len() == 1 => {
-                let mut c = Sql::new("(SELECT g.member_count FROM groups g WHERE g.uid = ");
-                let p = c.text_param(g.as_str());
-                let q = c.text_param(scope.pool_uid().as_str());
-                c.push(&format!("{p} AND g.pool_uid = {q})"));
-                c
-            }
-            _ => {
-                let mut c = Sql::new(&format!("(SELECT COUNT(*) FROM {from}"));
-                c.append(&filter);
-                c.push(")");
-                c
-            }
-        };
+        // alone) and the count, an uncorrelated subquery the database evaluates once.
+        let mut count = count_subquery(scope, query, group, from, &filter);
         let mut count_alone = Sql::new("SELECT ");
         count_alone.append(&count).push(" AS n");
         count.push(" AS total_found");
