@@ -25,8 +25,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use error::StoreError;
 
-/// Which SQL dialect a store speaks; only migrations, transaction start and how deep member
-/// pages are sorted differ.
+/// Which SQL dialect a store speaks; only migrations, transaction start, row locks and how deep
+/// member pages are sorted differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,

@@ -473,10 +473,7 @@ impl SqlStore {
         };
         // One statement: the page (with the users' memberships, read for the page's rows
         // alone) and the count, an uncorrelated subquery the database evaluates once.
-        let mut count = count_subquery(scope, query, group, from, &filter);
-        let mut count_alone = Sql::new("SELECT ");
-        count_alone.append(&count).push(" AS n");
-        count.push(" AS total_found");
+        let count = count_subquery(scope, query, group, from, &filter);
         let mut outer = Sql::new("SELECT ");
         if deferred {
             // Page the membership index, then read just those users.
@@ -486,7 +483,7 @@ impl SqlStore {
                 view.extras("u.uid")
             ));
             outer.append(&count);
-            outer.push(" FROM (");
+            outer.push(" AS total_found FROM (");
             outer.append(&page);
             outer.push(&format!(
                 ") p JOIN users u ON u.uid = p.member_uid{}",
@@ -495,7 +492,7 @@ impl SqlStore {
         } else {
             outer.push(&format!("p.*, {}", view.extras("p.uid")));
             outer.append(&count);
-            outer.push(" FROM (");
+            outer.push(" AS total_found FROM (");
             outer.append(&page);
             outer.push(&format!(") p{}", spec.outer_order("p.sort_key", "p.uid")));
         }
@@ -507,16 +504,18 @@ impl SqlStore {
         let total = match rows.first() {
             Some(row) => row.try_get::<i64, _>("total_found").map_err(internal)?,
             // Nothing on this page (none found, or past the end): count on its own.
-            None => count_alone
-                .query()
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(internal)?
-                .map(|row| row.try_get::<Option<i64>, _>("n"))
-                .transpose()
-                .map_err(internal)?
-                .flatten()
-                .unwrap_or(0),
+            // (The group's stored count is NULL when there is no such group.)
+            None => {
+                let mut alone = Sql::new("SELECT ");
+                alone.append(&count).push(" AS n");
+                alone
+                    .query()
+                    .fetch_one(&self.pool)
+                    .await
+                    .and_then(|row| row.try_get::<Option<i64>, _>("n"))
+                    .map_err(internal)?
+                    .unwrap_or(0)
+            }
         };
         let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
         Ok(Page {

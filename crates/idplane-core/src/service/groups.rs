@@ -123,8 +123,8 @@ impl Directory {
         mut query: UserQuery,
     ) -> DomainResult<Page<T>> {
         // The search is scoped to the pool, so another pool's group finds no one. Whether the
-        // group exists is asked only when nobody is found: reading the group costs a count of
-        // its members, which a large group's every page would otherwise pay.
+        // group exists is asked only when nobody is found, so a page that finds members costs
+        // no read of the group.
         let uid = GroupUid::parse(group)?;
         query.conditions.push(UserCondition::InGroup(uid.clone()));
         let page = T::search(self.store.as_ref(), &access.scope, &query).await?;
