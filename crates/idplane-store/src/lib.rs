@@ -196,6 +196,19 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// Starts a read-only transaction whose statements all read one snapshot: on SQLite the
+    /// first read fixes it (WAL), on PostgreSQL repeatable read does.
+    async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin().await,
+            Dialect::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+    }
+
     /// Starts a write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`) so
     /// concurrent writers wait for each other instead of failing on a lock upgrade.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {

@@ -116,7 +116,7 @@ fn bind_range(sql: &mut Sql, value: &RangeValue, ci: bool) -> String {
 }
 
 /// `(p1, p2, …)` of text parameters, or `(NULL)` for none.
-pub fn in_list(sql: &mut Sql, values: impl Iterator<Item = String>) -> String {
+fn in_list(sql: &mut Sql, values: impl Iterator<Item = String>) -> String {
     let params: Vec<String> = values.map(|v| sql.text_param(v)).collect();
     if params.is_empty() {
         "(NULL)".to_owned()

@@ -1,7 +1,5 @@
 //! Users: rows, writes, and paged search.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -13,10 +11,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::{internal, write_error};
-use crate::member_select;
+use crate::member_select::{self, Selection};
 use crate::paging::{DEEP_OFFSET, SortSpec};
 use crate::sql::{Sql, flag, opt};
-use crate::user_query::{condition, filters_other_member_key, in_list, member_column, sort_spec};
+use crate::user_query::{condition, filters_other_member_key, member_column, sort_spec};
 use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
@@ -378,6 +376,31 @@ fn count_subquery(
     }
 }
 
+/// The users of a page of membership rows (`page`, selecting `member_uid` and `sort_key`),
+/// in the page's order, with `count` as `total_found` when given.
+fn members_of(page: &Sql, view: View, spec: &SortSpec, count: Option<&Sql>) -> Sql {
+    let mut outer = Sql::new(&format!(
+        "SELECT {}, p.sort_key, {}",
+        view.columns(),
+        view.extras("u.uid")
+    ));
+    match count {
+        Some(count) => {
+            outer.append(count);
+            outer.push(" AS total_found FROM (");
+        }
+        None => {
+            outer.push("p.member_uid FROM (");
+        }
+    }
+    outer.append(page);
+    outer.push(&format!(
+        ") p JOIN users u ON u.uid = p.member_uid{}",
+        spec.outer_order("p.sort_key", "u.uid")
+    ));
+    outer
+}
+
 impl SqlStore {
     /// One page of a user search, each row read by `read`, with the total and, for cursor
     /// paging, the next token.
@@ -404,21 +427,26 @@ impl SqlStore {
                 }
                 _ => false,
             });
-        let owner = if member_only { "gm" } else { "u" };
-        let mut filter = Sql::new(&format!(" WHERE {owner}.pool_uid = "));
-        let p = filter.text_param(scope.pool_uid().as_str());
-        filter.push(&p);
+        let mut filter = Sql::new(" WHERE ");
+        let pool = filter.text_param(scope.pool_uid().as_str());
         let from = match group {
-            Some(g) => {
-                let p = filter.text_param(g.as_str());
-                filter.push(&format!(" AND gm.group_uid = {p}"));
-                if member_only {
-                    "group_members gm"
-                } else {
-                    "users u JOIN group_members gm ON gm.user_uid = u.uid"
-                }
+            // The membership indexes lead with the group: it is found within the pool once.
+            Some(g) if member_only => {
+                let g = filter.text_param(g.as_str());
+                filter.push(&format!(
+                    "gm.group_uid = (SELECT g.uid FROM groups g WHERE g.uid = {g} AND g.pool_uid = {pool})"
+                ));
+                "group_members gm"
             }
-            None => "users u",
+            Some(g) => {
+                let g = filter.text_param(g.as_str());
+                filter.push(&format!("u.pool_uid = {pool} AND gm.group_uid = {g}"));
+                "users u JOIN group_members gm ON gm.user_uid = u.uid"
+            }
+            None => {
+                filter.push(&format!("u.pool_uid = {pool}"));
+                "users u"
+            }
         };
         let mut skipped_group = false;
         for c in &query.conditions {
@@ -449,8 +477,9 @@ impl SqlStore {
         // index is read in order and the offset skipped in it.
         let unordered = deep_offset && filters_other_member_key(&query.conditions, &spec);
         if unordered
+            && let Some(g) = group
             && let Some(page) = self
-                .select_member_page(&filter, &spec, &query.paging, view, read)
+                .select_member_page(g, &filter, &spec, &query.paging, view, read)
                 .await?
         {
             return Ok(page);
@@ -474,28 +503,17 @@ impl SqlStore {
         // One statement: the page (with the users' memberships, read for the page's rows
         // alone) and the count, an uncorrelated subquery the database evaluates once.
         let count = count_subquery(scope, query, group, from, &filter);
-        let mut outer = Sql::new("SELECT ");
-        if deferred {
+        let outer = if deferred {
             // Page the membership index, then read just those users.
-            outer.push(&format!(
-                "{}, p.sort_key, {}",
-                view.columns(),
-                view.extras("u.uid")
-            ));
-            outer.append(&count);
-            outer.push(" AS total_found FROM (");
-            outer.append(&page);
-            outer.push(&format!(
-                ") p JOIN users u ON u.uid = p.member_uid{}",
-                spec.outer_order("p.sort_key", "u.uid")
-            ));
+            members_of(&page, view, &spec, Some(&count))
         } else {
-            outer.push(&format!("p.*, {}", view.extras("p.uid")));
+            let mut outer = Sql::new(&format!("SELECT p.*, {}", view.extras("p.uid")));
             outer.append(&count);
             outer.push(" AS total_found FROM (");
             outer.append(&page);
             outer.push(&format!(") p{}", spec.outer_order("p.sort_key", "p.uid")));
-        }
+            outer
+        };
         let mut rows = outer
             .query()
             .fetch_all(&self.pool)
@@ -526,61 +544,67 @@ impl SqlStore {
     }
 
     /// A deep page of one group's members by [`member_select`], `filter` being the ` WHERE …`
-    /// clause over `group_members gm`; `None` when the keys could not be selected from or a
-    /// member of the page was removed between the two statements, for the caller to answer
-    /// in one statement instead.
+    /// clause over `group_members gm`; `None` when the keys could not be selected from, for
+    /// the caller to answer in one statement instead. Both statements read one snapshot.
     async fn select_member_page<T>(
         &self,
+        group: &GroupUid,
         filter: &Sql,
         spec: &SortSpec,
         paging: &Paging,
         view: View,
         read: fn(&AnyRow) -> DomainResult<T>,
     ) -> DomainResult<Option<Page<T>>> {
-        let scan = member_select::key_scan(spec, filter)
+        let mut tx = self.begin_snapshot().await.map_err(internal)?;
+        let scan = member_select::key_scan(spec, filter, group.as_str())
             .query()
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(internal)?;
         let n: i64 = scan.try_get("n").map_err(internal)?;
         let keys: Option<&str> = scan.try_get("keys").map_err(internal)?;
+        let members: Option<i64> = scan.try_get("members").map_err(internal)?;
         let (offset, limit) = paging.offset_limit();
-        let Some(selected) =
-            member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?
-        else {
-            return Ok(None);
-        };
-        let total = i64::try_from(selected.total).map_err(DomainError::internal)?;
-        if selected.uids.is_empty() {
-            return Ok(Some(Page {
-                items: Vec::new(),
-                total,
-                next_token: None,
-            }));
-        }
-        let mut sql = Sql::new(&format!(
-            "SELECT {}, {}u.uid AS member_uid FROM users u WHERE u.uid IN ",
-            view.columns(),
-            view.extras("u.uid")
-        ));
-        let list = in_list(&mut sql, selected.uids.iter().cloned());
-        sql.push(&list);
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-        let mut by_uid = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let uid: String = row.try_get("member_uid").map_err(internal)?;
-            by_uid.insert(uid, row);
-        }
-        let mut items = Vec::with_capacity(selected.uids.len());
-        for uid in &selected.uids {
-            match by_uid.get(uid) {
-                Some(row) => items.push(read(row)?),
-                None => return Ok(None),
+        let bounds = match member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?
+        {
+            None => return Ok(None),
+            Some(Selection::Past { total }) => {
+                return Ok(Some(Page {
+                    items: Vec::new(),
+                    total: i64::try_from(total).map_err(DomainError::internal)?,
+                    next_token: None,
+                }));
             }
+            Some(Selection::Within(bounds)) => bounds,
+        };
+        let mut page = Sql::new(&format!(
+            "SELECT gm.user_uid AS member_uid, {} FROM group_members gm",
+            spec.key_column()
+        ));
+        page.append(filter);
+        // Only SQLite takes the hint; PostgreSQL weighs the indexes by its own statistics.
+        let by_sort_index =
+            self.dialect == Dialect::Postgres || bounds.sort_index_pays(members.unwrap_or(0));
+        bounds.restrict(&mut page, spec, by_sort_index);
+        spec.finish(
+            &mut page,
+            &Paging::Offset {
+                offset: bounds.skip,
+                limit,
+            },
+        )?;
+        let rows = members_of(&page, view, spec, None)
+            .query()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        if rows.len() != bounds.len {
+            return Ok(None);
         }
         Ok(Some(Page {
-            items,
-            total,
+            items: rows.iter().map(read).collect::<DomainResult<Vec<_>>>()?,
+            total: i64::try_from(bounds.total).map_err(DomainError::internal)?,
             next_token: None,
         }))
     }

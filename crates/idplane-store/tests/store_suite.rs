@@ -1390,6 +1390,46 @@ async fn deep_member_pages(db: &Db) {
             assert_eq!(got, all[offset as usize..end], "{direction:?} at {offset}");
         }
     }
+    // Every member shares one display name: the page's ties span the group, so it is read
+    // from the user-name index and sorted (by uid) rather than from the display-name index.
+    let ties = group(&scope, "ties");
+    store.insert_group(&scope, &ties).await.unwrap();
+    let same: Vec<User> = (0..1_300i64)
+        .map(|i| {
+            let name = if i < 1_200 { "s" } else { "t" };
+            let mut u = user(&scope, Some(&format!("{name}{i:04}")), i % 5);
+            u.profile.name = Some("Same".to_owned());
+            u
+        })
+        .collect();
+    store.bulk_insert_users(&scope, &same).await.unwrap();
+    let uids: Vec<UserUid> = same.iter().map(|u| u.uid.clone()).collect();
+    store
+        .bulk_add_group_members(&scope, &ties.uid, &uids, ts(0))
+        .await
+        .unwrap();
+    for direction in [SortDirection::Asc, SortDirection::Desc] {
+        let query = |paging| UserQuery {
+            conditions: vec![UserCondition::InGroup(ties.uid.clone()), prefix("s")],
+            sort: UserSort {
+                field: UserField::DisplayName,
+                direction,
+            },
+            paging,
+        };
+        let all = walk_pages(&store, &scope, query).await;
+        assert_eq!(all.len(), 1_200);
+        for offset in [1_000, 1_150] {
+            let page = store
+                .query_user_summaries(&scope, &query(Paging::Offset { offset, limit: 100 }))
+                .await
+                .unwrap();
+            assert_eq!(page.total, 1_200);
+            let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
+            let end = (offset as usize + 100).min(all.len());
+            assert_eq!(got, all[offset as usize..end], "ties {direction:?} at {offset}");
+        }
+    }
 }
 
 /// Every match of `query`, walked with cursor paging 100 at a time.
