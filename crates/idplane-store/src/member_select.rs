@@ -127,14 +127,20 @@ pub fn select(
     Ok(Some(selection))
 }
 
-/// The `n` keys of `keys`, or `None` if it does not split so.
+/// The `n` keys of `keys`, or `None` if it does not split so (the separator is one byte,
+/// never inside a multi-byte character).
 fn split(keys: Option<&str>, n: i64) -> Option<Vec<&str>> {
     let n = usize::try_from(n).ok()?;
     let Some(keys) = keys else {
         return (n == 0).then(Vec::new);
     };
     let mut split = Vec::with_capacity(n);
-    split.extend(keys.split(KEY_END));
+    let mut start = 0;
+    for end in memchr::memchr_iter(KEY_END as u8, keys.as_bytes()) {
+        split.push(keys.get(start..end)?);
+        start = end + 1;
+    }
+    split.push(keys.get(start..)?);
     (split.len() == n).then_some(split)
 }
 
