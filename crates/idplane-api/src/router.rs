@@ -75,7 +75,12 @@ fn reads_only(request: &ApiRequest) -> bool {
 
 /// A JSON response with exactly `application/json` as its content type (Tencent's SDK needs it).
 pub(crate) fn json_response(status: axum::http::StatusCode, body: &serde_json::Value) -> Response {
-    let mut response = Response::new(Body::from(body.to_string()));
+    json_text_response(status, body.to_string())
+}
+
+/// A response of JSON text already serialized.
+pub(crate) fn json_text_response(status: axum::http::StatusCode, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

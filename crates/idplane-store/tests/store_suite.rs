@@ -1427,7 +1427,11 @@ async fn deep_member_pages(db: &Db) {
             assert_eq!(page.total, 1_200);
             let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
             let end = (offset as usize + 100).min(all.len());
-            assert_eq!(got, all[offset as usize..end], "ties {direction:?} at {offset}");
+            assert_eq!(
+                got,
+                all[offset as usize..end],
+                "ties {direction:?} at {offset}"
+            );
         }
     }
 }

@@ -13,7 +13,6 @@ mod wire;
 
 use axum::http::Method;
 use axum::response::Response;
-use serde_json::Value;
 
 use crate::request::ApiRequest;
 use crate::state::ApiState;
@@ -47,7 +46,7 @@ pub async fn handle(state: &ApiState, request: ApiRequest, too_large: bool) -> R
         Err((action, e)) => (action, Err(e)),
     };
     let response = match &outcome {
-        Ok(value) => envelope::success(&request.request_id, value.clone()),
+        Ok(result) => envelope::success(&request.request_id, result),
         Err(e) => envelope::failure(&request.request_id, e),
     };
     tracing::info!(
@@ -65,7 +64,7 @@ async fn run(
     state: &ApiState,
     request: &ApiRequest,
     too_large: bool,
-) -> Result<(String, Value), Failure> {
+) -> Result<(String, String), Failure> {
     let legacy = auth::legacy_params(request);
     let param = |name: &str| {
         legacy

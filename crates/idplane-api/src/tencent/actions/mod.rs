@@ -22,7 +22,7 @@ macro_rules! actions {
             $($name => {
                 let input = decode($params)?;
                 let output = $handler($ctx, input).await?;
-                serde_json::to_value(output).map_err(|e| {
+                serde_json::to_string(&output).map_err(|e| {
                     tracing::error!(error = %e, "encoding a response failed");
                     TcError::InternalError
                 })
@@ -32,8 +32,9 @@ macro_rules! actions {
     };
 }
 
-/// Runs one action. Catalog actions without a handler answer `UnsupportedOperation`.
-pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Value, TcError> {
+/// Runs one action, answering its result as JSON text. Catalog actions without a handler
+/// answer `UnsupportedOperation`.
+pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<String, TcError> {
     actions!(ctx, action, params, {
         "CreateUser" => users::create,
         "DescribeUserInfo" => users::describe,
