@@ -105,43 +105,56 @@ pub fn select(
     offset: u64,
     limit: u32,
 ) -> DomainResult<Option<Selection>> {
-    let Some(keys) = split(keys, n) else {
-        return Ok(None);
-    };
     let selection = match kind {
         KeyKind::Text => {
-            let keys = keys.into_iter().map(|k| (head(k), k)).collect();
+            let Some(keys) = split(keys, n, |k| Ok((head(k), k)))? else {
+                return Ok(None);
+            };
             bounds(keys, direction, offset, limit, |(_, k)| {
                 Bind::Text((*k).to_owned())
             })
         }
         KeyKind::Int => {
-            let keys = keys
-                .into_iter()
-                .map(str::parse::<i64>)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| DomainError::internal("a member time key is not an integer"))?;
+            let Some(keys) = split(keys, n, |k| {
+                k.parse::<i64>()
+                    .map_err(|_| DomainError::internal("a member time key is not an integer"))
+            })?
+            else {
+                return Ok(None);
+            };
             bounds(keys, direction, offset, limit, |k| Bind::Int(*k))
         }
     };
     Ok(Some(selection))
 }
 
-/// The `n` keys of `keys`, or `None` if it does not split so (the separator is one byte,
-/// never inside a multi-byte character).
-fn split(keys: Option<&str>, n: i64) -> Option<Vec<&str>> {
-    let n = usize::try_from(n).ok()?;
+/// The `n` keys of `keys`, each read by `read`, or `None` if it does not split so (the
+/// separator is one byte, never inside a multi-byte character).
+fn split<'k, K>(
+    keys: Option<&'k str>,
+    n: i64,
+    read: impl Fn(&'k str) -> DomainResult<K>,
+) -> DomainResult<Option<Vec<K>>> {
+    let Ok(n) = usize::try_from(n) else {
+        return Ok(None);
+    };
     let Some(keys) = keys else {
-        return (n == 0).then(Vec::new);
+        return Ok((n == 0).then(Vec::new));
     };
     let mut split = Vec::with_capacity(n);
     let mut start = 0;
     for end in memchr::memchr_iter(KEY_END as u8, keys.as_bytes()) {
-        split.push(keys.get(start..end)?);
+        let Some(key) = keys.get(start..end) else {
+            return Ok(None);
+        };
+        split.push(read(key)?);
         start = end + 1;
     }
-    split.push(keys.get(start..)?);
-    (split.len() == n).then_some(split)
+    let Some(last) = keys.get(start..) else {
+        return Ok(None);
+    };
+    split.push(read(last)?);
+    Ok((split.len() == n).then_some(split))
 }
 
 /// A text key's first 8 bytes as a number (zero-padded), compared before the key itself:

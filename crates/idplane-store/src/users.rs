@@ -396,7 +396,8 @@ fn members_of(page: &Sql, view: View, spec: &SortSpec, count: Option<&Sql>) -> S
     outer.append(page);
     outer.push(&format!(
         ") p JOIN users u ON u.uid = p.member_uid{}",
-        spec.outer_order("p.sort_key", "u.uid")
+        // In the page's own order (by its columns, so that no second sort is needed).
+        spec.outer_order("p.sort_key", "p.member_uid")
     ));
     outer
 }
