@@ -1368,30 +1368,17 @@ async fn deep_member_pages(db: &Db) {
     let mut odd = users[7].clone();
     odd.profile.name = Some("Bo\u{1e}x\u{1f}y".to_owned());
     store.update_user(&scope, &odd).await.unwrap();
-    for direction in [SortDirection::Asc, SortDirection::Desc] {
-        let query = |paging| UserQuery {
-            conditions: vec![UserCondition::InGroup(g.uid.clone()), prefix("d")],
-            sort: UserSort {
-                field: UserField::DisplayName,
-                direction,
-            },
-            paging,
-        };
-        let all = walk_pages(&store, &scope, query).await;
-        assert!(all.contains(&odd.uid));
-        for offset in [1_000, 1_150] {
-            let page = store
-                .query_user_summaries(&scope, &query(Paging::Offset { offset, limit: 100 }))
-                .await
-                .unwrap();
-            assert_eq!(page.total, 1_250);
-            let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
-            let end = (offset as usize + 100).min(all.len());
-            assert_eq!(got, all[offset as usize..end], "{direction:?} at {offset}");
-        }
-    }
+    let all = deep_display_name_pages(
+        &store,
+        &scope,
+        vec![UserCondition::InGroup(g.uid.clone()), prefix("d")],
+        1_250,
+    )
+    .await;
+    assert!(all.contains(&odd.uid));
     // Every member shares one display name: the page's ties span the group, so it is read
-    // from the user-name index and sorted (by uid) rather than from the display-name index.
+    // from the user-name index and sorted (by uid) rather than from the display-name index
+    // (SQLite; PostgreSQL chooses by its own statistics).
     let ties = group(&scope, "ties");
     store.insert_group(&scope, &ties).await.unwrap();
     let same: Vec<User> = (0..1_300i64)
@@ -1408,32 +1395,53 @@ async fn deep_member_pages(db: &Db) {
         .bulk_add_group_members(&scope, &ties.uid, &uids, ts(0))
         .await
         .unwrap();
-    for direction in [SortDirection::Asc, SortDirection::Desc] {
+    deep_display_name_pages(
+        &store,
+        &scope,
+        vec![UserCondition::InGroup(ties.uid.clone()), prefix("s")],
+        1_200,
+    )
+    .await;
+}
+
+/// Checks that the deep offset pages (1,000 and 1,150) of `conditions` sorted by display name,
+/// both ways, are those of cursor paging, and that `total` match; returns the matches in
+/// ascending order.
+async fn deep_display_name_pages(
+    store: &SqlStore,
+    scope: &PoolScope,
+    conditions: Vec<UserCondition>,
+    total: usize,
+) -> Vec<UserUid> {
+    let mut ascending = Vec::new();
+    for direction in [SortDirection::Desc, SortDirection::Asc] {
         let query = |paging| UserQuery {
-            conditions: vec![UserCondition::InGroup(ties.uid.clone()), prefix("s")],
+            conditions: conditions.clone(),
             sort: UserSort {
                 field: UserField::DisplayName,
                 direction,
             },
             paging,
         };
-        let all = walk_pages(&store, &scope, query).await;
-        assert_eq!(all.len(), 1_200);
+        let all = walk_pages(store, scope, query).await;
+        assert_eq!(all.len(), total);
         for offset in [1_000, 1_150] {
             let page = store
-                .query_user_summaries(&scope, &query(Paging::Offset { offset, limit: 100 }))
+                .query_user_summaries(scope, &query(Paging::Offset { offset, limit: 100 }))
                 .await
                 .unwrap();
-            assert_eq!(page.total, 1_200);
+            assert_eq!(page.total, total as i64);
             let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
             let end = (offset as usize + 100).min(all.len());
             assert_eq!(
                 got,
                 all[offset as usize..end],
-                "ties {direction:?} at {offset}"
+                "{conditions:?} {direction:?} at {offset}"
             );
         }
+        ascending = all;
     }
+    ascending
 }
 
 /// Every match of `query`, walked with cursor paging 100 at a time.
