@@ -1337,29 +1337,13 @@ async fn deep_member_pages(db: &Db) {
             UserField::CreateTime,
         ] {
             for direction in [SortDirection::Asc, SortDirection::Desc] {
+                let conditions = [UserCondition::InGroup(g.uid.clone())]
+                    .into_iter()
+                    .chain(filter.clone())
+                    .collect();
+                let pages = [(990, 20), (1_000, 100), (1_100, 100), (1_200, 100)];
                 let sort = UserSort { field, direction };
-                let query = |paging| UserQuery {
-                    conditions: [UserCondition::InGroup(g.uid.clone())]
-                        .into_iter()
-                        .chain(filter.clone())
-                        .collect(),
-                    sort,
-                    paging,
-                };
-                let all = walk_pages(&store, &scope, query).await;
-                assert_eq!(all.len(), matching, "{filter:?}");
-                assert_eq!(all.iter().collect::<HashSet<_>>().len(), matching);
-                for (offset, limit) in [(990, 20), (1_000, 100), (1_100, 100), (1_200, 100)] {
-                    let page = store
-                        .query_user_summaries(&scope, &query(Paging::Offset { offset, limit }))
-                        .await
-                        .unwrap();
-                    assert_eq!(page.total, matching as i64);
-                    let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
-                    let start = (offset as usize).min(all.len());
-                    let end = (offset as usize + limit as usize).min(all.len());
-                    assert_eq!(got, all[start..end], "{filter:?} {sort:?} at {offset}");
-                }
+                deep_pages(&store, &scope, conditions, sort, matching, &pages).await;
             }
         }
     }
@@ -1413,35 +1397,49 @@ async fn deep_display_name_pages(
     conditions: Vec<UserCondition>,
     total: usize,
 ) -> Vec<UserUid> {
+    let pages = [(1_000, 100), (1_150, 100)];
     let mut ascending = Vec::new();
     for direction in [SortDirection::Desc, SortDirection::Asc] {
-        let query = |paging| UserQuery {
-            conditions: conditions.clone(),
-            sort: UserSort {
-                field: UserField::DisplayName,
-                direction,
-            },
-            paging,
+        let sort = UserSort {
+            field: UserField::DisplayName,
+            direction,
         };
-        let all = walk_pages(store, scope, query).await;
-        assert_eq!(all.len(), total);
-        for offset in [1_000, 1_150] {
-            let page = store
-                .query_user_summaries(scope, &query(Paging::Offset { offset, limit: 100 }))
-                .await
-                .unwrap();
-            assert_eq!(page.total, total as i64);
-            let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
-            let end = (offset as usize + 100).min(all.len());
-            assert_eq!(
-                got,
-                all[offset as usize..end],
-                "{conditions:?} {direction:?} at {offset}"
-            );
-        }
-        ascending = all;
+        ascending = deep_pages(store, scope, conditions.clone(), sort, total, &pages).await;
     }
     ascending
+}
+
+/// Checks that `total` users match `conditions`, each once, and that each `(offset, limit)`
+/// page under `sort` is the same stretch of them as cursor paging gives; returns them all in
+/// that order.
+async fn deep_pages(
+    store: &SqlStore,
+    scope: &PoolScope,
+    conditions: Vec<UserCondition>,
+    sort: UserSort,
+    total: usize,
+    pages: &[(u64, u32)],
+) -> Vec<UserUid> {
+    let query = |paging| UserQuery {
+        conditions: conditions.clone(),
+        sort,
+        paging,
+    };
+    let all = walk_pages(store, scope, query).await;
+    assert_eq!(all.len(), total, "{conditions:?}");
+    assert_eq!(all.iter().collect::<HashSet<_>>().len(), total);
+    for &(offset, limit) in pages {
+        let page = store
+            .query_user_summaries(scope, &query(Paging::Offset { offset, limit }))
+            .await
+            .unwrap();
+        assert_eq!(page.total, total as i64);
+        let got: Vec<UserUid> = page.items.into_iter().map(|u| u.uid).collect();
+        let start = (offset as usize).min(all.len());
+        let end = (offset as usize + limit as usize).min(all.len());
+        assert_eq!(got, all[start..end], "{conditions:?} {sort:?} at {offset}");
+    }
+    all
 }
 
 /// Every match of `query`, walked with cursor paging 100 at a time.
