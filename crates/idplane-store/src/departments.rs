@@ -146,7 +146,7 @@ async fn place_in(
     .await
     .map_err(internal)?;
     row.map(|r| {
-        Ok(Place {
+        Ok::<_, sqlx::Error>(Place {
             path: r.try_get("path")?,
             name_path: r.try_get("name_path")?,
             parent_uid: r.try_get("parent_uid")?,

@@ -1,4 +1,4 @@
-//! Storage failures: how sqlx errors become domain errors.
+//! Storage failures: how database errors become domain errors.
 
 use idplane_core::DomainError;
 use idplane_core::error::Kind;
@@ -15,7 +15,7 @@ pub enum StoreError {
 }
 
 /// Any database failure as an internal domain error (logged by the dialect, never sent).
-pub fn internal(e: sqlx::Error) -> DomainError {
+pub fn internal(e: impl std::fmt::Display) -> DomainError {
     DomainError::internal(format!("database: {e}"))
 }
 

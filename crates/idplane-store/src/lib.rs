@@ -1,6 +1,7 @@
 //! idplane's storage: the domain's storage traits implemented once in SQL over sqlx's `Any`
 //! driver, for SQLite (the embedded default) and PostgreSQL, with one migrations folder per
-//! dialect applied at start.
+//! dialect applied at start. On SQLite, reads of several statements in one snapshot run on
+//! read connections of their own (`lite`).
 
 mod accounts;
 mod activity;
@@ -9,15 +10,19 @@ mod clients;
 mod departments;
 mod error;
 mod groups;
+mod lite;
 mod member_select;
 mod paging;
 mod pools;
+mod row;
 mod sign_in;
 mod sql;
 mod user_query;
 mod users;
 
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -38,6 +43,9 @@ pub enum Dialect {
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// SQLite's read connections for reads of several statements (none for an in-memory
+    /// database, which other connections cannot see).
+    readers: Option<Arc<lite::Readers>>,
 }
 
 /// How many connections a store keeps.
@@ -48,8 +56,8 @@ pub struct PoolSize {
 }
 
 impl Default for PoolSize {
-    /// SQLite's searches are CPU-bound and its connections share one page-cache lock, so a
-    /// few connections serve a small machine best; PostgreSQL works in its own processes.
+    /// SQLite's searches are CPU-bound, so a few connections serve a small machine best (as
+    /// many again read in snapshots, see `lite`); PostgreSQL works in its own processes.
     fn default() -> Self {
         Self {
             sqlite: 4,
@@ -184,7 +192,17 @@ impl SqlStore {
                 return Box::pin(Self::open_once(url.as_str(), None, size, false)).await;
             }
         }
-        Ok(Self { pool, dialect })
+        let readers = match dialect {
+            Dialect::Sqlite => database_file(&pool)
+                .await?
+                .map(|path| lite::Readers::new(&path, size.sqlite)),
+            Dialect::Postgres => None,
+        };
+        Ok(Self {
+            pool,
+            dialect,
+            readers,
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -234,6 +252,15 @@ async fn drop_value_samples(pool: &AnyPool) -> Result<bool, sqlx::Error> {
     }
     let dropped = pool.execute("DELETE FROM sqlite_stat4").await?;
     Ok(dropped.rows_affected() > 0)
+}
+
+/// The file of an SQLite database, as SQLite resolved it; `None` for an in-memory one.
+async fn database_file(pool: &AnyPool) -> Result<Option<PathBuf>, sqlx::Error> {
+    let file: Option<String> =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_optional(pool)
+            .await?;
+    Ok(file.filter(|f| !f.is_empty()).map(PathBuf::from))
 }
 
 /// Two processes creating the same schema at once: the loser's error is harmless.

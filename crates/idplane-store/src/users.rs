@@ -8,11 +8,12 @@ use idplane_core::model::user::{User, UserProfile, UserState, UserSummary, displ
 use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::error::{internal, write_error};
-use crate::member_select::{self, Selection};
+use crate::lite;
+use crate::member_select::{self, Bounds, Selection};
 use crate::paging::{DEEP_OFFSET, SortSpec};
+use crate::row::Columns;
 use crate::sql::{Sql, flag, opt};
 use crate::user_query::{condition, filters_other_member_key, member_column, sort_spec};
 use crate::{Dialect, SqlStore};
@@ -73,9 +74,9 @@ fn membership_columns(uid: &str) -> String {
     )
 }
 
-fn uid_list(row: &AnyRow, column: &str) -> DomainResult<Vec<String>> {
-    let list: Option<String> = row.try_get(column).map_err(internal)?;
-    Ok(list
+fn uid_list(row: &impl Columns, column: &str) -> DomainResult<Vec<String>> {
+    Ok(row
+        .opt_text(column)?
         .map(|l| l.split(',').map(str::to_owned).collect())
         .unwrap_or_default())
 }
@@ -168,18 +169,16 @@ pub(crate) fn write_sql(sql: &mut Sql, u: &User) -> DomainResult<Vec<String>> {
     Ok(params)
 }
 
-pub(crate) fn user_from(row: &AnyRow) -> DomainResult<User> {
-    let t = |name: &str| -> DomainResult<Option<String>> {
-        row.try_get::<String, _>(name).map(opt).map_err(internal)
-    };
-    let i = |name: &str| -> DomainResult<i64> { row.try_get::<i64, _>(name).map_err(internal) };
-    let attrs: String = row.try_get("custom_attributes").map_err(internal)?;
-    let state: String = row.try_get("state").map_err(internal)?;
+pub(crate) fn user_from(row: &impl Columns) -> DomainResult<User> {
+    let t = |name: &str| -> DomainResult<Option<String>> { row.text(name).map(opt) };
+    let i = |name: &str| -> DomainResult<i64> { row.int(name) };
+    let attrs = row.text("custom_attributes")?;
+    let state = row.text("state")?;
     let latest = i("latest_login")?;
     let expires = i("expiration_time")?;
     Ok(User {
-        uid: UserUid::from_stored(row.try_get("uid").map_err(internal)?),
-        pool_uid: UserPoolUid::from_stored(row.try_get("pool_uid").map_err(internal)?),
+        uid: UserUid::from_stored(row.text("uid")?),
+        pool_uid: UserPoolUid::from_stored(row.text("pool_uid")?),
         profile: UserProfile {
             preferred_username: t("preferred_username")?,
             email: t("email")?,
@@ -208,7 +207,7 @@ pub(crate) fn user_from(row: &AnyRow) -> DomainResult<User> {
         num_logins: i("num_logins")?,
         expiration_time: (expires > 0).then(|| Timestamp::from_millis(expires)),
         pwd_need_reset: flag(i("pwd_need_reset")?),
-        data_source: row.try_get("data_source").map_err(internal)?,
+        data_source: row.text("data_source")?,
         created_at: Timestamp::from_millis(i("created_at")?),
         updated_at: Timestamp::from_millis(i("updated_at")?),
         group_uids: uid_list(row, "member_groups")?
@@ -222,20 +221,38 @@ pub(crate) fn user_from(row: &AnyRow) -> DomainResult<User> {
     })
 }
 
-fn summary_from(row: &AnyRow) -> DomainResult<UserSummary> {
-    let t = |name: &str| -> DomainResult<Option<String>> {
-        row.try_get::<String, _>(name).map(opt).map_err(internal)
-    };
-    let state: String = row.try_get("state").map_err(internal)?;
+fn summary_from(row: &impl Columns) -> DomainResult<UserSummary> {
+    let t = |name: &str| -> DomainResult<Option<String>> { row.text(name).map(opt) };
+    let state = row.text("state")?;
     Ok(UserSummary {
-        uid: UserUid::from_stored(row.try_get("uid").map_err(internal)?),
+        uid: UserUid::from_stored(row.text("uid")?),
         preferred_username: t("preferred_username")?,
         name: t("name")?,
         email: t("email")?,
         phone_number: t("phone_number")?,
         state: UserState::parse(&state).map_err(|_| DomainError::internal("unknown user state"))?,
-        data_source: row.try_get("data_source").map_err(internal)?,
+        data_source: row.text("data_source")?,
     })
+}
+
+/// What a user search reads each row as, and which columns that takes.
+trait UserRow: Sized + Send + 'static {
+    const VIEW: View;
+    fn from_row(row: &impl Columns) -> DomainResult<Self>;
+}
+
+impl UserRow for User {
+    const VIEW: View = View::Full;
+    fn from_row(row: &impl Columns) -> DomainResult<Self> {
+        user_from(row)
+    }
+}
+
+impl UserRow for UserSummary {
+    const VIEW: View = View::Summary;
+    fn from_row(row: &impl Columns) -> DomainResult<Self> {
+        summary_from(row)
+    }
 }
 
 #[async_trait]
@@ -337,7 +354,7 @@ impl UserStore for SqlStore {
     }
 
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>> {
-        self.search_users(scope, query, View::Full, user_from).await
+        self.search_users(scope, query).await
     }
 
     async fn query_user_summaries(
@@ -345,8 +362,7 @@ impl UserStore for SqlStore {
         scope: &PoolScope,
         query: &UserQuery,
     ) -> DomainResult<Page<UserSummary>> {
-        self.search_users(scope, query, View::Summary, summary_from)
-            .await
+        self.search_users(scope, query).await
     }
 }
 
@@ -405,13 +421,12 @@ fn members_of(page: &Sql, view: View, spec: &SortSpec, count: Option<&Sql>) -> S
 impl SqlStore {
     /// One page of a user search, each row read by `read`, with the total and, for cursor
     /// paging, the next token.
-    async fn search_users<T>(
+    async fn search_users<T: UserRow>(
         &self,
         scope: &PoolScope,
         query: &UserQuery,
-        view: View,
-        read: fn(&AnyRow) -> DomainResult<T>,
     ) -> DomainResult<Page<T>> {
+        let view = T::VIEW;
         // Within one group, the search runs on the group's membership rows, which carry the
         // members' user names, display names and creation/update times in their own indexes.
         // When every condition is on those keys, counting and paging touch only the membership
@@ -480,7 +495,7 @@ impl SqlStore {
         if unordered
             && let Some(g) = group
             && let Some(page) = self
-                .select_member_page(g, &filter, &spec, &query.paging, view, read)
+                .select_member_page(g, &filter, &spec, &query.paging)
                 .await?
         {
             return Ok(page);
@@ -538,7 +553,10 @@ impl SqlStore {
         };
         let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
         Ok(Page {
-            items: rows.iter().map(read).collect::<DomainResult<Vec<_>>>()?,
+            items: rows
+                .iter()
+                .map(T::from_row)
+                .collect::<DomainResult<Vec<_>>>()?,
             total,
             next_token,
         })
@@ -547,66 +565,136 @@ impl SqlStore {
     /// A deep page of one group's members by [`member_select`], `filter` being the ` WHERE …`
     /// clause over `group_members gm`; `None` when the keys could not be selected from, for
     /// the caller to answer in one statement instead. Both statements read one snapshot.
-    async fn select_member_page<T>(
+    async fn select_member_page<T: UserRow>(
         &self,
         group: &GroupUid,
         filter: &Sql,
         spec: &SortSpec,
         paging: &Paging,
-        view: View,
-        read: fn(&AnyRow) -> DomainResult<T>,
     ) -> DomainResult<Option<Page<T>>> {
+        let scan = member_select::key_scan(spec, filter, group.as_str());
+        let (offset, limit) = paging.offset_limit();
+        if let Some(readers) = &self.readers {
+            let (filter, spec) = (filter.clone(), spec.clone());
+            return readers
+                .read(move |conn| read_member_page(conn, &scan, &filter, &spec, offset, limit))
+                .await;
+        }
         let mut tx = self.begin_snapshot().await.map_err(internal)?;
-        let scan = member_select::key_scan(spec, filter, group.as_str())
-            .query()
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let scan = scan.query().fetch_one(&mut *tx).await.map_err(internal)?;
         let n: i64 = scan.try_get("n").map_err(internal)?;
         let keys: Option<&str> = scan.try_get("keys").map_err(internal)?;
         let members: Option<i64> = scan.try_get("members").map_err(internal)?;
-        let (offset, limit) = paging.offset_limit();
-        let bounds = match member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?
-        {
-            None => return Ok(None),
-            Some(Selection::Past { total }) => {
-                return Ok(Some(Page {
-                    items: Vec::new(),
-                    total: i64::try_from(total).map_err(DomainError::internal)?,
-                    next_token: None,
-                }));
-            }
-            Some(Selection::Within(bounds)) => bounds,
+        let selection = member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?;
+        let bounds = match within(selection)? {
+            Ok(bounds) => bounds,
+            Err(answer) => return Ok(answer),
         };
-        let mut page = Sql::new(&format!(
-            "SELECT gm.user_uid AS member_uid, {} FROM group_members gm",
-            spec.key_column()
-        ));
-        page.append(filter);
-        // Only SQLite takes the hint; PostgreSQL weighs the indexes by its own statistics.
-        let by_sort_index =
-            self.dialect == Dialect::Postgres || bounds.sort_index_pays(members.unwrap_or(0));
-        bounds.restrict(&mut page, spec, by_sort_index);
-        spec.finish(
-            &mut page,
-            &Paging::Offset {
-                offset: bounds.skip,
-                limit,
-            },
-        )?;
-        let rows = members_of(&page, view, spec, None)
+        let rows = member_page::<T>(filter, spec, &bounds, members, self.dialect, limit)?
             .query()
             .fetch_all(&mut *tx)
             .await
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        if rows.len() != bounds.len {
-            return Ok(None);
-        }
-        Ok(Some(Page {
-            items: rows.iter().map(read).collect::<DomainResult<Vec<_>>>()?,
-            total: i64::try_from(bounds.total).map_err(DomainError::internal)?,
-            next_token: None,
-        }))
+        let items = rows
+            .iter()
+            .map(T::from_row)
+            .collect::<DomainResult<Vec<_>>>()?;
+        Ok(paged(items, &bounds))
     }
+}
+
+/// [`SqlStore::select_member_page`] on an SQLite read connection: the scan's keys are selected
+/// from where SQLite holds them, and the page's rows read as they are stepped.
+fn read_member_page<T: UserRow>(
+    conn: &rusqlite::Connection,
+    scan: &Sql,
+    filter: &Sql,
+    spec: &SortSpec,
+    offset: u64,
+    limit: u32,
+) -> DomainResult<Option<Page<T>>> {
+    lite::begin(conn)?;
+    let (selection, members) = lite::query(conn, scan, |mut rows| {
+        let row = rows
+            .next()
+            .map_err(internal)?
+            .ok_or_else(|| DomainError::internal("the key scan read no row"))?;
+        let n: i64 = row.get("n").map_err(internal)?;
+        let keys = row
+            .get_ref("keys")
+            .and_then(|k| Ok(k.as_str_or_null()?))
+            .map_err(internal)?;
+        let selection = member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?;
+        let members: Option<i64> = row.get("members").map_err(internal)?;
+        Ok((selection, members))
+    })?;
+    let bounds = match within(selection)? {
+        Ok(bounds) => bounds,
+        Err(answer) => return Ok(answer),
+    };
+    let page = member_page::<T>(filter, spec, &bounds, members, Dialect::Sqlite, limit)?;
+    let items = lite::query(conn, &page, |mut rows| {
+        let mut items = Vec::with_capacity(bounds.len);
+        while let Some(row) = rows.next().map_err(internal)? {
+            items.push(T::from_row(row)?);
+        }
+        Ok(items)
+    })?;
+    lite::commit(conn)?;
+    Ok(paged(items, &bounds))
+}
+
+/// The bounds of the page a key scan selected, or else the answer: `None` for a scan that
+/// could not be selected from, an empty page past the last match.
+fn within<T>(selection: Option<Selection>) -> DomainResult<Result<Bounds, Option<Page<T>>>> {
+    match selection {
+        None => Ok(Err(None)),
+        Some(Selection::Past { total }) => Ok(Err(Some(Page {
+            items: Vec::new(),
+            total: i64::try_from(total).map_err(DomainError::internal)?,
+            next_token: None,
+        }))),
+        Some(Selection::Within(bounds)) => Ok(Ok(bounds)),
+    }
+}
+
+/// The statement reading the page `bounds` selected, with its users; `members` is the
+/// group's member count.
+fn member_page<T: UserRow>(
+    filter: &Sql,
+    spec: &SortSpec,
+    bounds: &Bounds,
+    members: Option<i64>,
+    dialect: Dialect,
+    limit: u32,
+) -> DomainResult<Sql> {
+    let mut page = Sql::new(&format!(
+        "SELECT gm.user_uid AS member_uid, {} FROM group_members gm",
+        spec.key_column()
+    ));
+    page.append(filter);
+    // Only SQLite takes the hint; PostgreSQL weighs the indexes by its own statistics.
+    let by_sort_index =
+        dialect == Dialect::Postgres || bounds.sort_index_pays(members.unwrap_or(0));
+    bounds.restrict(&mut page, spec, by_sort_index);
+    spec.finish(
+        &mut page,
+        &Paging::Offset {
+            offset: bounds.skip,
+            limit,
+        },
+    )?;
+    Ok(members_of(&page, T::VIEW, spec, None))
+}
+
+/// The selected page, or `None` when it did not read as many rows as were selected (which the
+/// snapshot rules out; the caller then answers in one statement).
+fn paged<T>(items: Vec<T>, bounds: &Bounds) -> Option<Page<T>> {
+    let total = i64::try_from(bounds.total).ok()?;
+    (items.len() == bounds.len).then_some(Page {
+        items,
+        total,
+        next_token: None,
+    })
 }
