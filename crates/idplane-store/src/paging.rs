@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::row::Columns;
 use crate::sql::{Bind, Sql};
 
 /// From this offset on, a page of one group's members matched on one key and sorted on another
@@ -159,25 +160,22 @@ impl SortSpec {
         let Some(last) = rows.last() else {
             return Ok(None);
         };
+        self.token_after(last, uid_column).map(Some)
+    }
+
+    /// The token of the page after `row`, read by the sort key (`sort_key`) and uid it carries.
+    pub fn token_after(&self, row: &impl Columns, uid_column: &str) -> DomainResult<String> {
         let key = match self.kind {
-            KeyKind::Text => serde_json::Value::String(
-                last.try_get::<String, _>("sort_key")
-                    .map_err(crate::error::internal)?,
-            ),
-            KeyKind::Int => serde_json::Value::from(
-                last.try_get::<i64, _>("sort_key")
-                    .map_err(crate::error::internal)?,
-            ),
+            KeyKind::Text => serde_json::Value::String(row.text("sort_key")?),
+            KeyKind::Int => serde_json::Value::from(row.int("sort_key")?),
         };
         let token = Token {
             s: self.id(),
             k: key,
-            u: last
-                .try_get::<String, _>(uid_column)
-                .map_err(crate::error::internal)?,
+            u: row.text(uid_column)?,
         };
         let json = serde_json::to_vec(&token).map_err(DomainError::internal)?;
-        Ok(Some(B64.encode(json)))
+        Ok(B64.encode(json))
     }
 }
 

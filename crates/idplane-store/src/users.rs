@@ -530,6 +530,26 @@ impl SqlStore {
             outer.push(&format!(") p{}", spec.outer_order("p.sort_key", "p.uid")));
             outer
         };
+        self.run_page(outer, count, spec, &query.paging, limit)
+            .await
+    }
+
+    /// Runs a page statement whose rows carry `total_found` (`count`, run alone when the page
+    /// is empty), with the next token for cursor paging.
+    async fn run_page<T: UserRow>(
+        &self,
+        outer: Sql,
+        count: Sql,
+        spec: SortSpec,
+        paging: &Paging,
+        limit: u32,
+    ) -> DomainResult<Page<T>> {
+        let cursor = matches!(paging, Paging::Cursor { .. });
+        if let Some(readers) = &self.readers {
+            return readers
+                .read(move |conn| read_page(conn, &outer, &count, &spec, cursor, limit))
+                .await;
+        }
         let mut rows = outer
             .query()
             .fetch_all(&self.pool)
@@ -537,21 +557,15 @@ impl SqlStore {
             .map_err(internal)?;
         let total = match rows.first() {
             Some(row) => row.try_get::<i64, _>("total_found").map_err(internal)?,
-            // Nothing on this page (none found, or past the end): count on its own.
-            // (The group's stored count is NULL when there is no such group.)
-            None => {
-                let mut alone = Sql::new("SELECT ");
-                alone.append(&count).push(" AS n");
-                alone
-                    .query()
-                    .fetch_one(&self.pool)
-                    .await
-                    .and_then(|row| row.try_get::<Option<i64>, _>("n"))
-                    .map_err(internal)?
-                    .unwrap_or(0)
-            }
+            None => count_alone(&count)
+                .query()
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|row| row.try_get::<Option<i64>, _>("n"))
+                .map_err(internal)?
+                .unwrap_or(0),
         };
-        let next_token = spec.next_token(&mut rows, &query.paging, limit, "uid")?;
+        let next_token = spec.next_token(&mut rows, paging, limit, "uid")?;
         Ok(Page {
             items: rows
                 .iter()
@@ -602,6 +616,57 @@ impl SqlStore {
             .collect::<DomainResult<Vec<_>>>()?;
         Ok(paged(items, &bounds))
     }
+}
+
+/// Nothing on a page (none found, or past the end): the count on its own. (A group's stored
+/// count is NULL when there is no such group.)
+fn count_alone(count: &Sql) -> Sql {
+    let mut alone = Sql::new("SELECT ");
+    alone.append(count).push(" AS n");
+    alone
+}
+
+/// [`SqlStore::run_page`] on an SQLite read connection, rows read as they are stepped.
+fn read_page<T: UserRow>(
+    conn: &rusqlite::Connection,
+    outer: &Sql,
+    count: &Sql,
+    spec: &SortSpec,
+    cursor: bool,
+    limit: u32,
+) -> DomainResult<Page<T>> {
+    let limit = limit as usize;
+    let (items, total, next_token) = lite::query(conn, outer, |mut rows| {
+        let (mut items, mut total, mut last) = (Vec::with_capacity(limit), None, None);
+        while let Some(row) = rows.next().map_err(internal)? {
+            if items.len() == limit {
+                // Cursor paging's look-ahead row: there is a next page.
+                return Ok((items, total, last));
+            }
+            if total.is_none() {
+                total = Some(row.int("total_found")?);
+            }
+            if cursor && items.len() + 1 == limit {
+                last = Some(spec.token_after(row, "uid")?);
+            }
+            items.push(T::from_row(row)?);
+        }
+        Ok((items, total, None))
+    })?;
+    let total = match total {
+        Some(total) => total,
+        None => lite::query(conn, &count_alone(count), |mut rows| match rows.next() {
+            Ok(Some(row)) => row.get::<_, Option<i64>>("n").map_err(internal),
+            Ok(None) => Ok(None),
+            Err(e) => Err(internal(e)),
+        })?
+        .unwrap_or(0),
+    };
+    Ok(Page {
+        items,
+        total,
+        next_token,
+    })
 }
 
 /// [`SqlStore::select_member_page`] on an SQLite read connection: the scan's keys are selected
