@@ -11,6 +11,8 @@ use sqlx::any::AnyRow;
 
 use crate::SqlStore;
 use crate::error::{internal, write_error};
+use crate::row::Columns;
+use crate::sql::Sql;
 
 const KEY_COLUMNS: &str =
     "id, account_id, sealed_secret, status, bound_pool, description, created_at";
@@ -23,20 +25,17 @@ fn account_from(row: &AnyRow) -> Result<Account, sqlx::Error> {
     })
 }
 
-fn key_from(row: &AnyRow) -> DomainResult<AccessKey> {
-    let status: String = row.try_get("status").map_err(internal)?;
+fn key_from<R: Columns + ?Sized>(row: &R) -> DomainResult<AccessKey> {
+    let status = row.text("status")?;
     Ok(AccessKey {
-        id: AccessKeyId::from_stored(row.try_get("id").map_err(internal)?),
-        account_id: AccountId::from_stored(row.try_get("account_id").map_err(internal)?),
-        sealed_secret: row.try_get("sealed_secret").map_err(internal)?,
+        id: AccessKeyId::from_stored(row.text("id")?),
+        account_id: AccountId::from_stored(row.text("account_id")?),
+        sealed_secret: row.text("sealed_secret")?,
         status: AccessKeyStatus::parse(&status)
             .ok_or_else(|| DomainError::internal(format!("unknown key status {status:?}")))?,
-        bound_pool: row
-            .try_get::<Option<String>, _>("bound_pool")
-            .map_err(internal)?
-            .map(UserPoolUid::from_stored),
-        description: row.try_get("description").map_err(internal)?,
-        created_at: Timestamp::from_millis(row.try_get("created_at").map_err(internal)?),
+        bound_pool: row.opt_text("bound_pool")?.map(UserPoolUid::from_stored),
+        description: row.text("description")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
     })
 }
 
@@ -85,13 +84,12 @@ impl AccountStore for SqlStore {
     }
 
     async fn get_access_key(&self, id: &AccessKeyId) -> DomainResult<Option<AccessKey>> {
-        let sql = format!("SELECT {KEY_COLUMNS} FROM access_keys WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id.as_str().to_owned())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(key_from).transpose()
+        let mut sql = Sql::new(&format!(
+            "SELECT {KEY_COLUMNS} FROM access_keys WHERE id = "
+        ));
+        let p = sql.text_param(id.as_str());
+        sql.push(&p);
+        self.read_optional(sql, |row| key_from(row)).await
     }
 
     async fn list_access_keys(&self, account: Option<&AccountId>) -> DomainResult<Vec<AccessKey>> {

@@ -25,10 +25,14 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use idplane_core::error::DomainResult;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use error::StoreError;
+
+use crate::row::Columns;
+use crate::sql::Sql;
 
 /// Which SQL dialect a store speaks; only migrations, transaction start, row locks and how deep
 /// member pages are sorted differ.
@@ -225,6 +229,31 @@ impl SqlStore {
                     .await
             }
         }
+    }
+
+    /// The first row `sql` reads, by `read`: on SQLite's read connections where there are
+    /// any (a single-row read, such as a request's access key, then costs one hand-off
+    /// between threads), else on the pool.
+    async fn read_optional<T: Send + 'static>(
+        &self,
+        sql: Sql,
+        read: fn(&dyn Columns) -> DomainResult<T>,
+    ) -> DomainResult<Option<T>> {
+        if let Some(readers) = &self.readers {
+            return readers
+                .read(move |conn| {
+                    lite::query(conn, &sql, |mut rows| {
+                        rows.next()?.map(|row| read(&row)).transpose()
+                    })
+                })
+                .await;
+        }
+        let row = sql
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(error::internal)?;
+        row.as_ref().map(|row| read(row)).transpose()
     }
 
     /// Starts a write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`) so

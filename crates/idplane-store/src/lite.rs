@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use idplane_core::error::{DomainError, DomainResult};
-use rusqlite::{Connection, OpenFlags, Rows};
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, OpenFlags, Row, Rows};
 use tokio::sync::Semaphore;
 
 use crate::error::internal;
+use crate::row::Columns;
 use crate::sql::{Bind, Sql};
 
 /// Up to `size` read connections to one SQLite database file, opened when first needed.
@@ -96,7 +98,7 @@ impl Readers {
 pub(crate) fn query<T>(
     conn: &Connection,
     sql: &Sql,
-    each: impl FnOnce(Rows<'_>) -> DomainResult<T>,
+    each: impl FnOnce(LiteRows<'_>) -> DomainResult<T>,
 ) -> DomainResult<T> {
     let mut stmt = conn.prepare_cached(sql.text()).map_err(internal)?;
     // `$n` is a named parameter to SQLite, numbered by first appearance: bind each by its name.
@@ -113,7 +115,72 @@ pub(crate) fn query<T>(
         }
         .map_err(internal)?;
     }
-    each(stmt.raw_query())
+    // Asking SQLite for a column's name converts and checks it each time: once per statement.
+    let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    each(LiteRows {
+        rows: stmt.raw_query(),
+        names,
+    })
+}
+
+/// A statement's rows, stepped one at a time.
+pub(crate) struct LiteRows<'s> {
+    rows: Rows<'s>,
+    names: Vec<String>,
+}
+
+impl LiteRows<'_> {
+    pub(crate) fn next(&mut self) -> DomainResult<Option<LiteRow<'_>>> {
+        let names = &self.names;
+        Ok(self
+            .rows
+            .next()
+            .map_err(internal)?
+            .map(|row| LiteRow { row, names }))
+    }
+}
+
+/// One row, its columns found by name.
+pub(crate) struct LiteRow<'r> {
+    row: &'r Row<'r>,
+    names: &'r [String],
+}
+
+impl LiteRow<'_> {
+    fn index(&self, name: &str) -> DomainResult<usize> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| DomainError::internal(format!("database: no column {name}")))
+    }
+
+    pub(crate) fn get<T: FromSql>(&self, name: &str) -> DomainResult<T> {
+        self.row
+            .get(self.index(name)?)
+            .map_err(|e| DomainError::internal(format!("database: column {name}: {e}")))
+    }
+
+    /// Text (or NULL) as SQLite holds it, not copied.
+    pub(crate) fn str(&self, name: &str) -> DomainResult<Option<&str>> {
+        self.row
+            .get_ref(self.index(name)?)
+            .and_then(|v| Ok(v.as_str_or_null()?))
+            .map_err(|e| DomainError::internal(format!("database: column {name}: {e}")))
+    }
+}
+
+impl Columns for LiteRow<'_> {
+    fn text(&self, name: &str) -> DomainResult<String> {
+        self.get(name)
+    }
+
+    fn opt_text(&self, name: &str) -> DomainResult<Option<String>> {
+        self.get(name)
+    }
+
+    fn int(&self, name: &str) -> DomainResult<i64> {
+        self.get(name)
+    }
 }
 
 /// A read transaction: its statements read one snapshot (WAL), fixed by the first.

@@ -15,6 +15,7 @@ use crate::SqlStore;
 use crate::departments::insert_department_in;
 use crate::error::{internal, write_error};
 use crate::paging::{KeyKind, SortSpec};
+use crate::row::Columns;
 use crate::sql::{Sql, flag, like_escape, prefix_upper_bound};
 
 const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, p.enabled, \
@@ -25,18 +26,18 @@ const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_nam
 pub(crate) const POOL_COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, \
      p.enabled, p.settings, p.created_at, p.updated_at";
 
-pub(crate) fn pool_from(row: &AnyRow) -> DomainResult<UserPool> {
-    let settings: String = row.try_get("settings").map_err(internal)?;
+pub(crate) fn pool_from<R: Columns + ?Sized>(row: &R) -> DomainResult<UserPool> {
+    let settings = row.text("settings")?;
     Ok(UserPool {
-        uid: UserPoolUid::from_stored(row.try_get("uid").map_err(internal)?),
-        account_id: AccountId::from_stored(row.try_get("account_id").map_err(internal)?),
-        name: row.try_get("name").map_err(internal)?,
-        description: row.try_get("description").map_err(internal)?,
-        project_name: row.try_get("project_name").map_err(internal)?,
-        enabled: flag(row.try_get("enabled").map_err(internal)?),
+        uid: UserPoolUid::from_stored(row.text("uid")?),
+        account_id: AccountId::from_stored(row.text("account_id")?),
+        name: row.text("name")?,
+        description: row.text("description")?,
+        project_name: row.text("project_name")?,
+        enabled: flag(row.int("enabled")?),
         settings: serde_json::from_str(&settings).map_err(DomainError::internal)?,
-        created_at: Timestamp::from_millis(row.try_get("created_at").map_err(internal)?),
-        updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(internal)?),
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
     })
 }
 
@@ -117,16 +118,10 @@ impl PoolStore for SqlStore {
         account: &AccountId,
         uid: &UserPoolUid,
     ) -> DomainResult<Option<UserPool>> {
-        let sql = format!(
-            "SELECT {POOL_COLUMNS} FROM user_pools p WHERE p.account_id = $1 AND p.uid = $2"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(account.as_str().to_owned())
-            .bind(uid.as_str().to_owned())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(pool_from).transpose()
+        self.read_optional(pool_where(account, "p.uid", uid.as_str()), |row| {
+            pool_from(row)
+        })
+        .await
     }
 
     async fn find_pool_by_name(
@@ -134,16 +129,8 @@ impl PoolStore for SqlStore {
         account: &AccountId,
         name: &str,
     ) -> DomainResult<Option<UserPool>> {
-        let sql = format!(
-            "SELECT {POOL_COLUMNS} FROM user_pools p WHERE p.account_id = $1 AND p.name = $2"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(account.as_str().to_owned())
-            .bind(name.to_owned())
-            .fetch_optional(&self.pool)
+        self.read_optional(pool_where(account, "p.name", name), |row| pool_from(row))
             .await
-            .map_err(internal)?;
-        row.as_ref().map(pool_from).transpose()
     }
 
     async fn list_pools(
@@ -226,4 +213,15 @@ impl PoolStore for SqlStore {
             .map_err(internal)?;
         Ok(result.rows_affected() > 0)
     }
+}
+
+/// The pool of `account` whose `column` is `value`.
+fn pool_where(account: &AccountId, column: &str, value: &str) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "SELECT {POOL_COLUMNS} FROM user_pools p WHERE p.account_id = "
+    ));
+    let a = sql.text_param(account.as_str());
+    let v = sql.text_param(value);
+    sql.push(&format!("{a} AND {column} = {v}"));
+    sql
 }

@@ -1,7 +1,7 @@
-//! Reading a result row's columns by name, alike for sqlx's rows and the SQLite readers' (see
-//! `lite`), so that each kind of row is read by one function.
+//! Reading a result row's columns by name, alike for sqlx's rows and the SQLite readers'
+//! (`lite::LiteRow`), so that each kind of row is read by one function.
 
-use idplane_core::error::{DomainError, DomainResult};
+use idplane_core::error::DomainResult;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -26,22 +26,4 @@ impl Columns for AnyRow {
     fn int(&self, name: &str) -> DomainResult<i64> {
         self.try_get(name).map_err(internal)
     }
-}
-
-impl Columns for rusqlite::Row<'_> {
-    fn text(&self, name: &str) -> DomainResult<String> {
-        self.get(name).map_err(|e| column_error(name, e))
-    }
-
-    fn opt_text(&self, name: &str) -> DomainResult<Option<String>> {
-        self.get(name).map_err(|e| column_error(name, e))
-    }
-
-    fn int(&self, name: &str) -> DomainResult<i64> {
-        self.get(name).map_err(|e| column_error(name, e))
-    }
-}
-
-fn column_error(name: &str, e: rusqlite::Error) -> DomainError {
-    DomainError::internal(format!("database: column {name}: {e}"))
 }

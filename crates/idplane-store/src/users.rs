@@ -638,7 +638,7 @@ fn read_page<T: UserRow>(
     let limit = limit as usize;
     let (items, total, next_token) = lite::query(conn, outer, |mut rows| {
         let (mut items, mut total, mut last) = (Vec::with_capacity(limit), None, None);
-        while let Some(row) = rows.next().map_err(internal)? {
+        while let Some(row) = rows.next()? {
             if items.len() == limit {
                 // Cursor paging's look-ahead row: there is a next page.
                 return Ok((items, total, last));
@@ -647,18 +647,17 @@ fn read_page<T: UserRow>(
                 total = Some(row.int("total_found")?);
             }
             if cursor && items.len() + 1 == limit {
-                last = Some(spec.token_after(row, "uid")?);
+                last = Some(spec.token_after(&row, "uid")?);
             }
-            items.push(T::from_row(row)?);
+            items.push(T::from_row(&row)?);
         }
         Ok((items, total, None))
     })?;
     let total = match total {
         Some(total) => total,
-        None => lite::query(conn, &count_alone(count), |mut rows| match rows.next() {
-            Ok(Some(row)) => row.get::<_, Option<i64>>("n").map_err(internal),
-            Ok(None) => Ok(None),
-            Err(e) => Err(internal(e)),
+        None => lite::query(conn, &count_alone(count), |mut rows| match rows.next()? {
+            Some(row) => row.get::<Option<i64>>("n"),
+            None => Ok(None),
         })?
         .unwrap_or(0),
     };
@@ -682,16 +681,18 @@ fn read_member_page<T: UserRow>(
     lite::begin(conn)?;
     let (selection, members) = lite::query(conn, scan, |mut rows| {
         let row = rows
-            .next()
-            .map_err(internal)?
+            .next()?
             .ok_or_else(|| DomainError::internal("the key scan read no row"))?;
-        let n: i64 = row.get("n").map_err(internal)?;
-        let keys = row
-            .get_ref("keys")
-            .and_then(|k| Ok(k.as_str_or_null()?))
-            .map_err(internal)?;
-        let selection = member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?;
-        let members: Option<i64> = row.get("members").map_err(internal)?;
+        let n: i64 = row.get("n")?;
+        let selection = member_select::select(
+            n,
+            row.str("keys")?,
+            spec.kind,
+            spec.direction,
+            offset,
+            limit,
+        )?;
+        let members: Option<i64> = row.get("members")?;
         Ok((selection, members))
     })?;
     let bounds = match within(selection)? {
@@ -701,8 +702,8 @@ fn read_member_page<T: UserRow>(
     let page = member_page::<T>(filter, spec, &bounds, members, Dialect::Sqlite, limit)?;
     let items = lite::query(conn, &page, |mut rows| {
         let mut items = Vec::with_capacity(bounds.len);
-        while let Some(row) = rows.next().map_err(internal)? {
-            items.push(T::from_row(row)?);
+        while let Some(row) = rows.next()? {
+            items.push(T::from_row(&row)?);
         }
         Ok(items)
     })?;
