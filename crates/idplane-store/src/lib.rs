@@ -17,6 +17,7 @@ mod pools;
 mod row;
 mod sign_in;
 mod sql;
+mod user_pages;
 mod user_query;
 mod users;
 
