@@ -198,9 +198,13 @@ impl SqlStore {
             }
         }
         let readers = match dialect {
-            Dialect::Sqlite => database_file(&pool)
-                .await?
-                .map(|path| lite::Readers::new(&path, size.sqlite)),
+            Dialect::Sqlite => match database_file(&pool).await? {
+                Some(path) => Some(
+                    lite::Readers::start(&path, size.sqlite)
+                        .map_err(|e| StoreError::Config(format!("reader threads: {e}")))?,
+                ),
+                None => None,
+            },
             Dialect::Postgres => None,
         };
         Ok(Self {
@@ -216,6 +220,9 @@ impl SqlStore {
 
     /// Closes every connection (for tests that reopen the same database).
     pub async fn close(&self) {
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         self.pool.close().await;
     }
 

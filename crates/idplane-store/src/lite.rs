@@ -1,97 +1,131 @@
 //! SQLite reads run whole on connections of their own. sqlx runs each SQLite connection on a
 //! worker thread and hands every statement, and every row of its answer, between that thread
 //! and the request; a read of several statements in one snapshot pays those hand-offs for
-//! each. Here such a read runs as one blocking task on an idle read connection: one hand-off
-//! there and one back, rows read in place. Writes stay with sqlx's pool.
+//! each. Here a read is handed whole to one of a few reader threads, each keeping one
+//! connection (and the allocations of its page cache) for good: one hand-off there and one
+//! back, rows read in place. Writes stay with sqlx's pool. (Run as tokio blocking tasks
+//! instead, the reads kept adding threads to the blocking pool, and the allocator's memory
+//! with each: the member benchmark's server peaked at 240 MiB instead of 120.)
 
-use std::path::{Path, PathBuf};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
+use flume::{Receiver, Sender};
 use idplane_core::error::{DomainError, DomainResult};
 use rusqlite::types::FromSql;
 use rusqlite::{Connection, OpenFlags, Row, Rows};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::error::internal;
 use crate::row::Columns;
 use crate::sql::{Bind, Sql};
 
-/// Up to `size` read connections to one SQLite database file, opened when first needed.
+/// A read as handed to a reader thread: it is given the thread's connection (opened on first
+/// use, and again after a failure), and answers its asker itself.
+type Job = Box<dyn FnOnce(&mut Option<Connection>, &Path) + Send>;
+
+/// Reader threads over one SQLite database file, each with its connection, taking reads from
+/// one queue in turn.
 pub(crate) struct Readers {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    permits: Arc<Semaphore>,
+    jobs: Mutex<Option<Sender<Job>>>,
 }
 
 impl Readers {
-    pub(crate) fn new(path: &Path, size: u32) -> Arc<Self> {
-        let size = usize::try_from(size.max(1)).unwrap_or(1);
-        Arc::new(Self {
-            path: path.to_owned(),
-            idle: Mutex::new(Vec::with_capacity(size)),
-            permits: Arc::new(Semaphore::new(size)),
-        })
+    /// Starts `size` reader threads; they end when the readers are closed or dropped.
+    pub(crate) fn start(path: &Path, size: u32) -> std::io::Result<Arc<Self>> {
+        let (jobs, queue) = flume::unbounded::<Job>();
+        for i in 0..size.max(1) {
+            let queue = queue.clone();
+            let path = path.to_owned();
+            std::thread::Builder::new()
+                .name(format!("sqlite-reader-{i}"))
+                .spawn(move || serve(&path, &queue))?;
+        }
+        Ok(Arc::new(Self {
+            jobs: Mutex::new(Some(jobs)),
+        }))
     }
 
-    /// Runs `read` on a read connection, on a blocking thread. Whatever transaction `read`
-    /// leaves open is rolled back before the connection is used again.
-    pub(crate) async fn read<T, F>(self: &Arc<Self>, read: F) -> DomainResult<T>
+    /// Runs `read` on a reader thread's connection. Whatever transaction `read` leaves open
+    /// is rolled back before the connection is used again.
+    pub(crate) async fn read<T, F>(&self, read: F) -> DomainResult<T>
     where
         F: FnOnce(&Connection) -> DomainResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(internal)?;
-        let readers = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let conn = readers.take()?;
-            let out = read(&conn);
-            if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
-                // A connection whose transaction cannot end is not used again.
-                return out;
-            }
-            readers.put_back(conn);
-            out
-        })
-        .await
-        .map_err(internal)?
-    }
-
-    fn take(&self) -> DomainResult<Connection> {
-        let idle = self
-            .idle
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(move |slot, path| {
+            // The asker may have gone (a dropped request): then nobody reads the answer.
+            let _ = answer.send(run(slot, path, read));
+        });
+        let sent = match self
+            .jobs
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        match idle {
-            Some(conn) => Ok(conn),
-            None => self.open().map_err(internal),
+            .as_ref()
+        {
+            Some(jobs) => jobs.send(job).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(DomainError::internal("database: the store is closed"));
         }
+        answered
+            .await
+            .map_err(|_| DomainError::internal("database: a read ended without an answer"))?
     }
 
-    fn put_back(&self, conn: Connection) {
-        self.idle
+    /// Stops taking reads; each thread ends, closing its connection, once the queue is empty.
+    pub(crate) fn close(&self) {
+        self.jobs
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(conn);
+            .take();
     }
+}
 
-    /// A connection as sqlx's are set up (the store opened the file, in WAL mode), that
-    /// refuses writes.
-    fn open(&self) -> rusqlite::Result<Connection> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.execute_batch(
-            "PRAGMA query_only = ON; PRAGMA busy_timeout = 10000; \
-             PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
-        )?;
-        Ok(conn)
+/// A reader thread: one read at a time until the queue closes.
+fn serve(path: &Path, queue: &Receiver<Job>) {
+    let mut slot = None;
+    while let Ok(job) = queue.recv() {
+        // A read that panics loses its answer (its asker sees an error) and the connection
+        // it held, not the thread.
+        let _ = catch_unwind(AssertUnwindSafe(|| job(&mut slot, path)));
     }
+}
+
+/// Runs `read` on the slot's connection, opening it first if need be.
+fn run<T>(
+    slot: &mut Option<Connection>,
+    path: &Path,
+    read: impl FnOnce(&Connection) -> DomainResult<T>,
+) -> DomainResult<T> {
+    let conn = match slot.take() {
+        Some(conn) => conn,
+        None => open(path).map_err(internal)?,
+    };
+    let out = read(&conn);
+    // A connection whose transaction cannot end is not used again.
+    if conn.is_autocommit() || conn.execute_batch("ROLLBACK").is_ok() {
+        *slot = Some(conn);
+    }
+    out
+}
+
+/// A connection as sqlx's are set up (the store opened the file, in WAL mode), that refuses
+/// writes.
+fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(
+        "PRAGMA query_only = ON; PRAGMA busy_timeout = 10000; \
+         PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(conn)
 }
 
 /// Runs `sql` on `conn` (its statement cached), handing its rows to `each`.
@@ -117,10 +151,19 @@ pub(crate) fn query<T>(
     }
     // Asking SQLite for a column's name converts and checks it each time: once per statement.
     let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
-    each(LiteRows {
+    let started = Instant::now();
+    let out = each(LiteRows {
         rows: stmt.raw_query(),
         names,
-    })
+    });
+    // As sqlx logs the statements it runs (their text, never their values).
+    tracing::debug!(
+        target: "idplane_store::lite",
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        failed = out.is_err(),
+        statement = sql.text(),
+    );
+    out
 }
 
 /// A statement's rows, stepped one at a time.
@@ -234,7 +277,7 @@ mod tests {
         setup
             .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (i INTEGER);")
             .unwrap();
-        let readers = Readers::new(&path, 1);
+        let readers = Readers::start(&path, 1).unwrap();
         readers.read(begin).await.unwrap();
         let autocommit = readers.read(|conn| Ok(conn.is_autocommit())).await.unwrap();
         assert!(autocommit);
@@ -245,5 +288,25 @@ mod tests {
             })
             .await;
         assert!(refused.is_err(), "read connections refuse writes");
+        readers.close();
+        assert!(
+            readers.read(|_| Ok(())).await.is_err(),
+            "a closed store reads nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_that_panics_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        Connection::open(&path).unwrap();
+        let readers = Readers::start(&path, 1).unwrap();
+        let failed = readers.read(|_| -> DomainResult<()> { panic!("a read failed") });
+        assert!(failed.await.is_err());
+        let answer = readers.read(|conn| {
+            conn.query_row("SELECT 41 + 1", [], |row| row.get::<_, i64>(0))
+                .map_err(internal)
+        });
+        assert_eq!(answer.await.unwrap(), 42, "the thread still serves");
     }
 }
