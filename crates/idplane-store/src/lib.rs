@@ -35,8 +35,8 @@ pub use error::StoreError;
 use crate::row::Columns;
 use crate::sql::Sql;
 
-/// Which SQL dialect a store speaks; only migrations, transaction start, row locks and how deep
-/// member pages are sorted differ.
+/// Which SQL dialect a store speaks; only migrations, transaction start, row locks, how deep
+/// member pages are sorted and which connections run reads (SQLite's reader threads) differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,
