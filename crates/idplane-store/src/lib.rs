@@ -1,7 +1,7 @@
 //! idplane's storage: the domain's storage traits implemented once in SQL over sqlx's `Any`
 //! driver, for SQLite (the embedded default) and PostgreSQL, with one migrations folder per
-//! dialect applied at start. On SQLite, reads of several statements in one snapshot run on
-//! read connections of their own (`lite`).
+//! dialect applied at start. On SQLite, the busiest reads (access keys, pools, user searches)
+//! run on reader threads of their own (`lite`).
 
 mod accounts;
 mod activity;
@@ -62,7 +62,7 @@ pub struct PoolSize {
 
 impl Default for PoolSize {
     /// SQLite's searches are CPU-bound, so a few connections serve a small machine best (as
-    /// many again read in snapshots, see `lite`); PostgreSQL works in its own processes.
+    /// many again on the reader threads, see `lite`); PostgreSQL works in its own processes.
     fn default() -> Self {
         Self {
             sqlite: 4,
