@@ -5,7 +5,7 @@
 //! connection (and the allocations of its page cache) for good: one hand-off there and one
 //! back, rows read in place. Writes stay with sqlx's pool. (Run as tokio blocking tasks
 //! instead, the reads kept adding threads to the blocking pool, and the allocator's memory
-//! with each: the member benchmark's server peaked at 240 MiB instead of 120.)
+//! with each: the member benchmark's server peaked at 217–254 MiB instead of 120–146.)
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
