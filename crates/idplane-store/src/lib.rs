@@ -48,8 +48,8 @@ pub enum Dialect {
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
-    /// SQLite's read connections for reads of several statements (none for an in-memory
-    /// database, which other connections cannot see).
+    /// SQLite's reader threads, for the reads that use them (none for an in-memory database,
+    /// which other connections cannot see).
     readers: Option<Arc<lite::Readers>>,
 }
 

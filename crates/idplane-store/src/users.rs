@@ -391,7 +391,7 @@ fn count_subquery(
 }
 
 impl SqlStore {
-    /// One page of a user search, each row read by `read`, with the total and, for cursor
+    /// One page of a user search, each row read as a `T`, with the total and, for cursor
     /// paging, the next token.
     async fn search_users<T: UserRow>(
         &self,
