@@ -3,6 +3,7 @@
 //! One module per dialect owns its framing, signature check, error table, action table and wire
 //! types; [`router`] puts them on one listener.
 
+pub mod bounds;
 pub mod flatten;
 pub mod flex;
 pub mod rate_limit;
@@ -14,3 +15,9 @@ pub mod volc;
 
 pub use router::router;
 pub use state::ApiState;
+
+/// An action name as logs may show it: a catalog name as it is, anything else only as
+/// `(not an action)` — a client-chosen name never reaches a log line.
+pub(crate) fn loggable_action(action: &str, known: bool) -> &str {
+    if known { action } else { "(not an action)" }
+}

@@ -1,5 +1,6 @@
 //! The control plane's one route: `/`, where both dialects arrive.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::Router;
@@ -8,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::any;
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::request::ApiRequest;
@@ -41,13 +43,17 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
     let read_only = reads_only(&request);
     let span = tracing::info_span!("request", request_id = %request_id);
     let mut response = if tencent::claims(&request) {
-        tencent::handle(&state, request, too_large)
-            .instrument(span)
-            .await
+        let answer = AssertUnwindSafe(tencent::handle(&state, request, too_large)).catch_unwind();
+        match answer.instrument(span).await {
+            Ok(response) => response,
+            Err(_) => tencent::internal_error(&request_id),
+        }
     } else {
-        volc::handle(&state, request, too_large)
-            .instrument(span)
-            .await
+        let answer = AssertUnwindSafe(volc::handle(&state, request, too_large)).catch_unwind();
+        match answer.instrument(span).await {
+            Ok(response) => response,
+            Err(_) => volc::internal_error(&request_id),
+        }
     };
     if !read_only {
         state.changes.bump();

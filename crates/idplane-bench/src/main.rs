@@ -103,13 +103,13 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let args = parse_args()?;
     std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
-    let store = SqlStore::open(
-        &args.database_url,
-        args.schema.as_deref(),
-        idplane_store::PoolSize::default(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let options = idplane_store::StoreOptions {
+        schema: args.schema.clone(),
+        ..idplane_store::StoreOptions::default()
+    };
+    let store = SqlStore::open(&args.database_url, &options)
+        .await
+        .map_err(|e| e.to_string())?;
     let started = Instant::now();
     let seeded = seed::ensure(&store, args.users, args.group_size).await?;
     println!(

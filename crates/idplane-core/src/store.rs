@@ -255,9 +255,30 @@ pub trait ActivityStore: Send + Sync {
     ) -> DomainResult<Vec<PoolMau>>;
 }
 
+/// The store's own facts and health.
+#[async_trait]
+pub trait MetaStore: Send + Sync {
+    /// Whether the database answers.
+    async fn ping(&self) -> DomainResult<()>;
+    async fn meta(&self, name: &str) -> DomainResult<Option<String>>;
+    /// Stores `value` under `name` unless a value is there already; returns the stored value
+    /// (another process's, when it came first).
+    async fn put_meta_once(&self, name: &str, value: &str) -> DomainResult<String>;
+    /// Any one secret sealed with the master key (an access key's, a client's, a signing
+    /// key's), to check a key against a store made before it had a canary.
+    async fn any_sealed_secret(&self) -> DomainResult<Option<String>>;
+}
+
 /// Everything idplane stores.
 pub trait Store:
-    AccountStore + PoolStore + UserStore + GroupStore + DepartmentStore + ActivityStore + ClientStore
+    AccountStore
+    + PoolStore
+    + UserStore
+    + GroupStore
+    + DepartmentStore
+    + ActivityStore
+    + ClientStore
+    + MetaStore
 {
 }
 
@@ -269,6 +290,7 @@ impl<T> Store for T where
         + DepartmentStore
         + ActivityStore
         + ClientStore
+        + MetaStore
 {
 }
 

@@ -57,7 +57,9 @@ impl EsKey {
         let mut out = b64(header.to_string().as_bytes());
         out.push('.');
         out.push_str(&b64(claims.to_string().as_bytes()));
+        // Low-S form: verifiers here refuse the high-S twin of a signature (malleability).
         let signature: Signature = self.signing.sign(out.as_bytes());
+        let signature = signature.normalize_s();
         out.push('.');
         out.push_str(&b64(&signature.to_bytes()));
         out
@@ -110,6 +112,11 @@ pub fn verify(token: &str, key: &VerifyingKey) -> Option<Map<String, Value>> {
         return None;
     }
     let signature = Signature::from_slice(&unb64(signature)?).ok()?;
+    // A signature and its high-S twin (s → n − s) both verify; only the low-S one is taken, so
+    // a token has exactly one valid encoding.
+    if signature.normalize_s() != signature {
+        return None;
+    }
     let signed_len = header.len() + 1 + payload.len();
     key.verify(token.get(..signed_len)?.as_bytes(), &signature)
         .ok()?;
@@ -149,5 +156,24 @@ mod tests {
         assert!(verify("a.b", &public).is_none());
         assert!(verify("", &public).is_none());
         assert!(verify(&format!("{token}.x"), &public).is_none());
+    }
+
+    /// The high-S twin of a valid signature verifies mathematically; it is refused.
+    #[test]
+    fn high_s_signatures_are_refused() {
+        let key = EsKey::generate("k1".to_owned());
+        let public = verifying_key_from_jwk(&key.public_jwk()).unwrap();
+        for n in 0..8 {
+            let token = key.sign(&json!({ "n": n }));
+            let (signed, sig) = token.rsplit_once('.').unwrap();
+            let sig = Signature::from_slice(&unb64(sig).unwrap()).unwrap();
+            assert_eq!(sig.normalize_s(), sig, "issued signatures are low-S");
+            let (r, s) = sig.split_scalars();
+            let high = Signature::from_scalars(r.to_bytes(), (-*s).to_bytes()).unwrap();
+            assert!(public.verify(signed.as_bytes(), &high).is_ok());
+            let twin = format!("{signed}.{}", b64(&high.to_bytes()));
+            assert!(verify(&twin, &public).is_none());
+            assert!(verify(&token, &public).is_some());
+        }
     }
 }

@@ -9,9 +9,11 @@ mod bulk;
 mod clients;
 mod departments;
 mod error;
+mod files;
 mod groups;
 mod lite;
 mod member_select;
+mod meta;
 mod paging;
 mod pools;
 mod row;
@@ -51,6 +53,56 @@ pub struct SqlStore {
     /// SQLite's reader threads, for the reads that use them (none for an in-memory database,
     /// which other connections cannot see).
     readers: Option<Arc<lite::Readers>>,
+}
+
+/// How SQLite makes a commit durable (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Every commit is on disk before it is acknowledged, even across a power loss.
+    #[default]
+    Full,
+    /// Commits survive a crash of the process but the last ones may be lost to a power loss
+    /// or an operating-system crash (WAL checkpoints are still synced).
+    Normal,
+}
+
+impl Synchronous {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "full" => Some(Self::Full),
+            "normal" => Some(Self::Normal),
+            _ => None,
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "PRAGMA synchronous = FULL",
+            Self::Normal => "PRAGMA synchronous = NORMAL",
+        }
+    }
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The PostgreSQL schema to keep the tables in (created if missing).
+    pub schema: Option<String>,
+    pub size: PoolSize,
+    pub synchronous: Synchronous,
+    /// How long to wait for the database to accept a connection.
+    pub connect_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            schema: None,
+            size: PoolSize::default(),
+            synchronous: Synchronous::default(),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// How many connections a store keeps.
@@ -94,26 +146,46 @@ fn valid_schema(schema: &str) -> bool {
 impl SqlStore {
     /// Opens `sqlite://path` (created if missing) or `postgres://…`, and applies migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::open(url, None, PoolSize::default()).await
+        Self::open(url, &StoreOptions::default()).await
     }
 
     /// Like [`SqlStore::connect`], keeping PostgreSQL tables in `schema` (created if missing).
     pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
-        Self::open(url, Some(schema), PoolSize::default()).await
+        let options = StoreOptions {
+            schema: Some(schema.to_owned()),
+            ..StoreOptions::default()
+        };
+        Self::open(url, &options).await
     }
 
-    pub async fn open(url: &str, schema: Option<&str>, size: PoolSize) -> Result<Self, StoreError> {
-        Self::open_once(url, schema, size, true).await
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        match dialect_of(url)? {
+            Dialect::Sqlite => {
+                let file = files::sqlite_file(url);
+                if let Some(file) = &file {
+                    files::prepare(file)?;
+                }
+                Self::open_once(url, options, true)
+                    .await
+                    .map_err(|e| match &file {
+                        Some(path) => StoreError::Config(format!(
+                            "opening the SQLite database {}: {e}",
+                            path.display()
+                        )),
+                        None => e,
+                    })
+            }
+            Dialect::Postgres => {
+                files::reach_postgres(url, options.connect_timeout).await?;
+                Self::open_once(url, options, true).await
+            }
+        }
     }
 
     /// Opens the store; `tidy` allows one reconnect after the SQLite statistics were tidied.
-    async fn open_once(
-        url: &str,
-        schema: Option<&str>,
-        size: PoolSize,
-        tidy: bool,
-    ) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
+    async fn open_once(url: &str, o: &StoreOptions, tidy: bool) -> Result<Self, StoreError> {
+        let (schema, size, synchronous) = (o.schema.as_deref(), o.size, o.synchronous);
         let dialect = dialect_of(url)?;
         let url = match dialect {
             Dialect::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
@@ -152,14 +224,14 @@ impl SqlStore {
             // (a round trip to its worker thread) tests nothing. A PostgreSQL connection may
             // have been dropped by the server or a proxy, so it is still tested.
             .test_before_acquire(dialect == Dialect::Postgres)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(o.connect_timeout.max(Duration::from_secs(1)))
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
                 Box::pin(async move {
                     match dialect {
                         Dialect::Sqlite => {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute(synchronous.pragma()).await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             // 16 MiB of page cache per connection (64 MiB for the default
@@ -194,7 +266,7 @@ impl SqlStore {
             pool.execute("PRAGMA optimize = 0x10002").await?;
             if drop_value_samples(&pool).await? && tidy {
                 pool.close().await;
-                return Box::pin(Self::open_once(url.as_str(), None, size, false)).await;
+                return Box::pin(Self::open_once(url.as_str(), o, false)).await;
             }
         }
         let readers = match dialect {

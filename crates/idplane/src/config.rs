@@ -55,7 +55,32 @@ pub struct Config {
     /// The time zone of the calendar months monthly active users are counted in: `UTC`, an IANA
     /// name (`Asia/Shanghai`) or a fixed offset (`+08:00`).
     pub mau_time_zone: String,
+    /// SQLite durability: `full` (a commit is on disk before it is acknowledged) or `normal`
+    /// (faster; a power loss may drop the last commits).
+    pub sqlite_synchronous: String,
+    /// Seconds to wait for the database to accept a connection at start.
+    pub database_connect_timeout_seconds: u64,
 }
+
+/// Settings that are text, read from the environment as written (a value of digits alone is
+/// still text: a master key may be 64 decimal digits).
+const TEXT_SETTINGS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "database_schema",
+    "public_url",
+    "master_key",
+    "bootstrap_access_key_id",
+    "bootstrap_secret_access_key",
+    "log_format",
+    "log_level",
+    "mau_time_zone",
+    "sqlite_synchronous",
+];
+
+/// `IDPLANE_*` variables that are not settings (the test harness's own).
+const NOT_SETTINGS: &[&str] = &["config", "test_database_url", "bin"];
 
 impl Default for Config {
     fn default() -> Self {
@@ -74,6 +99,8 @@ impl Default for Config {
             log_level: "info".to_owned(),
             shutdown_grace_seconds: 30,
             mau_time_zone: "UTC".to_owned(),
+            sqlite_synchronous: "full".to_owned(),
+            database_connect_timeout_seconds: 10,
         }
     }
 }
@@ -99,13 +126,15 @@ impl Config {
             .or_else(|| std::env::var_os("IDPLANE_CONFIG").map(PathBuf::from));
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
-            if !path.exists() {
-                return Err(format!("config file {} does not exist", path.display()));
-            }
+            check_file_keys(&path)?;
             figment = figment.merge(Toml::file(path));
         }
+        warn_unknown_env();
+        let mut ignored: Vec<&str> = NOT_SETTINGS.to_vec();
+        ignored.extend_from_slice(TEXT_SETTINGS);
         let config: Config = figment
-            .merge(Env::prefixed("IDPLANE_").ignore(&["config", "test_database_url", "bin"]))
+            .merge(Env::prefixed("IDPLANE_").ignore(&ignored))
+            .merge(Serialized::defaults(text_env()))
             .merge(Serialized::defaults(FlagLayer {
                 listen: args.listen.clone(),
                 data_dir: args.data_dir.clone(),
@@ -149,7 +178,24 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err("log_format must be text or json".into());
         }
+        self.synchronous()?;
+        if let Some(url) = &self.public_url {
+            check_public_url(url)?;
+        }
+        if self.database_connect_timeout_seconds == 0 {
+            return Err("database_connect_timeout_seconds must be at least 1".into());
+        }
         Ok(())
+    }
+
+    /// SQLite's `synchronous` setting.
+    pub fn synchronous(&self) -> Result<idplane_store::Synchronous, String> {
+        idplane_store::Synchronous::parse(&self.sqlite_synchronous).ok_or_else(|| {
+            format!(
+                "sqlite_synchronous must be full or normal, got {:?}",
+                self.sqlite_synchronous
+            )
+        })
     }
 
     /// The zone of `mau_time_zone`.
@@ -165,12 +211,102 @@ impl Config {
         }
     }
 
+    /// Whether the store is SQLite (in the data directory or at a `sqlite:` URL).
+    pub fn uses_sqlite(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_none_or(|u| u.starts_with("sqlite:"))
+    }
+
     pub fn public_url(&self, bound: SocketAddr) -> String {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => format!("http://{bound}"),
         }
     }
+}
+
+/// The setting names (the TOML keys), as `Config` spells them.
+fn known_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A configuration file may hold only known settings: a misspelt key is an error, not a
+/// setting silently left at its default.
+fn check_file_keys(path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading config file {}: {e}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("config file {}: {e}", path.display()))?;
+    let known = known_keys();
+    let unknown: Vec<&str> = table
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !known.iter().any(|n| n == k))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "config file {}: unknown setting{} {}; the settings are: {}",
+        path.display(),
+        if unknown.len() == 1 { "" } else { "s" },
+        unknown.join(", "),
+        known.join(", ")
+    ))
+}
+
+/// The text settings given as `IDPLANE_*` variables, exactly as written.
+fn text_env() -> serde_json::Map<String, serde_json::Value> {
+    TEXT_SETTINGS
+        .iter()
+        .filter_map(|name| {
+            let value = std::env::var(format!("IDPLANE_{}", name.to_ascii_uppercase())).ok()?;
+            Some(((*name).to_owned(), serde_json::Value::String(value)))
+        })
+        .collect()
+}
+
+/// An `IDPLANE_*` variable that names no setting is most likely a misspelling: say so.
+fn warn_unknown_env() {
+    let known = known_keys();
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let Some(setting) = name.strip_prefix("IDPLANE_") else {
+            continue;
+        };
+        let setting = setting.to_ascii_lowercase();
+        if !known.contains(&setting) && !NOT_SETTINGS.contains(&setting.as_str()) {
+            eprintln!("idplane: warning: {name} is not a setting and is ignored");
+        }
+    }
+}
+
+/// The external base URL: an absolute `http` or `https` URL with a host, without user
+/// information, query or fragment (issuer URLs are built by appending to it).
+fn check_public_url(text: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("public_url {text:?}: {why}"));
+    let url = match url::Url::parse(text) {
+        Ok(u) => u,
+        Err(e) => return bad(&e.to_string()),
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return bad("the scheme must be http or https");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return bad("a host is required");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad("user information is not allowed");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return bad("a query or fragment is not allowed");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -199,6 +335,43 @@ mod tests {
             let e = c.validate().unwrap_err();
             assert!(e.starts_with("mau_time_zone"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn public_urls_are_checked() {
+        for good in [
+            "https://id.example.com",
+            "http://127.0.0.1:8080/",
+            "https://example.com/idp",
+        ] {
+            assert!(check_public_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "id.example.com",
+            "ftp://x",
+            "https://u:p@x",
+            "https://x/?a=1",
+            "https://x/#f",
+            "http://",
+            "",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_file_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\nlisten_adress = \"x\"\n").unwrap();
+        let e = check_file_keys(&path).unwrap_err();
+        assert!(e.contains("listen_adress"), "{e}");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:1\"\nsqlite_synchronous = \"normal\"\n",
+        )
+        .unwrap();
+        check_file_keys(&path).unwrap();
     }
 
     #[test]

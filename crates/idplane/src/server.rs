@@ -1,13 +1,16 @@
 //! The HTTP server: health check, control plane, request logging, graceful shutdown.
 
 use std::io::IsTerminal;
+use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::get;
 use idplane_api::ApiState;
 use idplane_api::rate_limit::RateLimiter;
+use idplane_core::store::Store;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
@@ -26,12 +29,35 @@ fn init_logging(config: &Config) {
     let _ = if config.log_format == "json" {
         builder.json().try_init()
     } else {
-        builder.try_init()
+        builder.fmt_fields(escaped_fields()).try_init()
     };
+}
+
+/// Text-log fields written as the default format writes them, with every control character
+/// escaped: a value that came from a request (an action name, an error's text) cannot start a
+/// line of its own and forge an entry.
+fn escaped_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> {
+    use tracing_subscriber::field::MakeExt;
+    tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
+        let text = format!("{value:?}");
+        if field.name() != "message" {
+            write!(writer, "{}=", field.name())?;
+        }
+        for c in text.chars() {
+            if c.is_control() {
+                write!(writer, "{}", c.escape_default())?;
+            } else {
+                writer.write_char(c)?;
+            }
+        }
+        Ok(())
+    })
+    .delimited(" ")
 }
 
 pub async fn serve(config: Config) -> Result<(), String> {
     init_logging(&config);
+    let _lock = lock_sqlite(&config)?;
     let services = wiring::build(&config).await?;
     let listener = TcpListener::bind(&config.listen)
         .await
@@ -55,8 +81,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
         ),
         changes: changes.clone(),
     });
+    let health = services.store.clone();
     let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/livez", get(|| async { "ok" }))
+        .route("/healthz", get(move || ready(health.clone())))
+        .route("/readyz", get(move || ready(services.store.clone())))
         .merge(idplane_api::router(state))
         .merge(idplane_oidc::router(provider));
     tracing::info!(address = %bound, store = %redact_url(&config.store_url()), "idplane listening");
@@ -91,6 +120,67 @@ pub async fn serve(config: Config) -> Result<(), String> {
         Ok(Err(e)) => Err(format!("server task failed: {e}")),
         Err(_) => Err("in-flight requests did not finish within the grace period".to_owned()),
     }
+}
+
+/// Ready to serve: the store answers within two seconds (503 otherwise).
+async fn ready(store: Arc<dyn Store>) -> (StatusCode, &'static str) {
+    match tokio::time::timeout(Duration::from_secs(2), store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: the store does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+        Err(_) => {
+            tracing::warn!("health check: the store did not answer within 2 s");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+    }
+}
+
+/// One server at a time on an SQLite database: an exclusive lock on `{database}.lock`, held
+/// while the server runs (the command-line tools may still open the database beside it).
+fn lock_sqlite(config: &Config) -> Result<Option<std::fs::File>, String> {
+    if !config.uses_sqlite() {
+        return Ok(None);
+    }
+    wiring::data_dir(config)?;
+    let url = config.store_url();
+    let Some(db) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+        .filter(|p| !p.is_empty() && *p != ":memory:")
+    else {
+        return Ok(None);
+    };
+    let path = format!("{db}.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| format!("opening the lock file {path}: {e}"))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            return Err(format!(
+                "another idplane server (pid {}) is serving the SQLite database {db}; its lock \
+                 file {path} is held. Stop it first, or use another data directory",
+                holder.trim()
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!("locking {path}: {e}"));
+        }
+    }
+    use std::io::{Seek, Write};
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = writeln!(file, "{}", std::process::id());
+    Ok(Some(file))
 }
 
 async fn shutdown_signal() {

@@ -1,12 +1,14 @@
 //! Building the services from configuration: store, master key, clock, bootstrap key.
 
+use std::os::unix::fs::DirBuilderExt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use idplane_core::clock::{Clock, SystemClock};
 use idplane_core::crypto::MasterKey;
-use idplane_core::service::{AccessKeyService, ClientService, Directory};
+use idplane_core::service::{AccessKeyService, ClientService, Directory, canary};
 use idplane_core::store::{SignInStore, Store};
-use idplane_store::SqlStore;
+use idplane_store::{SqlStore, StoreOptions};
 
 use crate::config::Config;
 use crate::master_key;
@@ -21,20 +23,40 @@ pub struct Services {
     pub master_key: MasterKey,
 }
 
-/// Opens the store (creating the data dir and applying migrations) and builds the services.
-pub async fn build(config: &Config) -> Result<Services, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("creating data dir {}: {e}", config.data_dir.display()))?;
-    let url = config.store_url();
-    let store = match &config.database_schema {
-        Some(schema) => SqlStore::connect_with_schema(&url, schema).await,
-        None => SqlStore::connect(&url).await,
+/// The data directory, made readable by its owner only when it is created here.
+pub fn data_dir(config: &Config) -> Result<(), String> {
+    let dir = &config.data_dir;
+    if dir.is_dir() {
+        return Ok(());
     }
-    .map_err(|e| format!("opening the store: {e}"))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("creating data dir {}: {e}", dir.display()))
+}
+
+/// Opens the store (creating the data dir and applying migrations), proves the master key
+/// against it and builds the services.
+pub async fn build(config: &Config) -> Result<Services, String> {
+    data_dir(config)?;
+    let url = config.store_url();
+    let options = StoreOptions {
+        schema: config.database_schema.clone(),
+        synchronous: config.synchronous()?,
+        connect_timeout: Duration::from_secs(config.database_connect_timeout_seconds),
+        ..StoreOptions::default()
+    };
+    let store = SqlStore::open(&url, &options)
+        .await
+        .map_err(|e| format!("opening the store: {e}"))?;
     let sql = Arc::new(store);
     let store: Arc<dyn Store> = sql.clone();
     let sign_in: Arc<dyn SignInStore> = sql;
     let master_key = master_key::load(config)?;
+    canary::prove_master_key(store.as_ref(), &master_key)
+        .await
+        .map_err(|e| format!("checking the master key: {e}"))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let keys = AccessKeyService::new(store.clone(), master_key.clone(), clock.clone());
     if let (Some(id), Some(secret)) = (

@@ -25,12 +25,15 @@ pub fn legacy_params(request: &ApiRequest) -> Vec<(String, String)> {
 
 fn check_skew(state: &ApiState, timestamp: i64) -> Result<(), TcError> {
     let now = state.clock.now().millis() / 1000;
-    let skew = now - timestamp;
-    if skew.abs() > MAX_SKEW_SECONDS {
+    let skew = now.abs_diff(timestamp);
+    if skew > MAX_SKEW_SECONDS.unsigned_abs() {
         return Err(TcError::SignatureExpire(format!(
-            "Signature expired: the request timestamp {timestamp} is {} seconds {} the server time (at most {MAX_SKEW_SECONDS} allowed).",
-            skew.abs(),
-            if skew > 0 { "behind" } else { "ahead of" }
+            "Signature expired: the request timestamp {timestamp} is {skew} seconds {} the server time (at most {MAX_SKEW_SECONDS} allowed).",
+            if now > timestamp {
+                "behind"
+            } else {
+                "ahead of"
+            }
         )));
     }
     Ok(())

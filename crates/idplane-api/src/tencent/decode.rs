@@ -38,8 +38,20 @@ pub fn json_body(body: &[u8]) -> Result<Value, TcError> {
 }
 
 /// Rebuilds the flattened (0-based) parameters into an object, leaving out the protocol's own.
-pub fn unflatten(pairs: Vec<(String, String)>) -> Value {
+pub fn unflatten(pairs: Vec<(String, String)>) -> Result<Value, TcError> {
     crate::flatten::unflatten(pairs, PROTOCOL_PARAMS)
+        .map_err(|e| TcError::InvalidParameter(format!("The {e}.")))
+}
+
+/// Checks the parameters' bounds (nesting, counts, lengths, control characters).
+pub fn bounded(params: Value) -> Result<Value, TcError> {
+    crate::bounds::check(&params).map_err(|v| {
+        TcError::InvalidParameter(format!(
+            "The parameter {} is invalid: {}.",
+            v.path, v.message
+        ))
+    })?;
+    Ok(params)
 }
 
 /// Decodes parameters into an action's input; errors name the field.

@@ -50,12 +50,21 @@ pub async fn handle(state: &ApiState, request: ApiRequest, too_large: bool) -> R
         Err(e) => envelope::failure(&request.request_id, e),
     };
     tracing::info!(
-        action = %action,
-        error = outcome.as_ref().err().map(TcError::code).unwrap_or_default(),
+        action = crate::loggable_action(&action, catalog::is_catalog_action(&action)),
+        error = outcome
+            .as_ref()
+            .err()
+            .map(TcError::code)
+            .unwrap_or_default(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "tencent request"
     );
     response
+}
+
+/// The answer to a request whose handling panicked: `InternalError`, the details logged.
+pub fn internal_error(request_id: &str) -> Response {
+    envelope::failure(request_id, &TcError::InternalError)
 }
 
 type Failure = (String, TcError);
@@ -107,12 +116,13 @@ async fn run(
         return Err(fail(TcError::RequestLimitExceeded));
     }
     let params = if request.header("authorization").is_some() && request.method == Method::POST {
-        decode::json_body(&request.body).map_err(fail)?
+        decode::json_body(&request.body)
     } else if request.header("authorization").is_some() {
         decode::unflatten(request.query_pairs())
     } else {
         decode::unflatten(legacy.clone())
     };
+    let params = params.and_then(decode::bounded).map_err(fail)?;
     let access = state
         .directory
         .default_pool(&caller)

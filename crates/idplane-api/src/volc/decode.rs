@@ -11,12 +11,25 @@ use crate::request::ApiRequest;
 /// query (GET) or form (POST form-encoded) fields, rebuilt into nested objects and lists.
 pub fn params(request: &ApiRequest) -> Result<Value, VolcError> {
     let content_type = request.header("content-type").unwrap_or("");
+    let value = parse(request, content_type)?;
+    crate::bounds::check(&value).map_err(|v| VolcError::InvalidParameter {
+        field: Some(v.path),
+        message: v.message,
+    })?;
+    Ok(value)
+}
+
+fn parse(request: &ApiRequest, content_type: &str) -> Result<Value, VolcError> {
+    let flat = |e: crate::flatten::FlattenError| VolcError::InvalidParameter {
+        field: None,
+        message: e.to_string(),
+    };
     if request.method == axum::http::Method::GET {
-        return Ok(unflatten(request.query_pairs(), &["Action", "Version"]));
+        return unflatten(request.query_pairs(), &["Action", "Version"]).map_err(flat);
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let pairs = form_urlencoded::parse(&request.body).into_owned();
-        return Ok(unflatten(pairs, &[]));
+        return unflatten(pairs, &[]).map_err(flat);
     }
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));

@@ -36,12 +36,22 @@ pub async fn handle(state: &ApiState, request: ApiRequest, too_large: bool) -> R
         Err(error) => envelope::failure(&meta, &error),
     };
     tracing::info!(
-        action = %action,
+        action = crate::loggable_action(&action, catalog::is_catalog_action(&action)),
         status = response.status().as_u16(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "volcengine request"
     );
     response
+}
+
+/// The answer to a request whose handling panicked: `InternalError`, the details logged.
+pub fn internal_error(request_id: &str) -> Response {
+    let meta = envelope::Meta {
+        request_id: request_id.to_owned(),
+        action: String::new(),
+        region: DEFAULT_REGION.to_owned(),
+    };
+    envelope::failure(&meta, &VolcError::InternalError)
 }
 
 async fn run(

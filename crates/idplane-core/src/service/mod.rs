@@ -8,6 +8,7 @@ use crate::store::Store;
 
 pub mod access_keys;
 pub mod activity;
+pub mod canary;
 mod client_rules;
 pub mod clients;
 pub mod departments;
