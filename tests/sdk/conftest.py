@@ -209,7 +209,8 @@ def error_of(exc_info):
 
 
 def raw_call(server, action, body=b"{}", *, ak=ROOT_AK, sk=ROOT_SK, method="POST",
-             query=None, tamper=None, version="2025-10-30", region="cn-beijing"):
+             query=None, tamper=None, version="2025-10-30", region="cn-beijing",
+             content_type="application/json"):
     """Signs a request with the SDK's own signer, lets `tamper` change it, and sends it."""
     from volcenginesdkcore.signv4 import SignerV4
 
@@ -219,7 +220,7 @@ def raw_call(server, action, body=b"{}", *, ak=ROOT_AK, sk=ROOT_SK, method="POST
     if version is not None:
         q["Version"] = version
     text = body.decode() if isinstance(body, bytes) else body
-    headers = {"Content-Type": "application/json", "Host": server.host}
+    headers = {"Content-Type": content_type, "Host": server.host}
     SignerV4.sign("/", method, headers, text, None, q, ak, sk, region, "id")
     req = {"method": method, "query": q, "headers": headers, "body": text.encode()}
     if tamper:
@@ -228,6 +229,13 @@ def raw_call(server, action, body=b"{}", *, ak=ROOT_AK, sk=ROOT_SK, method="POST
 
     url = f"{server.url}/?{urlencode(req['query'])}" if req["query"] else f"{server.url}/"
     return requests.request(req["method"], url, headers=req["headers"], data=req["body"], timeout=10)
+
+
+def assert_no_internal_errors(server):
+    """No request so far was answered with an internal error (either dialect) or panicked."""
+    log = server.log()
+    for marker in ("status=500", 'error="InternalError"', "panicked"):
+        assert marker not in log, f"{marker} in {server.log_path}"
 
 
 def raw_error(response):

@@ -111,6 +111,41 @@ pub fn check(params: &Value) -> Result<(), Violation> {
     Ok(())
 }
 
+/// The longest text a search filter compares with: no searchable attribute is longer.
+pub const MAX_FILTER_TEXT: usize = 2048;
+
+/// Checks the texts of a request's `Filter` object (every list action names its conditions
+/// there): a condition longer than any stored value is refused rather than sent to the
+/// database, where SQLite and PostgreSQL would answer it differently.
+pub fn check_filter(params: &Value) -> Result<(), Violation> {
+    let Some(filter) = params.get("Filter") else {
+        return Ok(());
+    };
+    let mut stack: Vec<(&Value, String)> = vec![(filter, "Filter".to_owned())];
+    while let Some((value, path)) = stack.pop() {
+        match value {
+            Value::String(text) if text.chars().count() > MAX_FILTER_TEXT => {
+                return Err(violation(
+                    &path,
+                    format!("a filter value is at most {MAX_FILTER_TEXT} characters long"),
+                ));
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    stack.push((item, join(&path, &i.to_string())));
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    stack.push((item, join(&path, key)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +167,15 @@ mod tests {
         let v = json!({"Bad\u{0}Key": 1});
         assert!(check(&v).is_err());
         assert!(check(&json!({"x": "del\u{7f}"})).is_err());
+    }
+
+    #[test]
+    fn long_filter_texts_are_refused() {
+        let long = "x".repeat(MAX_FILTER_TEXT + 1);
+        let v = json!({"Filter": {"Name": long}, "Other": long});
+        assert_eq!(check_filter(&v).unwrap_err().path, "Filter.Name");
+        assert!(check_filter(&json!({"Other": long})).is_ok());
+        assert!(check_filter(&json!({"Filter": {"Name": "x".repeat(MAX_FILTER_TEXT)}})).is_ok());
     }
 
     #[test]

@@ -43,17 +43,11 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
     let read_only = reads_only(&request);
     let span = tracing::info_span!("request", request_id = %request_id);
     let mut response = if tencent::claims(&request) {
-        let answer = AssertUnwindSafe(tencent::handle(&state, request, too_large)).catch_unwind();
-        match answer.instrument(span).await {
-            Ok(response) => response,
-            Err(_) => tencent::internal_error(&request_id),
-        }
+        let answer = tencent::handle(&state, request, too_large).instrument(span);
+        guarded(answer, || tencent::internal_error(&request_id)).await
     } else {
-        let answer = AssertUnwindSafe(volc::handle(&state, request, too_large)).catch_unwind();
-        match answer.instrument(span).await {
-            Ok(response) => response,
-            Err(_) => volc::internal_error(&request_id),
-        }
+        let answer = volc::handle(&state, request, too_large).instrument(span);
+        guarded(answer, || volc::internal_error(&request_id)).await
     };
     if !read_only {
         state.changes.bump();
@@ -62,6 +56,18 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+/// The answer of `handling`, or `internal_error()` when it panics: a panic ends its own request
+/// only, answered in the dialect's `InternalError` form (the hook logs what and where).
+async fn guarded(
+    handling: impl std::future::Future<Output = Response>,
+    internal_error: impl FnOnce() -> Response,
+) -> Response {
+    match AssertUnwindSafe(handling).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => internal_error(),
+    }
 }
 
 /// Whether the request names an action that only reads (Get…, List…, Describe…).
@@ -93,4 +99,37 @@ pub(crate) fn json_text_response(status: axum::http::StatusCode, body: String) -
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_request_gets_its_dialects_internal_error() {
+        let request_id = "r-1";
+        let panicking = async {
+            if request_id.len() < 100 {
+                panic!("deliberately");
+            }
+            Response::new(Body::empty())
+        };
+        let answer = guarded(panicking, || volc::internal_error(request_id)).await;
+        assert_eq!(
+            answer.status(),
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["ResponseMetadata"]["Error"]["Code"], "InternalError");
+        assert_eq!(body["ResponseMetadata"]["RequestId"], "r-1");
+        let answer = guarded(async { panic!("again") }, || tencent::internal_error("r-2")).await;
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["Response"]["Error"]["Code"], "InternalError");
+    }
 }

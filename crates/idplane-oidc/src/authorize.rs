@@ -95,11 +95,11 @@ async fn authorize_inner(
         ));
     };
     // Until client and redirect URI are verified, errors are shown here, never redirected.
-    if let Some(name) = params.repeated() {
+    if let Some(fault) = params.fault() {
         return Ok(refuse(
             Some(&pool),
             StatusCode::BAD_REQUEST,
-            &format!("The parameter {name} appears more than once."),
+            &format!("The request cannot be read: {fault}."),
         ));
     }
     let Some(client_id) = params.get("client_id") else {

@@ -47,6 +47,9 @@ async fn userinfo_inner(
     body: &[u8],
 ) -> idplane_core::DomainResult<Response> {
     let form = Params::parse(body);
+    if let Some(fault) = form.fault() {
+        return Ok(bearer_error("invalid_request", fault));
+    }
     let token = bearer(headers).or_else(|| form.get("access_token"));
     let Some(token) = token else {
         return Ok(bearer_error(
@@ -122,6 +125,9 @@ async fn revoke_inner(
         return Err(OAuthError::new("invalid_client", "unknown user pool"));
     };
     let params = Params::parse(body);
+    if let Some(fault) = params.fault() {
+        return Err(OAuthError::invalid_request(fault));
+    }
     let client = client_auth::authenticate(provider, &pool, headers, &params).await?;
     let Some(token) = params.get("token") else {
         return Err(OAuthError::invalid_request("token is required"));
@@ -202,6 +208,9 @@ async fn introspect_inner(
         return Err(OAuthError::new("invalid_client", "unknown user pool"));
     };
     let params = Params::parse(body);
+    if let Some(fault) = params.fault() {
+        return Err(OAuthError::invalid_request(fault));
+    }
     let client = client_auth::authenticate(provider, &pool, headers, &params).await?;
     if !client.client_type.is_confidential() {
         return Err(OAuthError::new(

@@ -3,11 +3,15 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use idplane_core::model::endpoints::paths;
 
 use crate::provider::Provider;
 use crate::{authorize, login, native, resource, session, token};
+
+/// The largest request body the data plane reads: its forms and JSON are small.
+pub const MAX_BODY: usize = 64 * 1024;
 
 pub fn router(provider: Arc<Provider>) -> Router {
     let at = |path: &str| format!("/userpool/{{pool}}{path}");
@@ -36,5 +40,6 @@ pub fn router(provider: Arc<Provider>) -> Router {
             get(session::logout_get).post(session::logout_post),
         )
         .route(&at(paths::INITIATE_AUTH), post(native::initiate_auth))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(provider)
 }

@@ -159,6 +159,14 @@ async fn logout_inner(
             "This user pool does not exist.",
         ));
     };
+    if let Some(fault) = params.fault() {
+        return Ok(pages::message(
+            StatusCode::BAD_REQUEST,
+            brand(&pool),
+            "Sign out",
+            &format!("The sign-out request cannot be read: {fault}."),
+        ));
+    }
     // The client: from the ID token hint (signature checked, expiry not) or client_id.
     let mut client_id = params.get("client_id").map(str::to_owned);
     if let Some(hint) = params.get("id_token_hint") {

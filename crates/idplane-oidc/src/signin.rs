@@ -74,6 +74,7 @@ impl Provider {
         if pool.settings.password_sign_in_enabled
             && !identifier.is_empty()
             && identifier.len() <= 256
+            && !identifier.chars().any(char::is_control)
         {
             for attribute in sign_in_attributes(pool) {
                 found = self

@@ -47,10 +47,8 @@ async fn exchange(
         return Err(OAuthError::new("invalid_client", "unknown user pool"));
     };
     let params = Params::parse(body);
-    if let Some(name) = params.repeated() {
-        return Err(OAuthError::invalid_request(format!(
-            "parameter {name} appears more than once"
-        )));
+    if let Some(fault) = params.fault() {
+        return Err(OAuthError::invalid_request(fault));
     }
     let client = client_auth::authenticate(provider, &pool, headers, &params).await?;
     match params.get("grant_type") {

@@ -14,8 +14,17 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Any database failure as an internal domain error (logged by the dialect, never sent).
-pub fn internal(e: impl std::fmt::Display) -> DomainError {
+/// Any database failure as an internal domain error (logged by the dialect, never sent) — but
+/// for text the database cannot hold (PostgreSQL refuses NUL characters in text), which is the
+/// caller's bad value: the boundaries refuse such text first, this keeps it a client error
+/// wherever a value slips through.
+pub fn internal<E: std::fmt::Display + 'static>(e: E) -> DomainError {
+    let any: &dyn std::any::Any = &e;
+    if let Some(sqlx::Error::Database(db)) = any.downcast_ref::<sqlx::Error>()
+        && matches!(db.code().as_deref(), Some("22021" | "22P05"))
+    {
+        return DomainError::invalid("Value", "text must not contain NUL characters");
+    }
     DomainError::internal(format!("database: {e}"))
 }
 

@@ -381,3 +381,35 @@ fn ignore_concurrent_create(e: sqlx::Error) -> Result<sqlx::any::AnyQueryResult,
         _ => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    async fn synchronous_of(store: &SqlStore) -> i64 {
+        sqlx::query_scalar::<_, i64>("PRAGMA synchronous")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    /// A commit is on disk before it is acknowledged unless `normal` is asked for.
+    #[tokio::test]
+    async fn sqlite_commits_are_durable_by_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("a.db").display());
+        let store = SqlStore::connect(&url).await.unwrap();
+        assert_eq!(synchronous_of(&store).await, 2, "FULL");
+        store.close().await;
+        let url = format!("sqlite://{}", dir.path().join("b.db").display());
+        let options = StoreOptions {
+            synchronous: Synchronous::Normal,
+            ..StoreOptions::default()
+        };
+        let store = SqlStore::open(&url, &options).await.unwrap();
+        assert_eq!(synchronous_of(&store).await, 1, "NORMAL");
+        store.close().await;
+    }
+}

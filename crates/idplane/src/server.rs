@@ -13,6 +13,7 @@ use idplane_api::rate_limit::RateLimiter;
 use idplane_core::store::Store;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
+use tower_http::catch_panic::CatchPanicLayer;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
@@ -57,6 +58,7 @@ fn escaped_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> {
 
 pub async fn serve(config: Config) -> Result<(), String> {
     init_logging(&config);
+    log_panics();
     let _lock = lock_sqlite(&config)?;
     let services = wiring::build(&config).await?;
     let listener = TcpListener::bind(&config.listen)
@@ -87,7 +89,8 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .route("/healthz", get(move || ready(health.clone())))
         .route("/readyz", get(move || ready(services.store.clone())))
         .merge(idplane_api::router(state))
-        .merge(idplane_oidc::router(provider));
+        .merge(idplane_oidc::router(provider))
+        .layer(CatchPanicLayer::custom(panicked));
     tracing::info!(address = %bound, store = %redact_url(&config.store_url()), "idplane listening");
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -120,6 +123,35 @@ pub async fn serve(config: Config) -> Result<(), String> {
         Ok(Err(e)) => Err(format!("server task failed: {e}")),
         Err(_) => Err("in-flight requests did not finish within the grace period".to_owned()),
     }
+}
+
+/// A request whose handling panicked (the control plane answers its own dialect's
+/// `InternalError` first): a plain 500, the panic logged by the hook.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        r#"{"error":"server_error","error_description":"the server could not complete the request"}"#,
+    )
+        .into_response()
+}
+
+/// Logs a panic (where, and what) through tracing, so it reaches the log in its format.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(panic = %what, at = %at, "panicked");
+    }));
 }
 
 /// Ready to serve: the store answers within two seconds (503 otherwise).

@@ -12,10 +12,12 @@ use crate::request::ApiRequest;
 pub fn params(request: &ApiRequest) -> Result<Value, VolcError> {
     let content_type = request.header("content-type").unwrap_or("");
     let value = parse(request, content_type)?;
-    crate::bounds::check(&value).map_err(|v| VolcError::InvalidParameter {
-        field: Some(v.path),
-        message: v.message,
-    })?;
+    crate::bounds::check(&value)
+        .and_then(|()| crate::bounds::check_filter(&value))
+        .map_err(|v| VolcError::InvalidParameter {
+            field: Some(v.path),
+            message: v.message,
+        })?;
     Ok(value)
 }
 

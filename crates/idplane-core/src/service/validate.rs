@@ -99,6 +99,12 @@ pub fn password(value: &str) -> DomainResult<()> {
             format!("a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters long"),
         ));
     }
+    if value.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            "Password",
+            "a password must not contain control characters",
+        ));
+    }
     Ok(())
 }
 

@@ -160,6 +160,7 @@ pub struct MembersIn {
 }
 
 pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<FailedItemsOut, TcError> {
+    super::batch("UserIds", &input.user_ids)?;
     ctx.dir
         .get_group(ctx.access, &input.user_group_id)
         .await
@@ -183,6 +184,7 @@ pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<FailedItemsOut
 }
 
 pub async fn remove_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<Empty, TcError> {
+    super::batch("UserIds", &input.user_ids)?;
     ctx.dir
         .remove_users_from_group(ctx.access, &input.user_group_id, &input.user_ids)
         .await

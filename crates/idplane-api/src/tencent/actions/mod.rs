@@ -10,6 +10,20 @@ use serde_json::Value;
 use super::decode::decode;
 use super::error::TcError;
 
+/// A list parameter holds at most [`MAX_BATCH`] items, as in the Volcengine dialect.
+pub const MAX_BATCH: usize = idplane_core::service::users::MAX_BATCH;
+
+/// Refuses a list of more than [`MAX_BATCH`] items, naming the parameter.
+pub fn batch<T>(field: &str, items: &[T]) -> Result<(), TcError> {
+    if items.len() > MAX_BATCH {
+        return Err(TcError::InvalidParameterValue(format!(
+            "{field} holds at most {MAX_BATCH} items, got {}.",
+            items.len()
+        )));
+    }
+    Ok(())
+}
+
 /// What a handler may use: the services and the pool the request acts on.
 pub struct Ctx<'a> {
     pub dir: &'a Directory,

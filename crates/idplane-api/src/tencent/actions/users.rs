@@ -197,8 +197,10 @@ pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, TcError
         ));
     }
     let groups = input.user_group_ids.unwrap_or_default();
-    check_groups(ctx, &groups).await?;
+    super::batch("UserGroupIds", &groups)?;
     let secondary = input.secondary_org_node_id_list.unwrap_or_default();
+    super::batch("SecondaryOrgNodeIdList", &secondary)?;
+    check_groups(ctx, &groups).await?;
     let mut departments: Vec<&str> = secondary.iter().map(String::as_str).collect();
     departments.extend(input.org_node_id.as_deref());
     check_departments(ctx, &departments).await?;
@@ -331,9 +333,11 @@ pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, TcError> {
     let by_id = input.user_id.as_deref().is_some_and(|i| !i.is_empty());
     let user = find_user(ctx, input.user_id.as_deref(), input.user_name.as_deref()).await?;
     if let Some(groups) = &input.user_group_ids {
+        super::batch("UserGroupIds", groups)?;
         check_groups(ctx, groups).await?;
     }
     let secondary = input.secondary_org_node_id_list.clone().unwrap_or_default();
+    super::batch("SecondaryOrgNodeIdList", &secondary)?;
     let mut departments: Vec<&str> = secondary.iter().map(String::as_str).collect();
     departments.extend(input.org_node_id.as_deref());
     check_departments(ctx, &departments).await?;
@@ -409,6 +413,8 @@ pub struct FailedItemsOut {
 pub async fn delete_many(ctx: &Ctx<'_>, input: DeleteManyIn) -> Result<FailedItemsOut, TcError> {
     let ids = input.delete_id_list.unwrap_or_default();
     let names = input.delete_name_list.unwrap_or_default();
+    super::batch("DeleteIdList", &ids)?;
+    super::batch("DeleteNameList", &names)?;
     if ids.is_empty() && names.is_empty() {
         return Err(TcError::MissingParameter(
             "The required parameter DeleteIdList or DeleteNameList is missing.".to_owned(),

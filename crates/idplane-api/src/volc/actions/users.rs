@@ -360,6 +360,17 @@ pub struct UserFilterIn {
     external_provider_user_identifiers_or: Option<Vec<String>>,
 }
 
+fn filter_list(field: &str, values: &[String]) -> Result<(), VolcError> {
+    let max = idplane_core::service::users::MAX_BATCH;
+    if values.len() > max {
+        return Err(VolcError::invalid(
+            &format!("Filter.{field}"),
+            format!("at most {max} items, got {}", values.len()),
+        ));
+    }
+    Ok(())
+}
+
 fn unsupported(field: &str) -> VolcError {
     VolcError::invalid(
         &format!("Filter.{field}"),
@@ -446,6 +457,7 @@ impl UserFilterIn {
             c.push(UserCondition::Duplicated(UserField::PhoneNumber));
         }
         if let Some(uids) = self.user_uids_or.filter(|u| !u.is_empty()) {
+            filter_list("UserUidsOr", &uids)?;
             let uids = uids
                 .iter()
                 .map(|u| UserUid::parse(u))
@@ -459,6 +471,7 @@ impl UserFilterIn {
             c.push(UserCondition::InGroup(g));
         }
         if let Some(gs) = self.group_uids_or.filter(|g| !g.is_empty()) {
+            filter_list("GroupUidsOr", &gs)?;
             let gs = gs
                 .iter()
                 .map(|g| GroupUid::parse(g))
