@@ -195,8 +195,6 @@ def test_introspection_and_single_use_codes(server, api):
     auth = (p.client.uid, p.client.client_secret)
     ok = requests.post(p.discovery["token_endpoint"], data=body, auth=auth)
     assert ok.status_code == 200 and ok.headers["Cache-Control"] == "no-store"
-    replay = requests.post(p.discovery["token_endpoint"], data=body, auth=auth)
-    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     tokens = ok.json()
     intro = requests.post(p.discovery["introspection_endpoint"], data={"token": tokens["access_token"]},
                           auth=auth).json()
@@ -215,6 +213,12 @@ def test_introspection_and_single_use_codes(server, api):
     bad = requests.post(p.discovery["introspection_endpoint"], data={"token": "x"}, auth=(p.client.uid, "wrong"))
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
     assert bad.headers["WWW-Authenticate"].startswith("Basic")
+    # A code is single-use; using it again revokes the tokens it was exchanged for (RFC 6749 §4.1.2).
+    replay = requests.post(p.discovery["token_endpoint"], data=body, auth=auth)
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    for token in (tokens["access_token"], tokens["refresh_token"]):
+        intro = requests.post(p.discovery["introspection_endpoint"], data={"token": token}, auth=auth).json()
+        assert intro == {"active": False}
 
 
 def test_pkce_is_checked_and_required_for_public_clients(server, api):
@@ -284,8 +288,10 @@ def test_hosted_page_csrf_generic_errors_and_lockout(server, api):
     assert got.user_state == "LOCKED"
     ak, sk = server.new_key(pool=p.pool.uid)
     assert Eiam(server, ak, sk)("DescribeUserInfo", UserId=p.user.uid)["Status"] == "LOCKED"
+    # Locked for a while: the right password gets the same answer as a wrong one (429).
     locked = p.sign_in(browser, page)
-    assert locked.status_code == 401 and "Location" not in locked.headers
+    assert locked.status_code == 429 and "Location" not in locked.headers and int(locked.headers["Retry-After"]) > 0
+    assert p.sign_in(browser, page, password="wrong again").status_code == 429
     # An administrator unlocks; the user signs in and the counters move.
     api.update_user(v.UpdateUserRequest(user_pool_uid=p.pool.uid, user_uid=p.user.uid, user_state="CONFIRMED"))
     before = api.get_user(v.GetUserRequest(user_pool_uid=p.pool.uid, user_uid=p.user.uid))

@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::http::Method;
+use idplane_core::throttle::SourceAddress;
 
 pub struct ApiRequest {
     pub method: Method,
@@ -12,6 +13,8 @@ pub struct ApiRequest {
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
     pub request_id: String,
+    /// Where the request came from, when the server knows.
+    pub source: Option<SourceAddress>,
 }
 
 impl ApiRequest {
@@ -34,5 +37,31 @@ impl ApiRequest {
         form_urlencoded::parse(self.raw_query.as_bytes())
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
+    }
+}
+
+impl ApiRequest {
+    /// `Err(retry after)` while the request's source failed to authenticate too often.
+    pub fn source_refused(
+        &self,
+        state: &crate::state::ApiState,
+    ) -> Result<(), std::time::Duration> {
+        match self.source {
+            Some(source) => state.throttle.check(
+                &idplane_core::throttle::Subject::Address(source.0),
+                state.clock.now(),
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed authentication against the request's source.
+    pub fn source_failed(&self, state: &crate::state::ApiState) {
+        if let Some(source) = self.source {
+            state.throttle.failed(
+                idplane_core::throttle::Subject::Address(source.0),
+                state.clock.now(),
+            );
+        }
     }
 }

@@ -10,6 +10,7 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::any;
 use futures_util::FutureExt;
+use idplane_core::throttle::SourceAddress;
 use tracing::Instrument;
 
 use crate::request::ApiRequest;
@@ -26,6 +27,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
 async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
+    let source = parts.extensions.get::<SourceAddress>().copied();
     let headers = parts
         .headers
         .iter()
@@ -39,6 +41,7 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
         headers,
         body: body.unwrap_or_default(),
         request_id: request_id.clone(),
+        source,
     };
     let read_only = reads_only(&request);
     let span = tracing::info_span!("request", request_id = %request_id);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use idplane_core::changes::Changes;
 use idplane_core::clock::Clock;
 use idplane_core::service::{AccessKeyService, ClientService, Directory};
+use idplane_core::throttle::Throttle;
 
 use crate::rate_limit::RateLimiter;
 
@@ -18,4 +19,6 @@ pub struct ApiState {
     pub limiter: RateLimiter,
     /// Bumped after every control-plane request that may have changed something.
     pub changes: Changes,
+    /// Failed authentications by source address (shared with the data plane).
+    pub throttle: Arc<Throttle>,
 }

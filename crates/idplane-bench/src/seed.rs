@@ -62,6 +62,9 @@ fn user(pool: &UserPoolUid, i: usize) -> User {
         updated_at: at,
         group_uids: Vec::new(),
         department_uids: Vec::new(),
+        generation: 0,
+        failed_sign_ins: 0,
+        locked_until: None,
     }
 }
 

@@ -12,5 +12,6 @@ pub mod model;
 pub mod query;
 pub mod service;
 pub mod store;
+pub mod throttle;
 
 pub use error::{DomainError, DomainResult};

@@ -15,9 +15,10 @@ use crate::model::department::{DeleteOptions, Department, DepartmentView};
 use crate::model::group::Group;
 use crate::model::pool::{PoolView, UserPool};
 use crate::model::sign_in::{
-    AuthCode, LoginSession, RefreshRecord, RefreshSpend, SigningKeyRecord,
+    AuthCode, CodeRedemption, Grant, GrantStart, LoginSession, RefreshRecord, RefreshSpend,
+    SigningKeyRecord,
 };
-use crate::model::user::{User, UserSummary};
+use crate::model::user::{User, UserSummary, UserWrite};
 use crate::query::{ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
 
 /// Proof that a pool exists and belongs to an account: everything inside a pool is reached
@@ -96,8 +97,17 @@ pub trait UserStore: Send + Sync {
     /// `Duplicated` when the username, email or phone number is taken in the pool.
     async fn insert_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()>;
     async fn get_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<Option<User>>;
-    /// Writes every attribute of the user back; `Duplicated` as for insert.
-    async fn update_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()>;
+    /// Writes the user's attributes back (not its sign-in counters), provided its generation
+    /// is still `user.generation` as read: `Conflict` when a concurrent write moved it on (read
+    /// again and retry), `NotFound` when the user is gone, `Duplicated` as for insert. With
+    /// `write.ends_access` the generation moves on and the user's sessions and grants end in
+    /// the same transaction.
+    async fn update_user(
+        &self,
+        scope: &PoolScope,
+        user: &User,
+        write: UserWrite,
+    ) -> DomainResult<()>;
     async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool>;
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>>;
     /// The same search, answering summaries.
@@ -317,6 +327,25 @@ pub trait SignInStore: Send + Sync {
     ) -> DomainResult<()>;
     /// A failed password: returns the consecutive failures so far.
     async fn record_failed_sign_in(&self, pool: &UserPoolUid, user: &UserUid) -> DomainResult<i64>;
+    /// Refuses the user's password sign-in until `until` (timed lockout).
+    async fn lock_user_until(
+        &self,
+        pool: &UserPoolUid,
+        user: &UserUid,
+        until: Timestamp,
+    ) -> DomainResult<()>;
+    /// A password change the user was made to do: stores `password_hash` and confirms the
+    /// user only while the user is still at `generation` and still has to change the password
+    /// (not disabled meanwhile, not changed already). The generation moves on and the user's
+    /// sessions and grants end in the same transaction. Whether it happened.
+    async fn change_forced_password(
+        &self,
+        pool: &UserPoolUid,
+        user: &UserUid,
+        generation: i64,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> DomainResult<bool>;
 
     async fn signing_keys(&self, pool: &UserPoolUid) -> DomainResult<Vec<SigningKeyRecord>>;
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> DomainResult<()>;
@@ -329,29 +358,43 @@ pub trait SignInStore: Send + Sync {
     ) -> DomainResult<u64>;
 
     async fn insert_code(&self, code: &AuthCode) -> DomainResult<()>;
-    /// Removes and returns a code: a code is redeemed at most once, even by racing requests.
-    async fn take_code(
+    /// Redeems a code, at most once even against racing requests: its first redemption marks
+    /// it spent and makes its grant (`grant`: the id, creation and end; the rest from the
+    /// code) in one transaction; any later one revokes that grant and everything issued from
+    /// it (RFC 6749 §4.1.2).
+    async fn redeem_code(
         &self,
         pool: &UserPoolUid,
         code_hash: &str,
-    ) -> DomainResult<Option<AuthCode>>;
+        grant: &GrantStart,
+    ) -> DomainResult<CodeRedemption>;
 
+    /// A grant made without a code (a native sign-in).
+    async fn insert_grant(&self, grant: &Grant) -> DomainResult<()>;
+    /// Revokes a grant and so every token issued from it.
+    async fn revoke_grant(&self, pool: &UserPoolUid, grant_id: &str) -> DomainResult<()>;
+
+    /// Stores the first refresh token of a grant.
     async fn insert_refresh(&self, token: &RefreshRecord) -> DomainResult<()>;
-    /// Spends a refresh token at `now`. With `rotate`, a second use of a spent token revokes
-    /// its whole family (reuse detection).
+    /// Spends a refresh token at `now`, in one transaction that holds its grant: the token,
+    /// its grant and the grant's generation must all be live. With rotation (`next` given)
+    /// the token is marked used and `next` stored in the same grant; a token used before
+    /// revokes the grant instead (reuse detection). A revocation racing this waits for it, so
+    /// no token it issues outlives the revocation.
     async fn spend_refresh(
         &self,
         pool: &UserPoolUid,
         token_hash: &str,
-        rotate: bool,
+        next: Option<&RefreshRecord>,
         now: Timestamp,
     ) -> DomainResult<RefreshSpend>;
-    /// Revokes the family of a refresh token; `false` when unknown.
+    /// Revokes the grant of a refresh token; `false` when unknown.
     async fn revoke_refresh(&self, pool: &UserPoolUid, token_hash: &str) -> DomainResult<bool>;
-    /// Revokes every refresh token of a hosted-page session (sign-out).
+    /// Revokes every grant of a hosted-page session (sign-out).
     async fn revoke_session_tokens(&self, pool: &UserPoolUid, session_id: &str)
     -> DomainResult<()>;
-    /// Looks a refresh token up without spending it (introspection).
+    /// Looks a refresh token up without spending it (introspection); `revoked` also when its
+    /// grant is revoked or of another generation than its user's.
     async fn find_refresh(
         &self,
         pool: &UserPoolUid,
@@ -364,7 +407,14 @@ pub trait SignInStore: Send + Sync {
         jti: &str,
         expires_at: Timestamp,
     ) -> DomainResult<()>;
-    async fn is_access_token_revoked(&self, pool: &UserPoolUid, jti: &str) -> DomainResult<bool>;
+    /// Whether an access token may still be honoured: its `jti` not revoked and, for a token
+    /// of a user, its grant live and of the user's current generation.
+    async fn access_token_live(
+        &self,
+        pool: &UserPoolUid,
+        jti: &str,
+        grant: Option<&str>,
+    ) -> DomainResult<bool>;
 
     async fn insert_session(&self, session: &LoginSession) -> DomainResult<()>;
     async fn session(

@@ -201,6 +201,7 @@ async fn authorize_inner(
         csrf: secrets::random_token(),
         issued_at: provider.now().millis(),
         user: None,
+        generation: None,
     };
     // `max_age` (seconds): a session signed in longer ago than that does not count.
     let max_age = match params.get("max_age").map(str::parse::<i64>) {
@@ -250,7 +251,7 @@ impl Provider {
         let Some(user) = self.user(pool, &session.user_uid).await? else {
             return Ok(None);
         };
-        if !self.user_may_sign_in(pool, &user) {
+        if !self.user_may_sign_in(pool, &user) || user.generation != session.generation {
             return Ok(None);
         }
         Ok(Some((session, user)))
@@ -346,6 +347,7 @@ impl Provider {
                         user_uid: user.uid.clone(),
                         created_at: now,
                         expires_at: Timestamp::from_millis(now.millis() + seconds * 1000),
+                        generation: user.generation,
                     })
                     .await?;
                 let secure = self.config.secure_cookies();
@@ -374,6 +376,7 @@ impl Provider {
                 session_id: Some(session_id),
                 auth_time,
                 expires_at: Timestamp::from_millis(now.millis() + self.config.code_seconds * 1000),
+                generation: user.generation,
             })
             .await?;
         let issuer = self.endpoints(&pool.uid).issuer;

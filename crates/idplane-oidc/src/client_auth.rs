@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
+use idplane_core::throttle::SourceAddress;
 
 use crate::errors::OAuthError;
 use crate::params::Params;
@@ -47,8 +48,30 @@ fn invalid_client(basic_used: bool) -> OAuthError {
 }
 
 /// The authenticated client. Confidential clients must prove their secret; public clients
-/// only name themselves.
+/// only name themselves. Failures count against the source address and, for a registered
+/// client, against the client; either refused for too many answers 429 before anything is
+/// checked.
 pub async fn authenticate(
+    provider: &Provider,
+    pool: &UserPool,
+    headers: &HeaderMap,
+    params: &Params,
+    source: SourceAddress,
+) -> Result<Client, OAuthError> {
+    if let Some(wait) = provider.address_refused(source) {
+        provider.address_failed(source);
+        return Err(OAuthError::slow_down(wait));
+    }
+    let outcome = check(provider, pool, headers, params).await;
+    if let Err(e) = &outcome
+        && (e.code == "invalid_client" || e.retry_after.is_some())
+    {
+        provider.address_failed(source);
+    }
+    outcome
+}
+
+async fn check(
     provider: &Provider,
     pool: &UserPool,
     headers: &HeaderMap,
@@ -82,9 +105,15 @@ pub async fn authenticate(
         return Err(invalid_client(basic_used));
     };
     if client.client_type.is_confidential() {
+        if let Some(wait) = provider.client_refused(pool, &id) {
+            return Err(OAuthError::slow_down(wait));
+        }
         match secret {
             Some(s) if provider.clients.verify_secret(&client, &s) => Ok(client),
-            _ => Err(invalid_client(basic_used)),
+            _ => {
+                provider.client_failed(pool, &id);
+                Err(invalid_client(basic_used))
+            }
         }
     } else if secret.is_some_and(|s| !s.is_empty()) {
         // A public client has no secret to present.

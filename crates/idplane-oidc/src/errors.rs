@@ -14,6 +14,8 @@ pub struct OAuthError {
     pub description: String,
     /// `invalid_client` after HTTP Basic: answer 401 with a Basic challenge.
     pub basic_challenge: bool,
+    /// Too many failed attempts: answer 429 with `Retry-After` (RFC 6585 §4).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl OAuthError {
@@ -22,6 +24,22 @@ impl OAuthError {
             code,
             description: description.into(),
             basic_challenge: false,
+            retry_after: None,
+        }
+    }
+
+    /// Refused for too many failed attempts: `slow_down` (the RFC 8628 §3.5 code for "too
+    /// fast"), HTTP 429, `Retry-After`.
+    pub fn slow_down(wait: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(wait),
+            ..Self::new(
+                "slow_down",
+                format!(
+                    "too many failed attempts; retry after {} seconds",
+                    wait.as_secs().max(1)
+                ),
+            )
         }
     }
 
@@ -43,6 +61,7 @@ impl IntoResponse for OAuthError {
         let status = match self.code {
             "invalid_client" => StatusCode::UNAUTHORIZED,
             "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ if self.retry_after.is_some() => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         };
         let body = json!({"error": self.code, "error_description": self.description});
@@ -50,6 +69,11 @@ impl IntoResponse for OAuthError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(wait) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+        {
+            headers.insert(header::RETRY_AFTER, v);
+        }
         if self.basic_challenge {
             headers.insert(
                 header::WWW_AUTHENTICATE,

@@ -21,6 +21,7 @@ mod routes;
 pub mod secrets;
 mod session;
 mod signin;
+pub mod source;
 mod token;
 
 pub use provider::{ActivityRecorder, ClientRegistry, Provider, ProviderConfig};

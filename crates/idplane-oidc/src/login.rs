@@ -1,6 +1,7 @@
 //! The hosted form posts: sign-in, the forced password change, and self sign-up.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -11,13 +12,15 @@ use idplane_core::ids::UserUid;
 use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::user::{NewUser, UserProfile};
+use idplane_core::throttle::SourceAddress;
 
 use crate::authorize::brand;
 use crate::pages::{self, CSRF_COOKIE, ChangePasswordPage, SignUpPage};
 use crate::params::Params;
 use crate::pending::Pending;
 use crate::provider::Provider;
-use crate::signin::SignInError;
+use crate::signin::{SignInError, locked_message};
+use crate::source::Source;
 
 fn trouble(pool: Option<&UserPool>, status: StatusCode, text: &str) -> Response {
     pages::message(status, pool.map_or("idplane", brand), "Sign-in", text)
@@ -39,6 +42,7 @@ async fn form_context(
     pool: &str,
     headers: &HeaderMap,
     params: &Params,
+    source: SourceAddress,
 ) -> Result<(UserPool, Pending, Client), Response> {
     let pool = match provider.pool(pool).await {
         Ok(Some(p)) => p,
@@ -57,6 +61,7 @@ async fn form_context(
         pool.uid.as_str(),
         provider.now(),
     ) else {
+        provider.address_failed(source);
         return Err(trouble(
             Some(&pool),
             StatusCode::BAD_REQUEST,
@@ -67,6 +72,7 @@ async fn form_context(
         params.get_or_empty("csrf_token"),
         pages::read_cookie(headers, CSRF_COOKIE),
     ) {
+        provider.address_failed(source);
         return Err(trouble(
             Some(&pool),
             StatusCode::FORBIDDEN,
@@ -96,15 +102,20 @@ async fn form_context(
 pub async fn login(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let params = Params::parse(&body);
-    let (pool, pending, client) = match form_context(&provider, &pool, &headers, &params).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let (pool, pending, client) =
+        match form_context(&provider, &pool, &headers, &params, source).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
     let username = params.get_or_empty("username");
+    if let Some(wait) = provider.address_refused(source) {
+        return provider.refused_login_page(&pool, &pending, username, wait);
+    }
     let outcome = match provider
         .password_sign_in(&pool, username, params.get_or_empty("password"))
         .await
@@ -120,15 +131,35 @@ pub async fn login(
         Err(SignInError::MustChangePassword(user)) => {
             let challenge = Pending {
                 user: Some(user.uid.as_str().to_owned()),
+                generation: Some(user.generation),
                 ..pending
             };
             provider.change_password_page(&pool, &challenge, None)
         }
-        Err(e) => provider.login_page(&pool, &pending, username, Some(e.message())),
+        Err(SignInError::Locked(wait)) => {
+            provider.address_failed(source);
+            provider.refused_login_page(&pool, &pending, username, wait)
+        }
+        Err(e) => {
+            provider.address_failed(source);
+            provider.login_page(&pool, &pending, username, Some(&e.message()))
+        }
     }
 }
 
 impl Provider {
+    /// The login form again, answering 429 with `Retry-After`: too many failures.
+    fn refused_login_page(
+        &self,
+        pool: &UserPool,
+        pending: &Pending,
+        username: &str,
+        wait: Duration,
+    ) -> Response {
+        let page = self.login_page(pool, pending, username, Some(&locked_message(wait)));
+        pages::too_many(page, wait)
+    }
+
     fn change_password_page(
         &self,
         pool: &UserPool,
@@ -160,61 +191,98 @@ impl Provider {
     }
 }
 
+/// The forced password change. The sealed form names the user and the user's generation when
+/// the old password was proven: the change happens once, and only while nothing about the
+/// user changed since (not disabled, not changed already), in one conditional write that also
+/// ends the user's other sessions and tokens.
 pub async fn change_password(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let params = Params::parse(&body);
-    let (pool, pending, client) = match form_context(&provider, &pool, &headers, &params).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let Some(uid) = pending.user.as_deref().and_then(|u| UserUid::parse(u).ok()) else {
+    let (pool, pending, client) =
+        match form_context(&provider, &pool, &headers, &params, source).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+    if let Some(wait) = provider.address_refused(source) {
+        return pages::too_many(
+            trouble(
+                Some(&pool),
+                StatusCode::TOO_MANY_REQUESTS,
+                &locked_message(wait),
+            ),
+            wait,
+        );
+    }
+    let (Some(uid), Some(generation)) = (
+        pending.user.as_deref().and_then(|u| UserUid::parse(u).ok()),
+        pending.generation,
+    ) else {
+        provider.address_failed(source);
         return trouble(
             Some(&pool),
             StatusCode::BAD_REQUEST,
             "This form could not be verified. Go back to the application and start again.",
         );
     };
-    let user = match provider.user(&pool, &uid).await {
-        Ok(Some(u)) => u,
-        Ok(None) => {
-            return trouble(
-                Some(&pool),
-                StatusCode::BAD_REQUEST,
-                "This account no longer exists.",
+    let hash = match provider
+        .directory
+        .hash_new_password(params.get_or_empty("new_password"))
+    {
+        Ok(hash) => hash,
+        Err(DomainError::InvalidParameter { message, .. }) => {
+            return provider.change_password_page(
+                &pool,
+                &pending,
+                Some(&format!("The new password is not acceptable: {message}.")),
             );
         }
         Err(e) => return internal(&e),
     };
+    let now = provider.now();
     match provider
-        .change_password(&pool, &user, params.get_or_empty("new_password"))
+        .sign_in
+        .change_forced_password(&pool.uid, &uid, generation, &hash, now)
         .await
     {
-        Ok(user) if provider.user_may_sign_in(&pool, &user) => {
-            let pending = Pending {
-                user: None,
-                ..pending
-            };
-            provider
-                .complete(&pool, &client, &pending, &user, None, None)
-                .await
-                .unwrap_or_else(|e| internal(&e))
+        Ok(true) => {}
+        Ok(false) => {
+            provider.address_failed(source);
+            return trouble(
+                Some(&pool),
+                StatusCode::BAD_REQUEST,
+                "This form was already used, or the account changed since. Go back to the application and start again.",
+            );
         }
-        Ok(_) => trouble(
-            Some(&pool),
-            StatusCode::FORBIDDEN,
-            SignInError::NotAllowed.message(),
-        ),
-        Err(DomainError::InvalidParameter { message, .. }) => provider.change_password_page(
-            &pool,
-            &pending,
-            Some(&format!("The new password is not acceptable: {message}.")),
-        ),
-        Err(e) => internal(&e),
+        Err(e) => return internal(&e),
     }
+    let user = match provider.user(&pool, &uid).await {
+        Ok(Some(u)) if provider.user_may_sign_in(&pool, &u) => u,
+        Ok(_) => {
+            return trouble(
+                Some(&pool),
+                StatusCode::FORBIDDEN,
+                &SignInError::Failed.message(),
+            );
+        }
+        Err(e) => return internal(&e),
+    };
+    if let Err(e) = provider.signed_in(&pool, &user).await {
+        return internal(&e);
+    }
+    let pending = Pending {
+        user: None,
+        generation: None,
+        ..pending
+    };
+    provider
+        .complete(&pool, &client, &pending, &user, None, None)
+        .await
+        .unwrap_or_else(|e| internal(&e))
 }
 
 pub async fn sign_up_form(
@@ -293,14 +361,16 @@ impl Provider {
 pub async fn sign_up(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let params = Params::parse(&body);
-    let (pool, pending, client) = match form_context(&provider, &pool, &headers, &params).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let (pool, pending, client) =
+        match form_context(&provider, &pool, &headers, &params, source).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
     if !pool.settings.self_sign_up_enabled {
         return trouble(
             Some(&pool),
@@ -320,8 +390,20 @@ pub async fn sign_up(
         password: Some(password.to_owned()),
         ..NewUser::default()
     };
-    let again =
-        |message: &str| provider.sign_up_page(&pool, &pending, &username, &email, Some(message));
+    if let Some(wait) = provider.address_refused(source) {
+        let page = provider.sign_up_page(
+            &pool,
+            &pending,
+            &username,
+            &email,
+            Some(&locked_message(wait)),
+        );
+        return pages::too_many(page, wait);
+    }
+    let again = |message: &str| {
+        provider.address_failed(source);
+        provider.sign_up_page(&pool, &pending, &username, &email, Some(message))
+    };
     if password.is_empty() || username.is_empty() {
         return again("A user name and a password are required.");
     }

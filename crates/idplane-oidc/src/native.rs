@@ -3,6 +3,7 @@
 //! required from clients that hold a secret.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -13,6 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use idplane_core::model::client::Client;
+use idplane_core::model::pool::UserPool;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -20,7 +22,8 @@ use subtle::ConstantTimeEq;
 
 use crate::errors::OAuthError;
 use crate::provider::{Issued, Provider, UserGrant};
-use crate::signin::SignInError;
+use crate::signin::{SignInError, locked_message};
+use crate::source::Source;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -35,6 +38,8 @@ struct NativeError {
     status: StatusCode,
     code: String,
     message: String,
+    /// For 429: how long to wait.
+    retry_after: Option<Duration>,
 }
 
 fn err(status: StatusCode, code: &str, message: &str) -> NativeError {
@@ -42,6 +47,19 @@ fn err(status: StatusCode, code: &str, message: &str) -> NativeError {
         status,
         code: code.to_owned(),
         message: message.to_owned(),
+        retry_after: None,
+    }
+}
+
+/// Too many failures: 429 `Throttling` with `Retry-After`.
+fn throttled(wait: Duration) -> NativeError {
+    NativeError {
+        retry_after: Some(wait),
+        ..err(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Throttling",
+            &locked_message(wait),
+        )
     }
 }
 
@@ -54,7 +72,13 @@ impl IntoResponse for NativeError {
                 "Error": {"Code": self.code, "Message": self.message},
             }
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(wait) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 
@@ -77,7 +101,10 @@ impl From<OAuthError> for NativeError {
                 "InternalError",
                 "the request could not be completed",
             ),
-            _ => err(StatusCode::BAD_REQUEST, "NotAuthorized", &e.description),
+            _ => match e.retry_after {
+                Some(wait) => throttled(wait),
+                None => err(StatusCode::BAD_REQUEST, "NotAuthorized", &e.description),
+            },
         }
     }
 }
@@ -95,9 +122,20 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
 pub async fn initiate_auth(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     body: Bytes,
 ) -> Response {
-    match run(&provider, &pool, &body).await {
+    if let Some(wait) = provider.address_refused(source) {
+        return throttled(wait).into_response();
+    }
+    let outcome = run(&provider, &pool, &body).await;
+    if let Err(e) = &outcome
+        && matches!(e.status.as_u16(), 400 | 429)
+        && matches!(e.code.as_str(), "NotAuthorized" | "Throttling")
+    {
+        provider.address_failed(source);
+    }
+    match outcome {
         Ok(issued) => {
             let mut result = json!({
                 "AccessToken": issued.access_token,
@@ -128,6 +166,7 @@ pub async fn initiate_auth(
 
 fn check_secret_hash(
     provider: &Provider,
+    pool: &UserPool,
     client: &Client,
     username: &str,
     given: Option<&String>,
@@ -135,6 +174,9 @@ fn check_secret_hash(
     let Some(secret) = provider.clients.secret(client)? else {
         return Ok(());
     };
+    if let Some(wait) = provider.client_refused(pool, client.uid.as_str()) {
+        return Err(throttled(wait));
+    }
     let Some(given) = given.filter(|g| !g.is_empty()) else {
         return Err(err(
             StatusCode::BAD_REQUEST,
@@ -146,6 +188,7 @@ fn check_secret_hash(
     if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
         Ok(())
     } else {
+        provider.client_failed(pool, client.uid.as_str());
         Err(err(
             StatusCode::BAD_REQUEST,
             "NotAuthorized",
@@ -197,7 +240,7 @@ async fn run(provider: &Provider, pool: &str, body: &[u8]) -> Result<Issued, Nat
                     "USERNAME and PASSWORD are required",
                 ));
             };
-            check_secret_hash(provider, &client, username, p.get("SECRET_HASH"))?;
+            check_secret_hash(provider, &pool, &client, username, p.get("SECRET_HASH"))?;
             let user = match provider.password_sign_in(&pool, username, password).await? {
                 Ok(u) => u,
                 Err(SignInError::MustChangePassword(_)) => {
@@ -207,9 +250,16 @@ async fn run(provider: &Provider, pool: &str, body: &[u8]) -> Result<Issued, Nat
                         "the password must be changed before signing in (use the hosted page)",
                     ));
                 }
-                Err(e) => return Err(err(StatusCode::BAD_REQUEST, "NotAuthorized", e.message())),
+                Err(SignInError::Locked(wait)) => return Err(throttled(wait)),
+                Err(e) => return Err(err(StatusCode::BAD_REQUEST, "NotAuthorized", &e.message())),
             };
             let scope = "openid profile email phone";
+            let grant = provider.new_grant(&pool, &client, &user, None);
+            provider.sign_in.insert_grant(&grant).await?;
+            let auth_time = provider.now();
+            let refresh = provider
+                .first_refresh(&grant, &client, scope, auth_time)
+                .await?;
             Ok(provider
                 .issue_for_user(
                     &pool,
@@ -218,10 +268,10 @@ async fn run(provider: &Provider, pool: &str, body: &[u8]) -> Result<Issued, Nat
                         user: &user,
                         scope,
                         nonce: None,
-                        auth_time: provider.now(),
+                        auth_time,
                         session_id: None,
-                        family: None,
-                        refresh: true,
+                        grant_id: &grant.id,
+                        refresh_token: Some(refresh),
                     },
                 )
                 .await?)
@@ -236,7 +286,7 @@ async fn run(provider: &Provider, pool: &str, body: &[u8]) -> Result<Issued, Nat
             };
             if provider.clients.secret(&client)?.is_some() {
                 let username = param("USERNAME").unwrap_or_default();
-                check_secret_hash(provider, &client, username, p.get("SECRET_HASH"))?;
+                check_secret_hash(provider, &pool, &client, username, p.get("SECRET_HASH"))?;
             }
             Ok(provider.refresh(&pool, &client, token, None).await?)
         }

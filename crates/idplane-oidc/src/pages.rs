@@ -46,6 +46,15 @@ pub struct ChangePasswordPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "logout.html")]
+pub struct LogoutPage<'a> {
+    pub brand: &'a str,
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub request: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "message.html")]
 pub struct MessagePage<'a> {
     pub brand: &'a str,
@@ -91,6 +100,15 @@ pub fn render(status: StatusCode, page: &impl Template, cookies: &[String]) -> R
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// `page` answered 429 Too Many Requests with `Retry-After` (RFC 6585 §4), in whole seconds.
+pub fn too_many(mut page: Response, wait: std::time::Duration) -> Response {
+    *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        page.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    page
 }
 
 pub fn message(status: StatusCode, brand: &str, heading: &str, text: &str) -> Response {

@@ -4,9 +4,10 @@
 //! process sharing the master key can continue a request another process started.
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use idplane_core::clock::Timestamp;
 use idplane_core::crypto::MasterKey;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -28,37 +29,61 @@ pub struct Pending {
     /// Set once the password was right but must be changed first: the user to finish.
     #[serde(default)]
     pub user: Option<String>,
+    /// The generation of that user then: the change is made only while it still holds, so
+    /// the form is good for one change, and none once an administrator changed the user.
+    #[serde(default)]
+    pub generation: Option<i64>,
 }
+
+/// Seals `value` for a form: the JSON of `{kind, value}` sealed with the master key, carried
+/// URL-safe so links and forms keep it intact. `kind` keeps one form's state from being
+/// passed off as another's.
+pub fn seal_form<T: Serialize>(key: &MasterKey, kind: &str, value: &T) -> Option<String> {
+    let json = serde_json::to_vec(&serde_json::json!({ "kind": kind, "value": value })).ok()?;
+    let sealed = key.seal(&json).ok()?;
+    let raw = STANDARD.decode(sealed).ok()?;
+    Some(URL_SAFE_NO_PAD.encode(raw))
+}
+
+/// What [`seal_form`] sealed as `kind`, if `text` is intact.
+pub fn open_form<T: DeserializeOwned>(key: &MasterKey, kind: &str, text: &str) -> Option<T> {
+    let raw = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let json = key.open(&STANDARD.encode(raw)).ok()?;
+    let mut sealed: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    if sealed.get("kind")?.as_str()? != kind {
+        return None;
+    }
+    serde_json::from_value(sealed.get_mut("value")?.take()).ok()
+}
+
+/// The CSRF token sealed in a form's state, the form's and the cookie's all agree (double
+/// submit, OWASP CSRF cheat sheet).
+pub fn csrf_matches(sealed: &str, form: &str, cookie: Option<&str>) -> bool {
+    let Some(cookie) = cookie else {
+        return false;
+    };
+    let a: bool = sealed.as_bytes().ct_eq(form.as_bytes()).into();
+    let b: bool = sealed.as_bytes().ct_eq(cookie.as_bytes()).into();
+    a & b & !sealed.is_empty()
+}
+
+const KIND: &str = "authorization";
 
 impl Pending {
     pub fn seal(&self, key: &MasterKey) -> Option<String> {
-        let json = serde_json::to_vec(self).ok()?;
-        let sealed = key.seal(&json).ok()?;
-        // The sealed text is standard base64; carry it URL-safe so links and forms keep it intact.
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(sealed)
-            .ok()?;
-        Some(URL_SAFE_NO_PAD.encode(raw))
+        seal_form(key, KIND, self)
     }
 
     /// The request sealed in `text`, if it is intact, for `pool`, and fresh.
     pub fn open(key: &MasterKey, text: &str, pool: &str, now: Timestamp) -> Option<Self> {
-        let raw = URL_SAFE_NO_PAD.decode(text).ok()?;
-        let sealed = base64::engine::general_purpose::STANDARD.encode(raw);
-        let json = key.open(&sealed).ok()?;
-        let p: Pending = serde_json::from_slice(&json).ok()?;
+        let p: Pending = open_form(key, KIND, text)?;
         let fresh = now.millis() - p.issued_at < PENDING_MILLIS && p.issued_at <= now.millis();
         (p.pool == pool && fresh).then_some(p)
     }
 
     /// The form's token, the cookie's and the sealed one all agree.
     pub fn csrf_ok(&self, form: &str, cookie: Option<&str>) -> bool {
-        let Some(cookie) = cookie else {
-            return false;
-        };
-        let a: bool = self.csrf.as_bytes().ct_eq(form.as_bytes()).into();
-        let b: bool = self.csrf.as_bytes().ct_eq(cookie.as_bytes()).into();
-        a & b & !self.csrf.is_empty()
+        csrf_matches(&self.csrf, form, cookie)
     }
 }
 
@@ -78,6 +103,7 @@ mod tests {
             csrf: "tok".into(),
             issued_at: now,
             user: None,
+            generation: None,
         }
     }
 

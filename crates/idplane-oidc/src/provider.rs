@@ -2,6 +2,7 @@
 //! authenticating clients, issuing and checking tokens, and recording activity.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use idplane_core::clock::{Clock, Timestamp};
@@ -11,10 +12,11 @@ use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
 use idplane_core::model::client::Client;
 use idplane_core::model::endpoints::PoolEndpoints;
 use idplane_core::model::pool::UserPool;
-use idplane_core::model::sign_in::RefreshRecord;
+use idplane_core::model::sign_in::{Grant, GrantStart, RefreshRecord};
 use idplane_core::model::user::{User, UserState};
 use idplane_core::service::{Directory, PoolAccess};
 use idplane_core::store::{PoolScope, SignInStore, Store};
+use idplane_core::throttle::{SourceAddress, Subject, Throttle};
 use serde_json::{Map, Value, json};
 
 use crate::cache::ReadCache;
@@ -23,6 +25,9 @@ use crate::claims;
 use crate::jose;
 use crate::keys::KeyRing;
 use crate::secrets;
+
+/// The access-token claim naming the grant a user's token was issued from.
+pub const GRANT_CLAIM: &str = "grant_id";
 
 /// Told of every successful data-plane operation that concerns a user (monthly active users).
 #[async_trait]
@@ -49,8 +54,6 @@ pub struct ProviderConfig {
     pub public_url: String,
     /// How long a hosted-page sign-in lasts without signing in again.
     pub session_seconds: i64,
-    /// Consecutive failed passwords that lock a user.
-    pub lockout_threshold: i64,
     /// How long an authorization code may wait to be redeemed.
     pub code_seconds: i64,
 }
@@ -60,7 +63,6 @@ impl ProviderConfig {
         Self {
             public_url: public_url.trim_end_matches('/').to_owned(),
             session_seconds: 8 * 3600,
-            lockout_threshold: 5,
             code_seconds: 300,
         }
     }
@@ -86,6 +88,8 @@ pub struct Provider {
     pub checkers: CheckerPool,
     pub pools: ReadCache<String, Option<UserPool>>,
     pub client_cache: ReadCache<(UserPoolUid, String), Option<Client>>,
+    /// Failed authentications, by source address, client and identifier.
+    pub throttle: Arc<Throttle>,
 }
 
 /// The tokens one grant hands out.
@@ -117,7 +121,7 @@ impl Issued {
     }
 }
 
-/// What a user sign-in grant carries into token issuance.
+/// What a user's grant carries into token issuance.
 pub struct UserGrant<'a> {
     pub client: &'a Client,
     pub user: &'a User,
@@ -125,10 +129,10 @@ pub struct UserGrant<'a> {
     pub nonce: Option<&'a str>,
     pub auth_time: Timestamp,
     pub session_id: Option<&'a str>,
-    /// The refresh token family to continue (rotation), or a new one.
-    pub family: Option<(String, Timestamp)>,
-    /// Issue a refresh token at all.
-    pub refresh: bool,
+    /// The grant every token issued names (its refresh-token family).
+    pub grant_id: &'a str,
+    /// The refresh token to hand out with the others, already stored.
+    pub refresh_token: Option<String>,
 }
 
 /// A verified access token's claims.
@@ -141,6 +145,35 @@ pub struct AccessClaims {
 impl Provider {
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// How long `source` must wait, when it failed to authenticate too often.
+    pub fn address_refused(&self, source: SourceAddress) -> Option<Duration> {
+        self.throttle
+            .check(&Subject::Address(source.0), self.now())
+            .err()
+    }
+
+    /// Counts a failed authentication against `source`.
+    pub fn address_failed(&self, source: SourceAddress) {
+        self.throttle.failed(Subject::Address(source.0), self.now());
+    }
+
+    fn client_subject(pool: &UserPool, client_id: &str) -> Subject {
+        Subject::Client(pool.uid.as_str().to_owned(), client_id.to_owned())
+    }
+
+    /// How long a client must wait, when its secret was wrong too often.
+    pub fn client_refused(&self, pool: &UserPool, client_id: &str) -> Option<Duration> {
+        self.throttle
+            .check(&Self::client_subject(pool, client_id), self.now())
+            .err()
+    }
+
+    /// Counts a failed authentication of a client.
+    pub fn client_failed(&self, pool: &UserPool, client_id: &str) {
+        self.throttle
+            .failed(Self::client_subject(pool, client_id), self.now());
     }
 
     pub fn endpoints(&self, pool: &UserPoolUid) -> PoolEndpoints {
@@ -213,7 +246,93 @@ impl Provider {
         client.settings.id_token_lifetime_seconds.clamp(60, 86_400)
     }
 
-    /// A signed access token for `sub` issued at `iat` (seconds).
+    /// A grant of `client` starting now, ending when the client's refresh tokens' combined
+    /// lifetime does.
+    pub fn grant_start(&self, client: &Client) -> GrantStart {
+        let now = self.now();
+        let r = &client.settings.refresh_token;
+        let expires_at = if r.has_combined_lifetime {
+            Timestamp::from_millis(now.millis() + r.combined_lifetime_seconds.max(60) * 1000)
+        } else {
+            Timestamp::from_millis(i64::MAX / 2)
+        };
+        GrantStart {
+            id: uuid::Uuid::now_v7().simple().to_string(),
+            created_at: now,
+            expires_at,
+        }
+    }
+
+    /// A new grant of `client` by `user`, under the user's current generation.
+    pub fn new_grant(
+        &self,
+        pool: &UserPool,
+        client: &Client,
+        user: &User,
+        session_id: Option<&str>,
+    ) -> Grant {
+        let start = self.grant_start(client);
+        Grant {
+            id: start.id,
+            pool_uid: pool.uid.clone(),
+            client_uid: client.uid.clone(),
+            user_uid: user.uid.clone(),
+            generation: user.generation,
+            session_id: session_id.map(str::to_owned),
+            created_at: start.created_at,
+            expires_at: start.expires_at,
+        }
+    }
+
+    /// A refresh token of `grant` for `scope` (not yet stored): the token, and its record.
+    pub fn refresh_record(
+        &self,
+        grant: &Grant,
+        client: &Client,
+        scope: &str,
+        auth_time: Timestamp,
+    ) -> (String, RefreshRecord) {
+        let now = self.now();
+        let r = &client.settings.refresh_token;
+        let idle = if r.has_idle_lifetime {
+            Timestamp::from_millis(now.millis() + r.idle_lifetime_seconds.max(60) * 1000)
+        } else {
+            Timestamp::from_millis(i64::MAX / 2)
+        };
+        let token = secrets::random_token();
+        let record = RefreshRecord {
+            token_hash: secrets::hash(&token),
+            family: grant.id.clone(),
+            pool_uid: grant.pool_uid.clone(),
+            client_uid: grant.client_uid.clone(),
+            user_uid: grant.user_uid.clone(),
+            scope: scope.to_owned(),
+            session_id: grant.session_id.clone(),
+            auth_time,
+            created_at: now,
+            expires_at: idle.min(grant.expires_at),
+            family_expires_at: grant.expires_at,
+            used_at: None,
+            revoked: false,
+        };
+        (token, record)
+    }
+
+    /// Stores the first refresh token of a grant and returns it.
+    pub async fn first_refresh(
+        &self,
+        grant: &Grant,
+        client: &Client,
+        scope: &str,
+        auth_time: Timestamp,
+    ) -> DomainResult<String> {
+        let (token, record) = self.refresh_record(grant, client, scope, auth_time);
+        self.sign_in.insert_refresh(&record).await?;
+        Ok(token)
+    }
+
+    /// A signed access token for `sub` issued at `iat` (seconds); a user's names its grant.
+    #[allow(clippy::too_many_arguments)]
     fn access_token(
         &self,
         keys: &jose::EsKey,
@@ -221,9 +340,10 @@ impl Provider {
         client: &Client,
         sub: &str,
         scope: &str,
+        grant_id: Option<&str>,
         (iat, lifetime): (i64, i64),
     ) -> String {
-        let claims = json!({
+        let mut claims = json!({
             "iss": self.endpoints(&pool.uid).issuer,
             "sub": sub,
             "aud": client.uid.as_str(),
@@ -234,6 +354,9 @@ impl Provider {
             "jti": uuid::Uuid::now_v7().simple().to_string(),
             "token_use": "access",
         });
+        if let (Some(id), Some(map)) = (grant_id, claims.as_object_mut()) {
+            map.insert(GRANT_CLAIM.to_owned(), json!(id));
+        }
         keys.sign(&claims)
     }
 
@@ -254,6 +377,7 @@ impl Provider {
                 client,
                 client.uid.as_str(),
                 scope,
+                None,
                 (now.millis() / 1000, lifetime),
             ),
             id_token: None,
@@ -274,6 +398,7 @@ impl Provider {
             g.client,
             g.user.uid.as_str(),
             g.scope,
+            Some(g.grant_id),
             (now.millis() / 1000, lifetime),
         );
         let id_token = claims::has(g.scope, "openid").then(|| {
@@ -295,65 +420,13 @@ impl Provider {
             }
             keys.signing.sign(&Value::Object(c))
         });
-        let refresh_token = if g.refresh {
-            Some(self.new_refresh(pool, &g, now).await?)
-        } else {
-            None
-        };
         Ok(Issued {
             access_token: access,
             id_token,
-            refresh_token,
+            refresh_token: g.refresh_token,
             expires_in: lifetime,
             scope: g.scope.to_owned(),
         })
-    }
-
-    async fn new_refresh(
-        &self,
-        pool: &UserPool,
-        g: &UserGrant<'_>,
-        now: Timestamp,
-    ) -> DomainResult<String> {
-        let r = &g.client.settings.refresh_token;
-        let far = Timestamp::from_millis(i64::MAX / 2);
-        let idle = if r.has_idle_lifetime {
-            Timestamp::from_millis(now.millis() + r.idle_lifetime_seconds.max(60) * 1000)
-        } else {
-            far
-        };
-        let (family, family_expires_at) = match &g.family {
-            Some((family, expires)) => (family.clone(), *expires),
-            None => (
-                uuid::Uuid::now_v7().simple().to_string(),
-                if r.has_combined_lifetime {
-                    Timestamp::from_millis(
-                        now.millis() + r.combined_lifetime_seconds.max(60) * 1000,
-                    )
-                } else {
-                    far
-                },
-            ),
-        };
-        let token = secrets::random_token();
-        self.sign_in
-            .insert_refresh(&RefreshRecord {
-                token_hash: secrets::hash(&token),
-                family,
-                pool_uid: pool.uid.clone(),
-                client_uid: g.client.uid.clone(),
-                user_uid: g.user.uid.clone(),
-                scope: g.scope.to_owned(),
-                session_id: g.session_id.map(str::to_owned),
-                auth_time: g.auth_time,
-                created_at: now,
-                expires_at: idle.min(family_expires_at),
-                family_expires_at,
-                used_at: None,
-                revoked: false,
-            })
-            .await?;
-        Ok(token)
     }
 
     /// Verifies a JWT this pool signed: signature, issuer, and (unless `allow_expired`) expiry.
@@ -401,10 +474,11 @@ impl Provider {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        let grant = claims.get(GRANT_CLAIM).and_then(Value::as_str);
         if jti.is_empty()
-            || self
+            || !self
                 .sign_in
-                .is_access_token_revoked(&pool.uid, &jti)
+                .access_token_live(&pool.uid, &jti, grant)
                 .await?
         {
             return Ok(None);

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use idplane_core::ids::UserUid;
 use idplane_core::model::pool::UserPool;
+use idplane_core::throttle::SourceAddress;
 use serde_json::{Value, json};
 
 use crate::claims;
@@ -18,6 +19,7 @@ use crate::errors::{OAuthError, bearer_error};
 use crate::params::Params;
 use crate::provider::Provider;
 use crate::secrets;
+use crate::source::Source;
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -28,10 +30,20 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub async fn userinfo(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match userinfo_inner(&provider, &pool, &headers, &body).await {
+    if let Some(wait) = provider.address_refused(source) {
+        return OAuthError::slow_down(wait).into_response();
+    }
+    let answer = userinfo_inner(&provider, &pool, &headers, &body).await;
+    if let Ok(r) = &answer
+        && r.status() == StatusCode::UNAUTHORIZED
+    {
+        provider.address_failed(source);
+    }
+    match answer {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "userinfo failed");
@@ -106,10 +118,11 @@ async fn userinfo_inner(
 pub async fn revoke(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match revoke_inner(&provider, &pool, &headers, &body).await {
+    match revoke_inner(&provider, &pool, &headers, &body, source).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => e.into_response(),
     }
@@ -120,6 +133,7 @@ async fn revoke_inner(
     pool: &str,
     headers: &HeaderMap,
     body: &[u8],
+    source: SourceAddress,
 ) -> Result<(), OAuthError> {
     let Some(pool) = provider.pool(pool).await? else {
         return Err(OAuthError::new("invalid_client", "unknown user pool"));
@@ -128,7 +142,7 @@ async fn revoke_inner(
     if let Some(fault) = params.fault() {
         return Err(OAuthError::invalid_request(fault));
     }
-    let client = client_auth::authenticate(provider, &pool, headers, &params).await?;
+    let client = client_auth::authenticate(provider, &pool, headers, &params, source).await?;
     let Some(token) = params.get("token") else {
         return Err(OAuthError::invalid_request("token is required"));
     };
@@ -183,10 +197,11 @@ async fn user_activity(
 pub async fn introspect(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match introspect_inner(&provider, &pool, &headers, &body).await {
+    match introspect_inner(&provider, &pool, &headers, &body, source).await {
         Ok(v) => {
             let mut response = Json(v).into_response();
             response
@@ -203,6 +218,7 @@ async fn introspect_inner(
     pool: &str,
     headers: &HeaderMap,
     body: &[u8],
+    source: SourceAddress,
 ) -> Result<Value, OAuthError> {
     let Some(pool) = provider.pool(pool).await? else {
         return Err(OAuthError::new("invalid_client", "unknown user pool"));
@@ -211,7 +227,7 @@ async fn introspect_inner(
     if let Some(fault) = params.fault() {
         return Err(OAuthError::invalid_request(fault));
     }
-    let client = client_auth::authenticate(provider, &pool, headers, &params).await?;
+    let client = client_auth::authenticate(provider, &pool, headers, &params, source).await?;
     if !client.client_type.is_confidential() {
         return Err(OAuthError::new(
             "invalid_client",
@@ -224,6 +240,11 @@ async fn introspect_inner(
     let inactive = json!({"active": false});
     if let Some(access) = provider.verify_access_token(&pool, token).await? {
         let c = &access.claims;
+        // RFC 7662 §4: only the audience of a token learns about it. A token's audience is the
+        // client it was issued to; every other client gets `active: false`.
+        if c.get("client_id").and_then(Value::as_str) != Some(client.uid.as_str()) {
+            return Ok(inactive);
+        }
         let mut out = json!({
             "active": true,
             "token_type": "Bearer",
@@ -260,8 +281,11 @@ async fn introspect_inner(
         .await?
     {
         let now = provider.now();
-        let live =
-            !r.revoked && r.used_at.is_none() && r.expires_at > now && r.family_expires_at > now;
+        let live = r.client_uid == client.uid
+            && !r.revoked
+            && r.used_at.is_none()
+            && r.expires_at > now
+            && r.family_expires_at > now;
         if live {
             return Ok(json!({
                 "active": true,

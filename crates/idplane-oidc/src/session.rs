@@ -7,14 +7,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use idplane_core::model::pool::UserPool;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::authorize::{brand, pool_path};
 use crate::claims::SUPPORTED_SCOPES;
 use crate::errors::with_query;
 use crate::jose;
-use crate::pages::{self, SESSION_COOKIE};
+use crate::pages::{self, CSRF_COOKIE, LogoutPage, SESSION_COOKIE};
 use crate::params::Params;
+use crate::pending::{csrf_matches, open_form, seal_form};
 use crate::provider::Provider;
 use crate::secrets;
 
@@ -193,6 +196,7 @@ async fn logout_inner(
             }
         }
     }
+    let hinted = params.get("id_token_hint").is_some();
     let redirect = match params.get("post_logout_redirect_uri") {
         None => None,
         Some(uri) => {
@@ -212,6 +216,26 @@ async fn logout_inner(
                         "The address to return to after signing out is not registered for this application.",
                     ));
                 }
+            }
+        }
+    };
+    // RP-Initiated Logout §2: without a valid ID token hint the request may come from anyone
+    // (a link on another site), so the user is asked first; the sealed request then carries
+    // where to return, bound to a CSRF cookie.
+    let (redirect, state) = if hinted {
+        (redirect, params.get("state").map(str::to_owned))
+    } else {
+        match LogoutRequest::confirmed(provider, &pool, params, headers) {
+            Some(confirmed) => (confirmed.redirect, confirmed.state),
+            None => {
+                let request = LogoutRequest {
+                    pool: pool.uid.as_str().to_owned(),
+                    redirect,
+                    state: params.get("state").map(str::to_owned),
+                    csrf: secrets::random_token(),
+                    issued_at: provider.now().millis(),
+                };
+                return Ok(request.page(provider, &pool));
             }
         }
     };
@@ -236,7 +260,7 @@ async fn logout_inner(
     let mut response = match redirect {
         Some(uri) => {
             let mut q = Vec::new();
-            if let Some(s) = params.get("state") {
+            if let Some(s) = state.as_deref() {
                 q.push(("state", s));
             }
             let target = if q.is_empty() {
@@ -257,4 +281,68 @@ async fn logout_inner(
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(response)
+}
+
+const LOGOUT_KIND: &str = "logout";
+/// How long a sign-out confirmation stays usable.
+const LOGOUT_MILLIS: i64 = 10 * 60 * 1000;
+
+/// A sign-out waiting for the user's confirmation, sealed with the master key into the
+/// confirmation form (the same sealing as the sign-in forms', told apart by `kind`).
+#[derive(Debug, Serialize, Deserialize)]
+struct LogoutRequest {
+    pool: String,
+    redirect: Option<String>,
+    state: Option<String>,
+    csrf: String,
+    issued_at: i64,
+}
+
+impl LogoutRequest {
+    /// The request the user confirmed: sealed by this server for this pool, fresh, posted
+    /// with the CSRF token of its form and cookie.
+    fn confirmed(
+        provider: &Provider,
+        pool: &UserPool,
+        params: &Params,
+        headers: &HeaderMap,
+    ) -> Option<Self> {
+        let sealed = params.get("logout_request")?;
+        let request: LogoutRequest = open_form(&provider.master_key, LOGOUT_KIND, sealed)?;
+        let now = provider.now().millis();
+        let fresh = request.issued_at <= now && now - request.issued_at < LOGOUT_MILLIS;
+        let csrf = csrf_matches(
+            &request.csrf,
+            params.get_or_empty("csrf_token"),
+            pages::read_cookie(headers, CSRF_COOKIE),
+        );
+        (request.pool == pool.uid.as_str() && fresh && csrf).then_some(request)
+    }
+
+    /// The confirmation page, setting the CSRF cookie.
+    fn page(&self, provider: &Provider, pool: &UserPool) -> Response {
+        let Some(sealed) = seal_form(&provider.master_key, LOGOUT_KIND, self) else {
+            return pages::message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                brand(pool),
+                "Sign out",
+                "Something went wrong. Try again later.",
+            );
+        };
+        let action = provider.endpoints(&pool.uid).end_session;
+        let page = LogoutPage {
+            brand: brand(pool),
+            action: &action,
+            csrf: &self.csrf,
+            request: &sealed,
+        };
+        let cookie = pages::cookie(
+            CSRF_COOKIE,
+            &self.csrf,
+            &pool_path(pool),
+            LOGOUT_MILLIS / 1000,
+            provider.config.secure_cookies(),
+        );
+        pages::render(StatusCode::OK, &page, &[cookie])
+    }
 }

@@ -1,34 +1,56 @@
 //! Password sign-in, shared by the hosted page and `InitiateAuth`: who the identifier names,
-//! whether the password is right, whether the user may sign in, lockout, and bookkeeping.
+//! whether the password is right, whether the user may sign in, timed lockout, and bookkeeping.
+//!
+//! The answers never tell more than the caller proved: an unknown identifier, a wrong password
+//! and a user who may not sign in (disabled, locked by an administrator, unconfirmed, expired)
+//! all get [`SignInError::Failed`], at the same cost; an identifier with too many recent
+//! failures gets [`SignInError::Locked`] whether or not it names a user and whatever the
+//! password (OWASP ASVS 4.0 V2.2.1, NIST SP 800-63B §5.2.2).
+
+use std::time::Duration;
 
 use idplane_core::error::DomainResult;
 use idplane_core::model::pool::UserPool;
-use idplane_core::model::user::{User, UserPatch, UserState};
+use idplane_core::model::user::{User, UserState};
+use idplane_core::throttle::Subject;
 
 use crate::provider::Provider;
 
-/// Why a sign-in did not succeed. Only `Failed` is shown for a wrong identifier or password,
-/// so the answer never tells which part was wrong.
+/// Why a sign-in did not succeed.
 #[derive(Debug)]
 pub enum SignInError {
-    /// Unknown user, wrong password, or password sign-in off.
+    /// Unknown user, wrong password, password sign-in off, or a user who may not sign in.
     Failed,
-    /// Right password, but the user may not sign in (disabled, locked, unconfirmed, expired).
-    NotAllowed,
+    /// Too many failed passwords for this identifier: refused for the time given, whatever
+    /// the password.
+    Locked(Duration),
     /// Right password, but it must be changed first (FORCE_CHANGE_PASSWORD, RESET_REQUIRED).
     MustChangePassword(Box<User>),
 }
 
 impl SignInError {
-    pub fn message(&self) -> &'static str {
+    pub fn message(&self) -> String {
         match self {
-            SignInError::Failed => "Incorrect user name or password.",
-            SignInError::NotAllowed => {
-                "This account cannot sign in right now. Contact your administrator."
-            }
-            SignInError::MustChangePassword(_) => "You must choose a new password.",
+            SignInError::Failed => "Incorrect user name or password.".to_owned(),
+            SignInError::Locked(wait) => locked_message(*wait),
+            SignInError::MustChangePassword(_) => "You must choose a new password.".to_owned(),
         }
     }
+}
+
+/// "Too many failed attempts", with how long to wait in words.
+pub fn locked_message(wait: Duration) -> String {
+    let seconds = wait.as_secs().max(1);
+    let when = if seconds < 90 {
+        format!("{seconds} seconds")
+    } else if seconds < 90 * 60 {
+        format!("{} minutes", seconds.div_ceil(60))
+    } else if seconds < 48 * 3600 {
+        format!("{} hours", seconds.div_ceil(3600))
+    } else {
+        "a while (ask your administrator to unlock the account)".to_owned()
+    };
+    format!("Too many failed sign-in attempts. Try again in {when}.")
 }
 
 /// The pool's sign-in attributes, in its order (`preferred_username` when none are set).
@@ -60,31 +82,45 @@ pub fn identifier_label(pool: &UserPool) -> String {
         .join(" or ")
 }
 
+/// Whether an identifier can be looked up at all (other text fails like an unknown one).
+fn usable(identifier: &str) -> bool {
+    !identifier.is_empty() && identifier.len() <= 256 && !identifier.chars().any(char::is_control)
+}
+
 impl Provider {
     /// Checks `identifier` + `password` against the pool. On success the user's sign-in is
-    /// recorded (LatestLogin, NumLogins, monthly activity); on a wrong password the failure
-    /// counts towards lockout.
+    /// recorded (LatestLogin, NumLogins, monthly activity); a wrong password counts towards
+    /// the user's timed lockout, an unknown identifier towards its own.
     pub async fn password_sign_in(
         &self,
         pool: &UserPool,
         identifier: &str,
         password: &str,
     ) -> DomainResult<Result<User, SignInError>> {
+        let now = self.now();
+        let identifier = identifier.trim();
+        let subject = Subject::Identifier(pool.uid.as_str().to_owned(), identifier.to_lowercase());
+        if let Err(wait) = self.throttle.check(&subject, now) {
+            return Ok(Err(SignInError::Locked(wait)));
+        }
         let mut found = None;
-        if pool.settings.password_sign_in_enabled
-            && !identifier.is_empty()
-            && identifier.len() <= 256
-            && !identifier.chars().any(char::is_control)
-        {
+        if pool.settings.password_sign_in_enabled && usable(identifier) {
             for attribute in sign_in_attributes(pool) {
                 found = self
                     .sign_in
-                    .user_by_attribute(&pool.uid, attribute, identifier.trim())
+                    .user_by_attribute(&pool.uid, attribute, identifier)
                     .await?;
                 if found.is_some() {
                     break;
                 }
             }
+        }
+        if let Some(until) = found.as_ref().and_then(|u| u.locked_until)
+            && until > now
+        {
+            let wait =
+                Duration::from_millis(u64::try_from(until.millis() - now.millis()).unwrap_or(0));
+            return Ok(Err(SignInError::Locked(wait)));
         }
         let hash = found
             .as_ref()
@@ -92,21 +128,25 @@ impl Provider {
             .unwrap_or_else(|| self.decoy_hash.clone());
         let matches = self.checkers.verify(password.to_owned(), hash).await;
         let Some(user) = found.filter(|u| u.password_hash.is_some()) else {
+            self.throttle.failed(subject, now);
             return Ok(Err(SignInError::Failed));
         };
         if !matches {
             self.count_failure(pool, &user).await?;
             return Ok(Err(SignInError::Failed));
         }
-        let must_change = matches!(
-            user.state,
-            UserState::ForceChangePassword | UserState::ResetRequired
-        );
-        if !must_change && !self.user_may_sign_in(pool, &user) {
-            return Ok(Err(SignInError::NotAllowed));
-        }
-        if must_change || user.pwd_need_reset {
+        let current = user.expiration_time.is_none_or(|t| t > now);
+        let must_change = (current
+            && matches!(
+                user.state,
+                UserState::ForceChangePassword | UserState::ResetRequired
+            ))
+            || (user.pwd_need_reset && self.user_may_sign_in(pool, &user));
+        if must_change {
             return Ok(Err(SignInError::MustChangePassword(Box::new(user))));
+        }
+        if !self.user_may_sign_in(pool, &user) {
+            return Ok(Err(SignInError::Failed));
         }
         self.signed_in(pool, &user).await?;
         Ok(Ok(user))
@@ -121,49 +161,23 @@ impl Provider {
         Ok(())
     }
 
-    /// A wrong password: every `lockout_threshold`-th consecutive one locks the user (an
-    /// administrator unlocks with UpdateUser UserState=CONFIRMED).
+    /// A wrong password: the user's failures grow, and past the policy's threshold sign-in
+    /// is refused for a time that doubles with each further failure.
     async fn count_failure(&self, pool: &UserPool, user: &User) -> DomainResult<()> {
         let failures = self
             .sign_in
             .record_failed_sign_in(&pool.uid, &user.uid)
             .await?;
-        let threshold = self.config.lockout_threshold.max(1);
-        if failures > 0 && failures % threshold == 0 && user.state != UserState::Locked {
-            tracing::info!(pool = %pool.uid, user = %user.uid, "user locked after failed sign-ins");
-            let patch = UserPatch {
-                state: Some(UserState::Locked),
-                ..UserPatch::default()
-            };
-            self.directory
-                .update_user(&Self::access(pool), user.uid.as_str(), patch)
+        if let Some(delay) = self.throttle.policy().lockout.delay(failures) {
+            let now = self.now();
+            let millis = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4);
+            let until =
+                idplane_core::clock::Timestamp::from_millis(now.millis().saturating_add(millis));
+            tracing::info!(pool = %pool.uid, user = %user.uid, failures, "sign-in locked after failed passwords");
+            self.sign_in
+                .lock_user_until(&pool.uid, &user.uid, until)
                 .await?;
         }
         Ok(())
-    }
-
-    /// Sets a new password for a user who had to change it, and confirms them.
-    pub async fn change_password(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        new_password: &str,
-    ) -> DomainResult<User> {
-        let patch = UserPatch {
-            password: Some(new_password.to_owned()),
-            state: matches!(
-                user.state,
-                UserState::ForceChangePassword | UserState::ResetRequired
-            )
-            .then_some(UserState::Confirmed),
-            pwd_need_reset: Some(false),
-            ..UserPatch::default()
-        };
-        let user = self
-            .directory
-            .update_user(&Self::access(pool), user.uid.as_str(), patch)
-            .await?;
-        self.signed_in(pool, &user).await?;
-        Ok(user)
     }
 }

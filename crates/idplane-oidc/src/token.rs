@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
-use idplane_core::model::sign_in::RefreshSpend;
+use idplane_core::model::sign_in::{AuthCode, CodeRedemption, Grant, GrantStart, RefreshSpend};
+use idplane_core::throttle::SourceAddress;
 
 use crate::claims;
 use crate::client_auth;
@@ -18,14 +19,22 @@ use crate::errors::OAuthError;
 use crate::params::Params;
 use crate::provider::{Issued, Provider, UserGrant};
 use crate::secrets;
+use crate::source::Source;
 
 pub async fn token(
     State(provider): State<Arc<Provider>>,
     Path(pool): Path<String>,
+    Source(source): Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match exchange(&provider, &pool, &headers, &body).await {
+    let outcome = exchange(&provider, &pool, &headers, &body, source).await;
+    if let Err(e) = &outcome
+        && e.code == "invalid_grant"
+    {
+        provider.address_failed(source);
+    }
+    match outcome {
         Ok(issued) => {
             let mut response = Json(issued.to_json()).into_response();
             let h = response.headers_mut();
@@ -42,6 +51,7 @@ async fn exchange(
     pool: &str,
     headers: &HeaderMap,
     body: &[u8],
+    source: SourceAddress,
 ) -> Result<Issued, OAuthError> {
     let Some(pool) = provider.pool(pool).await? else {
         return Err(OAuthError::new("invalid_client", "unknown user pool"));
@@ -50,7 +60,7 @@ async fn exchange(
     if let Some(fault) = params.fault() {
         return Err(OAuthError::invalid_request(fault));
     }
-    let client = client_auth::authenticate(provider, &pool, headers, &params).await?;
+    let client = client_auth::authenticate(provider, &pool, headers, &params, source).await?;
     match params.get("grant_type") {
         None => Err(OAuthError::invalid_request("grant_type is required")),
         Some("authorization_code") => authorization_code(provider, &pool, &client, &params).await,
@@ -78,28 +88,57 @@ async fn authorization_code(
     let Some(code) = params.get("code") else {
         return Err(OAuthError::invalid_request("code is required"));
     };
-    // Taken (deleted) before any check: a code is good for one attempt only.
-    let Some(grant) = provider
+    // The grant is made as the code is spent, in one step: a code is good for one attempt,
+    // and a second attempt revokes whatever the first one issued (RFC 6749 §4.1.2).
+    let start = provider.grant_start(client);
+    let code = match provider
         .sign_in
-        .take_code(&pool.uid, &secrets::hash(code))
+        .redeem_code(&pool.uid, &secrets::hash(code), &start)
         .await?
-    else {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code is invalid or was already used",
-        ));
+    {
+        CodeRedemption::Redeemed(code) => code,
+        CodeRedemption::Replayed => {
+            tracing::warn!(pool = %pool.uid, client = %client.uid, "authorization code replayed: its grant is revoked");
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was already used; the tokens issued for it are revoked",
+            ));
+        }
+        CodeRedemption::Unknown => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code is invalid or was already used",
+            ));
+        }
     };
-    if grant.client_uid != client.uid {
+    match redeemed(provider, pool, client, params, &code, &start).await {
+        Ok(issued) => Ok(issued),
+        Err(e) => {
+            provider.sign_in.revoke_grant(&pool.uid, &start.id).await?;
+            Err(e)
+        }
+    }
+}
+
+/// The checks of a redeemed code (RFC 6749 §4.1.3, RFC 7636 §4.6) and the tokens it earns.
+async fn redeemed(
+    provider: &Provider,
+    pool: &UserPool,
+    client: &Client,
+    params: &Params,
+    code: &AuthCode,
+    start: &GrantStart,
+) -> Result<Issued, OAuthError> {
+    if code.client_uid != client.uid {
         return Err(OAuthError::invalid_grant(
             "the authorization code was issued to another client",
         ));
     }
-    if grant.expires_at <= provider.now() {
+    if code.expires_at <= provider.now() {
         return Err(OAuthError::invalid_grant(
             "the authorization code has expired",
         ));
     }
     match params.get("redirect_uri") {
-        Some(uri) if uri != grant.redirect_uri => {
+        Some(uri) if uri != code.redirect_uri => {
             return Err(OAuthError::invalid_grant(
                 "redirect_uri does not match the authorization request",
             ));
@@ -109,7 +148,7 @@ async fn authorization_code(
         }
         _ => {}
     }
-    match (&grant.code_challenge, params.get("code_verifier")) {
+    match (&code.code_challenge, params.get("code_verifier")) {
         (Some(challenge), Some(verifier)) => {
             if !secrets::pkce_well_formed(verifier) || !secrets::pkce_matches(verifier, challenge) {
                 return Err(OAuthError::invalid_grant(
@@ -129,24 +168,37 @@ async fn authorization_code(
         }
         (None, None) => {}
     }
-    let Some(user) = provider.user(pool, &grant.user_uid).await? else {
+    let Some(user) = provider.user(pool, &code.user_uid).await? else {
         return Err(OAuthError::invalid_grant("the user no longer exists"));
     };
-    if !provider.user_may_sign_in(pool, &user) {
+    if !provider.user_may_sign_in(pool, &user) || user.generation != code.generation {
         return Err(OAuthError::invalid_grant("the user may not sign in"));
     }
+    let grant = Grant {
+        id: start.id.clone(),
+        pool_uid: pool.uid.clone(),
+        client_uid: code.client_uid.clone(),
+        user_uid: code.user_uid.clone(),
+        generation: code.generation,
+        session_id: code.session_id.clone(),
+        created_at: start.created_at,
+        expires_at: start.expires_at,
+    };
+    let refresh = provider
+        .first_refresh(&grant, client, &code.scope, code.auth_time)
+        .await?;
     Ok(provider
         .issue_for_user(
             pool,
             UserGrant {
                 client,
                 user: &user,
-                scope: &grant.scope,
-                nonce: grant.nonce.as_deref(),
-                auth_time: grant.auth_time,
-                session_id: grant.session_id.as_deref(),
-                family: None,
-                refresh: true,
+                scope: &code.scope,
+                nonce: code.nonce.as_deref(),
+                auth_time: code.auth_time,
+                session_id: code.session_id.as_deref(),
+                grant_id: &grant.id,
+                refresh_token: Some(refresh),
             },
         )
         .await?)
@@ -168,8 +220,8 @@ async fn refresh_token(
 
 impl Provider {
     /// Exchanges a refresh token (token endpoint and `REFRESH_TOKEN_AUTH`). With rotation on,
-    /// the token is spent and a new one of the same family returned; presenting a spent token
-    /// again revokes the family.
+    /// the token is spent and a new one of the same grant stored in the same step; presenting
+    /// a spent token again revokes the grant.
     pub async fn refresh(
         &self,
         pool: &UserPool,
@@ -186,15 +238,39 @@ impl Provider {
                 "the refresh token was issued to another client",
             ));
         }
+        let scope = match scope {
+            None => found.scope.clone(),
+            Some(asked) => {
+                let asked = claims::grant(asked);
+                if !asked.split(' ').all(|s| claims::has(&found.scope, s)) {
+                    return Err(OAuthError::new(
+                        "invalid_scope",
+                        "a refresh cannot widen the scope",
+                    ));
+                }
+                asked
+            }
+        };
         let rotate = client.settings.refresh_token.rotation;
+        let grant = Grant {
+            id: found.family.clone(),
+            pool_uid: pool.uid.clone(),
+            client_uid: found.client_uid.clone(),
+            user_uid: found.user_uid.clone(),
+            generation: 0,
+            session_id: found.session_id.clone(),
+            created_at: found.created_at,
+            expires_at: found.family_expires_at,
+        };
+        let next = rotate.then(|| self.refresh_record(&grant, client, &scope, found.auth_time));
         let record = match self
             .sign_in
-            .spend_refresh(&pool.uid, &hash, rotate, self.now())
+            .spend_refresh(&pool.uid, &hash, next.as_ref().map(|(_, r)| r), self.now())
             .await?
         {
             RefreshSpend::Spent(r) => r,
             RefreshSpend::Reused => {
-                tracing::warn!(pool = %pool.uid, client = %client.uid, "refresh token reuse: family revoked");
+                tracing::warn!(pool = %pool.uid, client = %client.uid, "refresh token reuse: grant revoked");
                 return Err(OAuthError::invalid_grant(
                     "the refresh token was already used; its grant is revoked",
                 ));
@@ -205,26 +281,13 @@ impl Provider {
                 ));
             }
         };
-        let scope = match scope {
-            None => record.scope.clone(),
-            Some(asked) => {
-                let asked = claims::grant(asked);
-                if !asked.split(' ').all(|s| claims::has(&record.scope, s)) {
-                    return Err(OAuthError::new(
-                        "invalid_scope",
-                        "a refresh cannot widen the scope",
-                    ));
-                }
-                asked
-            }
-        };
         let Some(user) = self.user(pool, &record.user_uid).await? else {
             return Err(OAuthError::invalid_grant("the user no longer exists"));
         };
         if !self.user_may_sign_in(pool, &user) {
             return Err(OAuthError::invalid_grant("the user may not sign in"));
         }
-        let mut issued = self
+        let issued = self
             .issue_for_user(
                 pool,
                 UserGrant {
@@ -234,14 +297,11 @@ impl Provider {
                     nonce: None,
                     auth_time: record.auth_time,
                     session_id: record.session_id.as_deref(),
-                    family: Some((record.family.clone(), record.family_expires_at)),
-                    refresh: rotate,
+                    grant_id: &record.family,
+                    refresh_token: next.map(|(token, _)| token),
                 },
             )
             .await?;
-        if !rotate {
-            issued.refresh_token = None;
-        }
         self.record_activity(pool, &user.uid).await;
         Ok(issued)
     }

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
-use idplane_core::model::user::{User, UserProfile, UserState, UserSummary, display_name};
+use idplane_core::model::user::{
+    User, UserProfile, UserState, UserSummary, UserWrite, display_name,
+};
 use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 
@@ -21,7 +23,7 @@ const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone
      u.picture, u.profile, u.website, u.zoneinfo, u.user_metadata, u.description, \
      u.email_verified, u.phone_number_verified, u.custom_attributes, u.state, u.password_hash, \
      u.latest_login, u.num_logins, u.expiration_time, u.pwd_need_reset, u.data_source, \
-     u.created_at, u.updated_at";
+     u.created_at, u.updated_at, u.generation, u.failed_sign_ins, u.locked_until";
 
 /// `SELECT` of whole users from `users u`, memberships included, for [`user_from`]; a WHERE
 /// clause follows.
@@ -34,7 +36,7 @@ pub(crate) fn select_users() -> String {
 
 /// What a summary row reads (see [`summary_from`]).
 const SUMMARY_COLUMNS: &str = "u.uid, u.preferred_username, u.email, u.phone_number, u.name, \
-     u.state, u.data_source";
+     u.state, u.data_source, u.locked_until";
 
 /// Which columns a user search reads: whole users with their memberships, or summaries.
 #[derive(Clone, Copy)]
@@ -216,6 +218,11 @@ pub(crate) fn user_from(row: &impl Columns) -> DomainResult<User> {
             .into_iter()
             .map(DepartmentUid::from_stored)
             .collect(),
+        generation: i("generation")?,
+        failed_sign_ins: i("failed_sign_ins")?,
+        locked_until: Some(i("locked_until")?)
+            .filter(|t| *t > 0)
+            .map(Timestamp::from_millis),
     })
 }
 
@@ -230,6 +237,9 @@ fn summary_from(row: &impl Columns) -> DomainResult<UserSummary> {
         phone_number: t("phone_number")?,
         state: UserState::parse(&state).map_err(|_| DomainError::internal("unknown user state"))?,
         data_source: row.text("data_source")?,
+        locked_until: Some(row.int("locked_until")?)
+            .filter(|t| *t > 0)
+            .map(Timestamp::from_millis),
     })
 }
 
@@ -285,19 +295,32 @@ impl UserStore for SqlStore {
         row.as_ref().map(user_from).transpose()
     }
 
-    async fn update_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()> {
+    async fn update_user(
+        &self,
+        scope: &PoolScope,
+        user: &User,
+        write: UserWrite,
+    ) -> DomainResult<()> {
         let mut sql = Sql::new("");
         let params = write_sql(&mut sql, user)?;
         let pool = sql.text_param(scope.pool_uid().as_str());
         let uid = sql.text_param(user.uid.as_str());
-        let sets: Vec<String> = WRITE_COLUMNS
+        let read_generation = sql.int_param(user.generation);
+        let mut sets: Vec<String> = WRITE_COLUMNS
             .iter()
             .zip(&params)
-            .filter(|(c, _)| **c != "created_at")
+            .filter(|(c, _)| !matches!(**c, "created_at" | "latest_login" | "num_logins"))
             .map(|(c, p)| format!("{c} = {p}"))
             .collect();
+        if write.ends_access {
+            sets.push("generation = generation + 1".to_owned());
+        }
+        if write.clears_lockout {
+            sets.push("failed_sign_ins = 0, locked_until = 0".to_owned());
+        }
         let text = format!(
-            "UPDATE users SET {} WHERE pool_uid = {pool} AND uid = {uid}",
+            "UPDATE users SET {} WHERE pool_uid = {pool} AND uid = {uid} \
+             AND generation = {read_generation}",
             sets.join(", ")
         );
         let mut full = Sql::new(&text);
@@ -309,7 +332,21 @@ impl UserStore for SqlStore {
             .await
             .map_err(|e| write_error(e, Kind::User))?;
         if result.rows_affected() == 0 {
-            return Err(DomainError::not_found(Kind::User, user.uid.as_str()));
+            let exists = sqlx::query("SELECT 1 FROM users WHERE pool_uid = $1 AND uid = $2")
+                .bind(scope.pool_uid().as_str().to_owned())
+                .bind(user.uid.as_str().to_owned())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(internal)?;
+            return Err(match exists {
+                Some(_) => DomainError::Conflict {
+                    message: "the user was changed concurrently; read it again".to_owned(),
+                },
+                None => DomainError::not_found(Kind::User, user.uid.as_str()),
+            });
+        }
+        if write.ends_access {
+            crate::sign_in::end_access(&mut tx, &user.uid).await?;
         }
         let [username, .., display] = member_keys(user);
         sqlx::query(

@@ -9,12 +9,11 @@ use std::ops::Bound;
 
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, Kind};
-use idplane_core::ids::{AccessKeyId, AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
+use idplane_core::ids::{AccessKeyId, DepartmentUid, GroupUid, UserUid};
 use idplane_core::model::account::{AccessKey, AccessKeyStatus};
 use idplane_core::model::department::{DeleteOptions, Department};
 use idplane_core::model::group::Group;
-use idplane_core::model::pool::{PoolSettings, UserPool};
-use idplane_core::model::user::{User, UserProfile, UserState, UserSummary};
+use idplane_core::model::user::{User, UserState, UserSummary, UserWrite};
 use idplane_core::query::*;
 use idplane_core::store::*;
 use idplane_store::SqlStore;
@@ -22,6 +21,7 @@ use idplane_store::SqlStore;
 #[macro_use]
 mod common;
 
+use common::fixtures::{new_pool, pool_named, ts, user};
 use common::{Db, postgres_db, sqlite_db};
 
 store_tests!(
@@ -41,74 +41,7 @@ store_tests!(
     deep_member_pages,
     group_member_counts,
     member_times_backfilled,
-    sign_in_records,
 );
-
-const T0: i64 = 1_700_000_000_000;
-
-fn ts(offset: i64) -> Timestamp {
-    Timestamp::from_millis(T0 + offset)
-}
-
-fn pool_named(account: &AccountId, name: &str) -> (UserPool, Department) {
-    let pool = UserPool {
-        uid: UserPoolUid::generate(),
-        account_id: account.clone(),
-        name: name.to_owned(),
-        description: String::new(),
-        project_name: "default".to_owned(),
-        enabled: true,
-        settings: PoolSettings::default(),
-        created_at: ts(0),
-        updated_at: ts(0),
-    };
-    let root_uid = DepartmentUid::generate();
-    let root = Department {
-        path: format!("/{root_uid}/"),
-        uid: root_uid,
-        pool_uid: pool.uid.clone(),
-        parent_uid: None,
-        name: name.to_owned(),
-        description: String::new(),
-        external_id: String::new(),
-        source: String::new(),
-        precedence: 0,
-        iam_role_trn: String::new(),
-        name_path: name.to_owned(),
-        created_at: ts(0),
-        updated_at: ts(0),
-    };
-    (pool, root)
-}
-
-async fn new_pool(store: &SqlStore, account: &str) -> (PoolScope, Department) {
-    let acct = store.ensure_account(account, ts(0)).await.unwrap();
-    let (pool, root) = pool_named(&acct.id, &format!("p-{}", UserPoolUid::generate()));
-    store.insert_pool(&pool, &root).await.unwrap();
-    (PoolScope::of(&pool), root)
-}
-
-fn user(scope: &PoolScope, username: Option<&str>, at: i64) -> User {
-    User {
-        uid: UserUid::generate(),
-        pool_uid: scope.pool_uid().clone(),
-        profile: UserProfile {
-            preferred_username: username.map(str::to_owned),
-            ..UserProfile::default()
-        },
-        state: UserState::Unconfirmed,
-        password_hash: None,
-        latest_login: None,
-        num_logins: 0,
-        expiration_time: None,
-        pwd_need_reset: false,
-        data_source: "test".to_owned(),
-        created_at: ts(at),
-        updated_at: ts(at),
-        group_uids: Vec::new(),
-        department_uids: Vec::new(),
-    }
-}
 
 fn all(conditions: Vec<UserCondition>) -> UserQuery {
     UserQuery {
@@ -288,14 +221,17 @@ async fn users_unique_attributes(db: &Db) {
     store.insert_user(&scope, &bob).await.unwrap();
     bob.profile.preferred_username = Some("ALICE".to_owned());
     assert!(matches!(
-        store.update_user(&scope, &bob).await,
+        store.update_user(&scope, &bob, UserWrite::default()).await,
         Err(DomainError::Duplicated { .. })
     ));
     bob.profile.preferred_username = Some("robert".to_owned());
     bob.profile.custom_attributes = vec![("k".to_owned(), "v".to_owned())];
     bob.state = UserState::Locked;
     bob.password_hash = Some("$argon2id$hash".to_owned());
-    store.update_user(&scope, &bob).await.unwrap();
+    store
+        .update_user(&scope, &bob, UserWrite::default())
+        .await
+        .unwrap();
     let got = store.get_user(&scope, &bob.uid).await.unwrap().unwrap();
     assert_eq!(got.profile.preferred_username.as_deref(), Some("robert"));
     assert_eq!(got.profile.custom_attributes, bob.profile.custom_attributes);
@@ -1281,7 +1217,10 @@ async fn group_member_search(db: &Db) {
     let mut renamed = page.items[0].clone();
     renamed.profile.preferred_username = Some("carol".into());
     renamed.profile.name = Some("AAA first".into());
-    store.update_user(&scope, &renamed).await.unwrap();
+    store
+        .update_user(&scope, &renamed, UserWrite::default())
+        .await
+        .unwrap();
     assert_eq!(store.query_users(&scope, &prefix).await.unwrap().total, 29);
     let first = store
         .query_users(
@@ -1351,7 +1290,10 @@ async fn deep_member_pages(db: &Db) {
     // not rely on it): the deep page is sorted by the database instead, with the same result.
     let mut odd = users[7].clone();
     odd.profile.name = Some("Bo\u{1e}x\u{1f}y".to_owned());
-    store.update_user(&scope, &odd).await.unwrap();
+    store
+        .update_user(&scope, &odd, UserWrite::default())
+        .await
+        .unwrap();
     let all = deep_display_name_pages(
         &store,
         &scope,
@@ -1561,7 +1503,10 @@ async fn group_member_times(db: &Db) {
     // An update moves the member's update time; its creation time stays.
     let mut touched = users[4].clone();
     touched.updated_at = ts(1000);
-    store.update_user(&scope, &touched).await.unwrap();
+    store
+        .update_user(&scope, &touched, UserWrite::default())
+        .await
+        .unwrap();
     let updated_late = UserCondition::Range {
         field: UserField::UpdateTime,
         low: Bound::Included(RangeValue::Time(ts(500))),
@@ -1813,197 +1758,4 @@ async fn group_member_counts(db: &Db) {
     assert!(store.delete_group(&scope, &a.uid).await.unwrap());
     let b_now = store.get_group(&scope, &b.uid).await.unwrap().unwrap();
     assert_eq!(b_now.member_count, 3);
-}
-
-/// The data plane's records: single-use codes, rotating refresh tokens with reuse detection,
-/// signing keys, revocations, sessions, sign-in counters.
-async fn sign_in_records(db: &Db) {
-    use idplane_core::ids::ClientUid;
-    use idplane_core::model::sign_in::{
-        AuthCode, LoginSession, RefreshRecord, RefreshSpend, SigningKeyRecord,
-    };
-    let store = db.open().await;
-    let (scope, _) = new_pool(&store, "acct").await;
-    let pool = scope.pool_uid().clone();
-    let mut u = user(&scope, Some("Signer"), 0);
-    u.profile.email = Some("Signer@Example.test".to_owned());
-    store.insert_user(&scope, &u).await.unwrap();
-    assert_eq!(
-        store
-            .user_by_attribute(&pool, "preferred_username", "SIGNER")
-            .await
-            .unwrap(),
-        Some(u.clone())
-    );
-    assert_eq!(
-        store
-            .user_by_attribute(&pool, "email", "signer@example.TEST")
-            .await
-            .unwrap()
-            .map(|found| found.uid),
-        Some(u.uid.clone())
-    );
-    assert!(
-        store
-            .user_by_attribute(&pool, "phone_number", "")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(store.pool_by_uid(&pool).await.unwrap().is_some());
-
-    assert_eq!(store.record_failed_sign_in(&pool, &u.uid).await.unwrap(), 1);
-    assert_eq!(store.record_failed_sign_in(&pool, &u.uid).await.unwrap(), 2);
-    store.record_sign_in(&pool, &u.uid, ts(5)).await.unwrap();
-    let got = store.get_user(&scope, &u.uid).await.unwrap().unwrap();
-    assert_eq!((got.num_logins, got.latest_login), (1, Some(ts(5))));
-    assert_eq!(store.record_failed_sign_in(&pool, &u.uid).await.unwrap(), 1);
-
-    // A code is taken once, even by racing requests.
-    let client = ClientUid::generate();
-    let code = AuthCode {
-        code_hash: "c1".to_owned(),
-        pool_uid: pool.clone(),
-        client_uid: client.clone(),
-        user_uid: u.uid.clone(),
-        redirect_uri: "https://a/cb".to_owned(),
-        scope: "openid".to_owned(),
-        nonce: Some("n".to_owned()),
-        code_challenge: None,
-        session_id: None,
-        auth_time: ts(1),
-        expires_at: ts(1000),
-    };
-    store.insert_code(&code).await.unwrap();
-    let (a, b) = tokio::join!(store.take_code(&pool, "c1"), store.take_code(&pool, "c1"));
-    let taken: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
-    assert_eq!(taken, vec![code]);
-
-    // Rotation: one spend wins; a second use revokes the family.
-    let refresh = |hash: &str| RefreshRecord {
-        token_hash: hash.to_owned(),
-        family: "fam".to_owned(),
-        pool_uid: pool.clone(),
-        client_uid: client.clone(),
-        user_uid: u.uid.clone(),
-        scope: "openid".to_owned(),
-        session_id: Some("s1".to_owned()),
-        auth_time: ts(1),
-        created_at: ts(1),
-        expires_at: ts(10_000),
-        family_expires_at: ts(20_000),
-        used_at: None,
-        revoked: false,
-    };
-    store.insert_refresh(&refresh("r1")).await.unwrap();
-    let (a, b) = tokio::join!(
-        store.spend_refresh(&pool, "r1", true, ts(2)),
-        store.spend_refresh(&pool, "r1", true, ts(2))
-    );
-    let outcomes = [a.unwrap(), b.unwrap()];
-    assert_eq!(
-        outcomes
-            .iter()
-            .filter(|o| matches!(o, RefreshSpend::Spent(_)))
-            .count(),
-        1,
-        "{outcomes:?}"
-    );
-    assert!(outcomes.contains(&RefreshSpend::Reused));
-    store.insert_refresh(&refresh("r2")).await.unwrap();
-    // r2 joined a revoked family after the reuse; a fresh family is unaffected.
-    assert_eq!(
-        store.spend_refresh(&pool, "r1", true, ts(3)).await.unwrap(),
-        RefreshSpend::Invalid
-    );
-    let mut other = refresh("r3");
-    other.family = "fam2".to_owned();
-    store.insert_refresh(&other).await.unwrap();
-    assert!(matches!(
-        store
-            .spend_refresh(&pool, "r3", false, ts(3))
-            .await
-            .unwrap(),
-        RefreshSpend::Spent(_)
-    ));
-    assert!(
-        matches!(
-            store
-                .spend_refresh(&pool, "r3", false, ts(4))
-                .await
-                .unwrap(),
-            RefreshSpend::Spent(_)
-        ),
-        "without rotation a token is used again"
-    );
-    assert_eq!(
-        store
-            .spend_refresh(&pool, "r3", false, ts(20_001))
-            .await
-            .unwrap(),
-        RefreshSpend::Invalid,
-        "expired"
-    );
-    store.revoke_session_tokens(&pool, "s1").await.unwrap();
-    assert!(
-        store
-            .find_refresh(&pool, "r3")
-            .await
-            .unwrap()
-            .unwrap()
-            .revoked
-    );
-    assert!(!store.revoke_refresh(&pool, "nope").await.unwrap());
-
-    // Keys: newest first; retiring keeps them listed.
-    for (kid, at) in [("k1", 1), ("k2", 2)] {
-        store
-            .insert_signing_key(&SigningKeyRecord {
-                kid: kid.to_owned(),
-                pool_uid: pool.clone(),
-                algorithm: "ES256".to_owned(),
-                sealed_private: "sealed".to_owned(),
-                public_jwk: "{}".to_owned(),
-                created_at: ts(at),
-                retired_at: None,
-            })
-            .await
-            .unwrap();
-    }
-    assert_eq!(
-        store.retire_signing_keys(&pool, "k2", ts(3)).await.unwrap(),
-        1
-    );
-    let keys = store.signing_keys(&pool).await.unwrap();
-    assert_eq!(
-        keys.iter()
-            .map(|k| (k.kid.as_str(), k.retired_at))
-            .collect::<Vec<_>>(),
-        vec![("k2", None), ("k1", Some(ts(3)))]
-    );
-
-    store
-        .revoke_access_token(&pool, "j1", ts(100))
-        .await
-        .unwrap();
-    store
-        .revoke_access_token(&pool, "j1", ts(100))
-        .await
-        .unwrap();
-    assert!(store.is_access_token_revoked(&pool, "j1").await.unwrap());
-    assert!(!store.is_access_token_revoked(&pool, "j2").await.unwrap());
-
-    let session = LoginSession {
-        id_hash: "h1".to_owned(),
-        pool_uid: pool.clone(),
-        user_uid: u.uid.clone(),
-        created_at: ts(1),
-        expires_at: ts(100),
-    };
-    store.insert_session(&session).await.unwrap();
-    assert_eq!(store.session(&pool, "h1").await.unwrap(), Some(session));
-    // Deleting the user ends everything that was theirs.
-    store.delete_user(&scope, &u.uid).await.unwrap();
-    assert!(store.session(&pool, "h1").await.unwrap().is_none());
-    assert!(store.find_refresh(&pool, "r2").await.unwrap().is_none());
 }

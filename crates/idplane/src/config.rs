@@ -4,10 +4,12 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use idplane_core::model::activity::MauZone;
+use idplane_core::throttle::{Budget, LockoutPolicy, ThrottlePolicy};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::CommonArgs;
@@ -60,6 +62,28 @@ pub struct Config {
     pub sqlite_synchronous: String,
     /// Seconds to wait for the database to accept a connection at start.
     pub database_connect_timeout_seconds: u64,
+    /// Consecutive failed passwords that lock a user's password sign-in for a while.
+    pub lockout_threshold: u32,
+    /// How long the first lock lasts; each further failure doubles it.
+    pub lockout_base_seconds: u64,
+    /// The longest a lock lasts before the next attempt is allowed.
+    pub lockout_max_seconds: u64,
+    /// Consecutive failures after which the lock lasts until an administrator lifts it.
+    pub lockout_max_failures: u32,
+    /// Failed authentications one source address may make at once…
+    pub throttle_address_burst: u32,
+    /// …and how many more it is allowed each minute after that.
+    pub throttle_address_per_minute: u32,
+    /// Failed authentications of one client (wrong secret) at once…
+    pub throttle_client_burst: u32,
+    /// …and per minute after that.
+    pub throttle_client_per_minute: u32,
+    /// A header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`,
+    /// `X-Real-IP`, `Forwarded`); unset, the peer address is the source.
+    pub trusted_proxy_header: Option<String>,
+    /// Comma-separated addresses or CIDR blocks of the proxies whose header is believed; unset,
+    /// any peer's is (the proxy must then be the only way in).
+    pub trusted_proxies: Option<String>,
 }
 
 /// Settings that are text, read from the environment as written (a value of digits alone is
@@ -77,6 +101,8 @@ const TEXT_SETTINGS: &[&str] = &[
     "log_level",
     "mau_time_zone",
     "sqlite_synchronous",
+    "trusted_proxy_header",
+    "trusted_proxies",
 ];
 
 /// `IDPLANE_*` variables that are not settings (the test harness's own).
@@ -101,6 +127,16 @@ impl Default for Config {
             mau_time_zone: "UTC".to_owned(),
             sqlite_synchronous: "full".to_owned(),
             database_connect_timeout_seconds: 10,
+            lockout_threshold: 5,
+            lockout_base_seconds: 60,
+            lockout_max_seconds: 3600,
+            lockout_max_failures: 100,
+            throttle_address_burst: 100,
+            throttle_address_per_minute: 10,
+            throttle_client_burst: 100,
+            throttle_client_per_minute: 60,
+            trusted_proxy_header: None,
+            trusted_proxies: None,
         }
     }
 }
@@ -185,7 +221,58 @@ impl Config {
         if self.database_connect_timeout_seconds == 0 {
             return Err("database_connect_timeout_seconds must be at least 1".into());
         }
+        self.throttle()?;
+        crate::source::SourcePolicy::from_config(self)?;
         Ok(())
+    }
+
+    /// The throttle and lockout settings, checked.
+    pub fn throttle(&self) -> Result<ThrottlePolicy, String> {
+        let at_least_one = [
+            ("lockout_threshold", u64::from(self.lockout_threshold)),
+            ("lockout_base_seconds", self.lockout_base_seconds),
+            (
+                "throttle_address_burst",
+                u64::from(self.throttle_address_burst),
+            ),
+            (
+                "throttle_address_per_minute",
+                u64::from(self.throttle_address_per_minute),
+            ),
+            (
+                "throttle_client_burst",
+                u64::from(self.throttle_client_burst),
+            ),
+            (
+                "throttle_client_per_minute",
+                u64::from(self.throttle_client_per_minute),
+            ),
+        ];
+        if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
+            return Err(format!("{name} must be at least 1"));
+        }
+        if self.lockout_max_seconds < self.lockout_base_seconds {
+            return Err("lockout_max_seconds must be at least lockout_base_seconds".into());
+        }
+        if self.lockout_max_failures < self.lockout_threshold {
+            return Err("lockout_max_failures must be at least lockout_threshold".into());
+        }
+        Ok(ThrottlePolicy {
+            address: Budget {
+                burst: self.throttle_address_burst,
+                per_minute: self.throttle_address_per_minute,
+            },
+            client: Budget {
+                burst: self.throttle_client_burst,
+                per_minute: self.throttle_client_per_minute,
+            },
+            lockout: LockoutPolicy {
+                threshold: self.lockout_threshold,
+                base: Duration::from_secs(self.lockout_base_seconds),
+                max: Duration::from_secs(self.lockout_max_seconds),
+                max_failures: self.lockout_max_failures,
+            },
+        })
     }
 
     /// SQLite's `synchronous` setting.

@@ -11,6 +11,7 @@ use idplane_core::ids::{UserPoolUid, UserUid};
 use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::service::{ClientService, Directory};
+use idplane_core::throttle::Throttle;
 use idplane_oidc::cache::ReadCache;
 use idplane_oidc::checkers::CheckerPool;
 use idplane_oidc::keys::KeyRing;
@@ -55,6 +56,7 @@ pub fn provider(
     services: &Services,
     public_url: &str,
     changes: &Changes,
+    throttle: Arc<Throttle>,
 ) -> Result<Arc<Provider>, String> {
     // A hash to verify against when no user matches, so both cases cost the same.
     let decoy_hash = crypto::hash_password(&crypto::generate_secret())
@@ -79,5 +81,6 @@ pub fn provider(
         checkers,
         pools: ReadCache::new(changes.clone()),
         client_cache: ReadCache::new(changes.clone()),
+        throttle,
     }))
 }

@@ -7,6 +7,7 @@ mod keys_cmd;
 mod master_key;
 mod server;
 mod signing_key_cmd;
+mod source;
 mod wiring;
 
 use std::process::ExitCode;

@@ -11,12 +11,14 @@ use axum::routing::get;
 use idplane_api::ApiState;
 use idplane_api::rate_limit::RateLimiter;
 use idplane_core::store::Store;
+use idplane_core::throttle::Throttle;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
+use crate::source::{self, SourcePolicy};
 use crate::{data_plane, wiring};
 
 fn init_logging(config: &Config) {
@@ -70,7 +72,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let rate = config.rate_limit_per_second;
     let changes = idplane_core::changes::Changes::new();
     let public_url = config.public_url(bound);
-    let provider = data_plane::provider(&services, &public_url, &changes)?;
+    let throttle = Arc::new(Throttle::new(config.throttle()?));
+    let sources = Arc::new(SourcePolicy::from_config(&config)?);
+    let provider = data_plane::provider(&services, &public_url, &changes, throttle.clone())?;
     let state = Arc::new(ApiState {
         directory: services.directory,
         keys: services.keys,
@@ -82,6 +86,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
             config.rate_limit_burst.unwrap_or(rate.saturating_mul(2)),
         ),
         changes: changes.clone(),
+        throttle,
     });
     let health = services.store.clone();
     let app = Router::new()
@@ -90,17 +95,21 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .route("/readyz", get(move || ready(services.store.clone())))
         .merge(idplane_api::router(state))
         .merge(idplane_oidc::router(provider))
+        .layer(axum::middleware::from_fn_with_state(sources, source::mark))
         .layer(CatchPanicLayer::custom(panicked));
     tracing::info!(address = %bound, store = %redact_url(&config.store_url()), "idplane listening");
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server = tokio::spawn(async move {
         let mut stop_rx = stop_rx;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.changed().await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.changed().await;
+        })
+        .await
     });
     tokio::select! {
         result = &mut server => {

@@ -37,6 +37,17 @@ pub enum TcError {
 }
 
 impl TcError {
+    /// A failure to prove who is calling (counted by the throttle).
+    pub fn is_authentication(&self) -> bool {
+        matches!(
+            self,
+            TcError::InvalidAuthorization(_)
+                | TcError::SecretIdNotFound
+                | TcError::SignatureFailure(_)
+                | TcError::SignatureExpire(_)
+        )
+    }
+
     pub fn code(&self) -> String {
         match self {
             TcError::InvalidAuthorization(_) => "AuthFailure.InvalidAuthorization".into(),

@@ -100,7 +100,17 @@ async fn run(
             "The action (X-TC-Action) is missing.".to_owned(),
         )));
     }
-    let caller = auth::authenticate(state, request).await.map_err(fail)?;
+    if request.source_refused(state).is_err() {
+        return Err(fail(TcError::RequestLimitExceeded));
+    }
+    let authenticated = auth::authenticate(state, request).await;
+    if authenticated
+        .as_ref()
+        .is_err_and(TcError::is_authentication)
+    {
+        request.source_failed(state);
+    }
+    let caller = authenticated.map_err(fail)?;
     let version = request
         .header("x-tc-version")
         .map(str::to_owned)

@@ -149,6 +149,18 @@ impl VolcError {
         }
     }
 
+    /// A failure to prove who is calling (counted by the throttle).
+    pub fn is_authentication(&self) -> bool {
+        matches!(
+            self,
+            VolcError::MissingAuthenticationToken
+                | VolcError::InvalidAuthorization(_)
+                | VolcError::InvalidAccessKeyId
+                | VolcError::SignatureNotMatch(_)
+                | VolcError::InvalidTimestamp(_)
+        )
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         VolcError::InvalidParameter {
             field: Some(field.to_owned()),

@@ -78,9 +78,18 @@ async fn run(
         Some(v) => return Err(VolcError::InvalidVersion(v)),
         None => return Err(VolcError::MissingParameter("Version".to_owned())),
     }
+    if request.source_refused(state).is_err() {
+        return Err(VolcError::Throttling);
+    }
     let authenticated = auth::authenticate(state, request).await;
     if let Some(region) = auth::region_of(request) {
         meta.region = region;
+    }
+    if authenticated
+        .as_ref()
+        .is_err_and(VolcError::is_authentication)
+    {
+        request.source_failed(state);
     }
     let caller = authenticated?;
     if !state.limiter.try_acquire(caller.access_key_id().as_str()) {

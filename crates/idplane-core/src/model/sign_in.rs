@@ -36,6 +36,44 @@ pub struct AuthCode {
     pub session_id: Option<String>,
     pub auth_time: Timestamp,
     pub expires_at: Timestamp,
+    /// The user's generation when the user signed in.
+    pub generation: i64,
+}
+
+/// What redeeming an authorization code found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// The code's first redemption: it is spent, and its grant made.
+    Redeemed(Box<AuthCode>),
+    /// The code was redeemed before: the grant made then is now revoked (RFC 6749 §4.1.2).
+    Replayed,
+    /// No such code.
+    Unknown,
+}
+
+/// What a grant is made with before its code is read: its id and lifetime (the code gives the
+/// client, the user, the generation and the session).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantStart {
+    pub id: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// One authorization of a client by a user: the family of its refresh tokens, which every
+/// token issued from it names. Revoked as a whole; worth nothing once the user's generation
+/// moved on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: String,
+    pub pool_uid: UserPoolUid,
+    pub client_uid: ClientUid,
+    pub user_uid: UserUid,
+    pub generation: i64,
+    pub session_id: Option<String>,
+    pub created_at: Timestamp,
+    /// Absolute end of the grant (the refresh tokens' combined lifetime).
+    pub expires_at: Timestamp,
 }
 
 /// A refresh token, stored by hash. Tokens rotated from one another share a `family`.
@@ -56,6 +94,7 @@ pub struct RefreshRecord {
     pub family_expires_at: Timestamp,
     /// When this token was exchanged (rotation); a second use is reuse.
     pub used_at: Option<Timestamp>,
+    /// Revoked: the token, or its whole grant, or the grant's generation is not the user's.
     pub revoked: bool,
 }
 
@@ -78,4 +117,6 @@ pub struct LoginSession {
     pub user_uid: UserUid,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The user's generation when the session began.
+    pub generation: i64,
 }

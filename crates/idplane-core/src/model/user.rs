@@ -108,6 +108,40 @@ pub struct User {
     pub updated_at: Timestamp,
     pub group_uids: Vec<GroupUid>,
     pub department_uids: Vec<DepartmentUid>,
+    /// Moves on whenever a credential or the state changes: what sessions, codes and tokens
+    /// were made under must match it to be worth anything.
+    pub generation: i64,
+    /// Consecutive failed passwords since the last success.
+    pub failed_sign_ins: i64,
+    /// Until when password sign-in is refused after failures (timed lockout).
+    pub locked_until: Option<Timestamp>,
+}
+
+/// The state as shown to administrators: `Locked` while a timed lockout lasts.
+fn shown_state(state: UserState, locked_until: Option<Timestamp>, now: Timestamp) -> UserState {
+    match locked_until {
+        Some(until) if until > now => UserState::Locked,
+        _ => state,
+    }
+}
+
+impl User {
+    /// The user as shown to administrators at `now` (see [`UserSummary::shown`]).
+    pub fn shown(mut self, now: Timestamp) -> Self {
+        self.state = shown_state(self.state, self.locked_until, now);
+        self
+    }
+}
+
+/// How a write of a user treats what signing in left behind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserWrite {
+    /// A credential or the state changed: the generation moves on, and the user's sessions
+    /// and grants (refresh and access tokens) end in the same write.
+    pub ends_access: bool,
+    /// The failed-password count and any timed lockout are cleared (an administrator's
+    /// unlock).
+    pub clears_lockout: bool,
 }
 
 /// The name a user is shown by: `name`, else the user name, else empty. The EIAM `DisplayName`
@@ -129,6 +163,16 @@ pub struct UserSummary {
     pub phone_number: Option<String>,
     pub state: UserState,
     pub data_source: String,
+    pub locked_until: Option<Timestamp>,
+}
+
+impl UserSummary {
+    /// The summary as shown to administrators at `now`: `Locked` while a timed lockout lasts
+    /// (the stored state stays; searches by state see the stored one).
+    pub fn shown(mut self, now: Timestamp) -> Self {
+        self.state = shown_state(self.state, self.locked_until, now);
+        self
+    }
 }
 
 impl From<User> for UserSummary {
@@ -141,6 +185,7 @@ impl From<User> for UserSummary {
             phone_number: u.profile.phone_number,
             state: u.state,
             data_source: u.data_source,
+            locked_until: u.locked_until,
         }
     }
 }

@@ -2,10 +2,13 @@
 
 use async_trait::async_trait;
 
+use crate::clock::Timestamp;
 use crate::crypto;
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::UserUid;
-use crate::model::user::{NewUser, User, UserPatch, UserProfile, UserState, UserSummary};
+use crate::model::user::{
+    NewUser, User, UserPatch, UserProfile, UserState, UserSummary, UserWrite,
+};
 use crate::query::{Page, UserQuery};
 use crate::service::validate::{self, MAX_TEXT, non_empty};
 use crate::service::{Directory, PoolAccess};
@@ -149,11 +152,21 @@ fn apply_patch(user: &mut User, patch: UserPatch) -> DomainResult<()> {
     if let Some(reset) = patch.pwd_need_reset {
         user.pwd_need_reset = reset;
     }
-    if let Some(password) = patch.password {
-        validate::password(&password)?;
-        user.password_hash = Some(crypto::hash_password(&password)?);
-    }
     Ok(())
+}
+
+/// How many times a write is tried again after a concurrent write moved the user on.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// What a change does to the access the user holds: a new password, a new state or a password
+/// reset asked for ends it all; an administrator setting the state clears a timed lockout.
+fn write_kind(before: &User, after: &User, patch: &UserPatch, new_password: bool) -> UserWrite {
+    UserWrite {
+        ends_access: new_password
+            || after.state != before.state
+            || (after.pwd_need_reset && !before.pwd_need_reset),
+        clears_lockout: patch.state.is_some(),
+    }
 }
 
 impl Directory {
@@ -191,6 +204,9 @@ impl Directory {
             updated_at: now,
             group_uids: Vec::new(),
             department_uids: Vec::new(),
+            generation: 0,
+            failed_sign_ins: 0,
+            locked_until: None,
         })
     }
 
@@ -214,7 +230,19 @@ impl Directory {
         Ok(results)
     }
 
+    /// A new password checked against the rules and hashed, ready to store.
+    pub fn hash_new_password(&self, password: &str) -> DomainResult<String> {
+        validate::password(password)?;
+        crypto::hash_password(password)
+    }
+
+    /// A user as administrators see it (a timed lockout shown as `Locked`).
     pub async fn get_user(&self, access: &PoolAccess, uid: &str) -> DomainResult<User> {
+        Ok(self.stored_user(access, uid).await?.shown(self.now()))
+    }
+
+    /// A user as stored, for changing it.
+    async fn stored_user(&self, access: &PoolAccess, uid: &str) -> DomainResult<User> {
         let uid = UserUid::parse(uid)?;
         self.store
             .get_user(&access.scope, &uid)
@@ -222,19 +250,50 @@ impl Directory {
             .ok_or_else(|| DomainError::not_found(Kind::User, uid.as_str()))
     }
 
+    /// Changes a user. A concurrent change of the same user is not overwritten: the user is
+    /// read again and the patch applied again (the password hashed once). A new password, a
+    /// new state or a requested reset ends the user's sessions and tokens at once.
     pub async fn update_user(
         &self,
         access: &PoolAccess,
         uid: &str,
-        patch: UserPatch,
+        mut patch: UserPatch,
     ) -> DomainResult<User> {
-        let mut user = self.get_user(access, uid).await?;
-        apply_patch(&mut user, patch)?;
-        normalize(&mut user.profile);
-        validate_profile(&user.profile)?;
-        user.updated_at = self.now();
-        self.store.update_user(&access.scope, &user).await?;
-        Ok(user)
+        let password_hash = match patch.password.take() {
+            Some(password) => {
+                validate::password(&password)?;
+                Some(crypto::hash_password(&password)?)
+            }
+            None => None,
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let before = self.stored_user(access, uid).await?;
+            let mut user = before.clone();
+            apply_patch(&mut user, patch.clone())?;
+            if let Some(hash) = &password_hash {
+                user.password_hash = Some(hash.clone());
+            }
+            normalize(&mut user.profile);
+            validate_profile(&user.profile)?;
+            user.updated_at = self.now();
+            let write = write_kind(&before, &user, &patch, password_hash.is_some());
+            match self.store.update_user(&access.scope, &user, write).await {
+                Ok(()) => {
+                    if write.ends_access {
+                        user.generation += 1;
+                    }
+                    if write.clears_lockout {
+                        user.failed_sign_ins = 0;
+                        user.locked_until = None;
+                    }
+                    return Ok(user);
+                }
+                Err(DomainError::Conflict { .. }) if attempt < WRITE_ATTEMPTS => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     pub async fn update_users(
@@ -277,7 +336,10 @@ impl Directory {
         access: &PoolAccess,
         query: &UserQuery,
     ) -> DomainResult<Page<T>> {
-        T::search(self.store.as_ref(), &access.scope, query).await
+        let now = self.now();
+        Ok(T::search(self.store.as_ref(), &access.scope, query)
+            .await?
+            .map(|u| u.shown(now)))
     }
 }
 
@@ -285,6 +347,8 @@ impl Directory {
 /// (read from fewer columns, without memberships).
 #[async_trait]
 pub trait UserRows: Sized + Send {
+    /// The row as administrators see it at `now`.
+    fn shown(self, now: Timestamp) -> Self;
     async fn search(
         store: &dyn Store,
         scope: &PoolScope,
@@ -294,6 +358,9 @@ pub trait UserRows: Sized + Send {
 
 #[async_trait]
 impl UserRows for User {
+    fn shown(self, now: Timestamp) -> Self {
+        User::shown(self, now)
+    }
     async fn search(
         store: &dyn Store,
         scope: &PoolScope,
@@ -305,6 +372,9 @@ impl UserRows for User {
 
 #[async_trait]
 impl UserRows for UserSummary {
+    fn shown(self, now: Timestamp) -> Self {
+        UserSummary::shown(self, now)
+    }
     async fn search(
         store: &dyn Store,
         scope: &PoolScope,

@@ -6,6 +6,8 @@
 
 use idplane_store::SqlStore;
 
+pub mod fixtures;
+
 /// A store on a fresh database, and what it takes to reopen or clean it up.
 pub struct Db {
     pub url: String,

@@ -1,0 +1,583 @@
+//! The data plane's records on both backends: sign-in lookups and timed lockout, single-use
+//! codes and their grants, refresh-token rotation with reuse detection that races cannot beat,
+//! and access ending when a user's credentials or state change. PostgreSQL tests read
+//! `IDPLANE_TEST_DATABASE_URL`; where it is unset they print why and pass.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use idplane_core::error::DomainError;
+use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
+use idplane_core::model::sign_in::{
+    AuthCode, CodeRedemption, Grant, GrantStart, LoginSession, RefreshRecord, RefreshSpend,
+    SigningKeyRecord,
+};
+use idplane_core::model::user::{User, UserState, UserWrite};
+use idplane_core::store::{PoolScope, SignInStore, UserStore};
+use idplane_store::SqlStore;
+
+#[macro_use]
+mod common;
+
+use common::fixtures::{new_pool, ts, user};
+use common::{Db, postgres_db, sqlite_db};
+
+store_tests!(
+    lookups_and_lockout,
+    codes_are_redeemed_once,
+    refresh_rotation_and_reuse,
+    racing_refreshes_leave_nothing_alive,
+    revocation_racing_refreshes,
+    credential_changes_end_access,
+    forced_password_change_happens_once,
+    stale_writes_are_refused,
+    keys_revocations_and_sessions,
+);
+
+struct Fixture {
+    store: Arc<SqlStore>,
+    scope: PoolScope,
+    pool: UserPoolUid,
+    client: ClientUid,
+    user: User,
+}
+
+async fn fixture(db: &Db) -> Fixture {
+    let store = Arc::new(db.open().await);
+    let (scope, _) = new_pool(&store, "acct").await;
+    let mut u = user(&scope, Some("Signer"), 0);
+    u.profile.email = Some("Signer@Example.test".to_owned());
+    u.state = UserState::Confirmed;
+    store.insert_user(&scope, &u).await.unwrap();
+    Fixture {
+        pool: scope.pool_uid().clone(),
+        scope,
+        store,
+        client: ClientUid::generate(),
+        user: u,
+    }
+}
+
+impl Fixture {
+    fn grant(&self, id: &str) -> Grant {
+        Grant {
+            id: id.to_owned(),
+            pool_uid: self.pool.clone(),
+            client_uid: self.client.clone(),
+            user_uid: self.user.uid.clone(),
+            generation: self.user.generation,
+            session_id: Some("s1".to_owned()),
+            created_at: ts(1),
+            expires_at: ts(20_000),
+        }
+    }
+
+    fn refresh(&self, hash: &str, grant: &str) -> RefreshRecord {
+        RefreshRecord {
+            token_hash: hash.to_owned(),
+            family: grant.to_owned(),
+            pool_uid: self.pool.clone(),
+            client_uid: self.client.clone(),
+            user_uid: self.user.uid.clone(),
+            scope: "openid".to_owned(),
+            session_id: Some("s1".to_owned()),
+            auth_time: ts(1),
+            created_at: ts(1),
+            expires_at: ts(10_000),
+            family_expires_at: ts(20_000),
+            used_at: None,
+            revoked: false,
+        }
+    }
+
+    /// A grant with one live refresh token `{grant}-0`.
+    async fn live_grant(&self, grant: &str) {
+        self.store.insert_grant(&self.grant(grant)).await.unwrap();
+        self.store
+            .insert_refresh(&self.refresh(&format!("{grant}-0"), grant))
+            .await
+            .unwrap();
+    }
+
+    fn code(&self, hash: &str) -> AuthCode {
+        AuthCode {
+            code_hash: hash.to_owned(),
+            pool_uid: self.pool.clone(),
+            client_uid: self.client.clone(),
+            user_uid: self.user.uid.clone(),
+            redirect_uri: "https://a/cb".to_owned(),
+            scope: "openid".to_owned(),
+            nonce: Some("n".to_owned()),
+            code_challenge: None,
+            session_id: None,
+            auth_time: ts(1),
+            expires_at: ts(1000),
+            generation: self.user.generation,
+        }
+    }
+
+    async fn live(&self, hash: &str) -> bool {
+        self.store
+            .find_refresh(&self.pool, hash)
+            .await
+            .unwrap()
+            .is_some_and(|r| !r.revoked)
+    }
+}
+
+fn start(id: &str) -> GrantStart {
+    GrantStart {
+        id: id.to_owned(),
+        created_at: ts(2),
+        expires_at: ts(20_000),
+    }
+}
+
+async fn lookups_and_lockout(db: &Db) {
+    let f = fixture(db).await;
+    let (store, pool, u) = (&f.store, &f.pool, &f.user);
+    let found = store
+        .user_by_attribute(pool, "preferred_username", "SIGNER")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.uid, u.uid);
+    assert_eq!(
+        store
+            .user_by_attribute(pool, "email", "signer@example.TEST")
+            .await
+            .unwrap()
+            .map(|found| found.uid),
+        Some(u.uid.clone())
+    );
+    assert!(
+        store
+            .user_by_attribute(pool, "phone_number", "")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.pool_by_uid(pool).await.unwrap().is_some());
+
+    assert_eq!(store.record_failed_sign_in(pool, &u.uid).await.unwrap(), 1);
+    assert_eq!(store.record_failed_sign_in(pool, &u.uid).await.unwrap(), 2);
+    store.lock_user_until(pool, &u.uid, ts(500)).await.unwrap();
+    store.lock_user_until(pool, &u.uid, ts(400)).await.unwrap();
+    let got = store.get_user(&f.scope, &u.uid).await.unwrap().unwrap();
+    assert_eq!(
+        (got.failed_sign_ins, got.locked_until),
+        (2, Some(ts(500))),
+        "a lock is only ever extended"
+    );
+    store.record_sign_in(pool, &u.uid, ts(5)).await.unwrap();
+    let got = store.get_user(&f.scope, &u.uid).await.unwrap().unwrap();
+    assert_eq!((got.num_logins, got.latest_login), (1, Some(ts(5))));
+    assert_eq!((got.failed_sign_ins, got.locked_until), (0, None));
+    assert_eq!(store.record_failed_sign_in(pool, &u.uid).await.unwrap(), 1);
+    // An administrator's unlock clears the count and the lock.
+    store.lock_user_until(pool, &u.uid, ts(900)).await.unwrap();
+    let locked = store.get_user(&f.scope, &u.uid).await.unwrap().unwrap();
+    let unlock = UserWrite {
+        clears_lockout: true,
+        ..UserWrite::default()
+    };
+    store.update_user(&f.scope, &locked, unlock).await.unwrap();
+    let got = store.get_user(&f.scope, &u.uid).await.unwrap().unwrap();
+    assert_eq!((got.failed_sign_ins, got.locked_until), (0, None));
+}
+
+/// RFC 6749 §4.1.2: a code is used once; a second use revokes what the first one issued.
+async fn codes_are_redeemed_once(db: &Db) {
+    let f = fixture(db).await;
+    let (store, pool) = (&f.store, &f.pool);
+    store.insert_code(&f.code("c1")).await.unwrap();
+    let (ga, gb) = (start("g-a"), start("g-b"));
+    let (a, b) = tokio::join!(
+        store.redeem_code(pool, "c1", &ga),
+        store.redeem_code(pool, "c1", &gb)
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    let winner = match &outcomes {
+        [CodeRedemption::Redeemed(c), CodeRedemption::Replayed] => {
+            assert_eq!(**c, f.code("c1"));
+            "g-a"
+        }
+        [CodeRedemption::Replayed, CodeRedemption::Redeemed(_)] => "g-b",
+        other => panic!("one redemption, one replay: {other:?}"),
+    };
+    // The winner's grant was made and then revoked by the replay.
+    store
+        .insert_refresh(&f.refresh("after-replay", winner))
+        .await
+        .unwrap();
+    assert!(!f.live("after-replay").await);
+    assert_eq!(
+        store
+            .redeem_code(pool, "nope", &start("g-c"))
+            .await
+            .unwrap(),
+        CodeRedemption::Unknown
+    );
+    // A code redeemed alone makes a live grant that carries the code's generation.
+    store.insert_code(&f.code("c2")).await.unwrap();
+    assert!(matches!(
+        store.redeem_code(pool, "c2", &start("g-d")).await.unwrap(),
+        CodeRedemption::Redeemed(_)
+    ));
+    store
+        .insert_refresh(&f.refresh("r-d", "g-d"))
+        .await
+        .unwrap();
+    assert!(f.live("r-d").await);
+    // Replaying it later revokes that grant too.
+    assert_eq!(
+        store.redeem_code(pool, "c2", &start("g-e")).await.unwrap(),
+        CodeRedemption::Replayed
+    );
+    assert!(!f.live("r-d").await);
+}
+
+async fn refresh_rotation_and_reuse(db: &Db) {
+    let f = fixture(db).await;
+    let (store, pool) = (&f.store, &f.pool);
+    f.live_grant("fam").await;
+    let spent = store
+        .spend_refresh(pool, "fam-0", Some(&f.refresh("fam-1", "fam")), ts(2))
+        .await
+        .unwrap();
+    assert!(matches!(spent, RefreshSpend::Spent(r) if r.used_at == Some(ts(2))));
+    assert!(f.live("fam-1").await);
+    // The spent token again: reuse, and the whole grant goes.
+    assert_eq!(
+        store
+            .spend_refresh(pool, "fam-0", Some(&f.refresh("fam-2", "fam")), ts(3))
+            .await
+            .unwrap(),
+        RefreshSpend::Reused
+    );
+    assert!(!f.live("fam-1").await);
+    assert_eq!(
+        store
+            .spend_refresh(pool, "fam-1", Some(&f.refresh("fam-3", "fam")), ts(4))
+            .await
+            .unwrap(),
+        RefreshSpend::Invalid
+    );
+    // Without rotation a token is used again, until it expires.
+    f.live_grant("keep").await;
+    for at in [3, 4] {
+        assert!(matches!(
+            store
+                .spend_refresh(pool, "keep-0", None, ts(at))
+                .await
+                .unwrap(),
+            RefreshSpend::Spent(_)
+        ));
+    }
+    assert_eq!(
+        store
+            .spend_refresh(pool, "keep-0", None, ts(20_001))
+            .await
+            .unwrap(),
+        RefreshSpend::Invalid,
+        "expired"
+    );
+    // Signing out of a session revokes its grants.
+    store.revoke_session_tokens(pool, "s1").await.unwrap();
+    assert!(!f.live("keep-0").await);
+    assert!(!store.revoke_refresh(pool, "nope").await.unwrap());
+}
+
+/// Many refreshes of one token at once: exactly one wins, the rest are reuse, and the reuse
+/// leaves nothing alive — the winner's new token included, whenever it was written.
+async fn racing_refreshes_leave_nothing_alive(db: &Db) {
+    let f = Arc::new(fixture(db).await);
+    for round in 0..12 {
+        let grant = format!("race{round}");
+        f.live_grant(&grant).await;
+        let mut tasks = Vec::new();
+        for n in 0..12 {
+            let f = f.clone();
+            let grant = grant.clone();
+            tasks.push(tokio::spawn(async move {
+                let next = f.refresh(&format!("{grant}-next{n}"), &grant);
+                let outcome = f
+                    .store
+                    .spend_refresh(&f.pool, &format!("{grant}-0"), Some(&next), ts(2))
+                    .await
+                    .unwrap();
+                (n, outcome)
+            }));
+        }
+        let mut winners = Vec::new();
+        for task in tasks {
+            let (n, outcome) = task.await.unwrap();
+            match outcome {
+                RefreshSpend::Spent(_) => winners.push(n),
+                RefreshSpend::Reused | RefreshSpend::Invalid => {}
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: {winners:?}");
+        let next = format!("{grant}-next{}", winners[0]);
+        assert!(
+            !f.live(&next).await,
+            "round {round}: the winner's token survived"
+        );
+        assert_eq!(
+            f.store
+                .spend_refresh(&f.pool, &next, Some(&f.refresh("x", &grant)), ts(3))
+                .await
+                .unwrap(),
+            RefreshSpend::Invalid
+        );
+    }
+}
+
+/// A revocation racing a refresh: whichever runs first, no token of the grant is live after.
+async fn revocation_racing_refreshes(db: &Db) {
+    let f = Arc::new(fixture(db).await);
+    for round in 0..24 {
+        let grant = format!("rev{round}");
+        f.live_grant(&grant).await;
+        let refresher = {
+            let f = f.clone();
+            let grant = grant.clone();
+            tokio::spawn(async move {
+                let next = f.refresh(&format!("{grant}-1"), &grant);
+                f.store
+                    .spend_refresh(&f.pool, &format!("{grant}-0"), Some(&next), ts(2))
+                    .await
+                    .unwrap()
+            })
+        };
+        let revoker = {
+            let f = f.clone();
+            let grant = grant.clone();
+            tokio::spawn(async move {
+                f.store
+                    .revoke_refresh(&f.pool, &format!("{grant}-0"))
+                    .await
+                    .unwrap()
+            })
+        };
+        refresher.await.unwrap();
+        assert!(revoker.await.unwrap());
+        for token in ["0", "1"] {
+            assert!(
+                !f.live(&format!("{grant}-{token}")).await,
+                "round {round}: {token} alive"
+            );
+        }
+        assert!(
+            !f.store
+                .access_token_live(&f.pool, "jti", Some(&grant))
+                .await
+                .unwrap()
+        );
+    }
+}
+
+/// A new password or state moves the generation on and ends sessions and grants in the same
+/// write; a grant or session made under the old generation is worth nothing after.
+async fn credential_changes_end_access(db: &Db) {
+    let f = fixture(db).await;
+    let (store, pool) = (&f.store, &f.pool);
+    f.live_grant("g1").await;
+    store
+        .insert_session(&LoginSession {
+            id_hash: "sess".to_owned(),
+            pool_uid: pool.clone(),
+            user_uid: f.user.uid.clone(),
+            created_at: ts(1),
+            expires_at: ts(10_000),
+            generation: 0,
+        })
+        .await
+        .unwrap();
+    assert!(
+        store
+            .access_token_live(pool, "j", Some("g1"))
+            .await
+            .unwrap()
+    );
+    let mut changed = f.user.clone();
+    changed.password_hash = Some("new-hash".to_owned());
+    let ends = UserWrite {
+        ends_access: true,
+        ..UserWrite::default()
+    };
+    store.update_user(&f.scope, &changed, ends).await.unwrap();
+    let now = store
+        .get_user(&f.scope, &f.user.uid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.generation, 1);
+    assert!(!f.live("g1-0").await);
+    assert!(
+        !store
+            .access_token_live(pool, "j", Some("g1"))
+            .await
+            .unwrap()
+    );
+    assert!(store.session(pool, "sess").await.unwrap().is_none());
+    // A grant written late, under the old generation (a racing code redemption), is dead.
+    f.live_grant("late").await;
+    assert!(!f.live("late-0").await);
+    assert!(
+        !store
+            .access_token_live(pool, "j", Some("late"))
+            .await
+            .unwrap()
+    );
+    // Tokens of clients (no grant) are judged by their jti alone.
+    assert!(store.access_token_live(pool, "j", None).await.unwrap());
+}
+
+async fn forced_password_change_happens_once(db: &Db) {
+    let f = fixture(db).await;
+    let (store, pool, scope) = (&f.store, &f.pool, &f.scope);
+    let mut u = f.user.clone();
+    u.state = UserState::ForceChangePassword;
+    store
+        .update_user(scope, &u, UserWrite::default())
+        .await
+        .unwrap();
+    f.live_grant("other-device").await;
+    assert!(
+        store
+            .change_forced_password(pool, &u.uid, 0, "h1", ts(5))
+            .await
+            .unwrap()
+    );
+    let after = store.get_user(scope, &u.uid).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            after.state,
+            after.generation,
+            after.password_hash.as_deref()
+        ),
+        (UserState::Confirmed, 1, Some("h1"))
+    );
+    assert!(!f.live("other-device-0").await, "other sessions end");
+    // The same form again: refused, the password stays.
+    assert!(
+        !store
+            .change_forced_password(pool, &u.uid, 0, "attacker", ts(6))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .change_forced_password(pool, &u.uid, 1, "attacker", ts(6))
+            .await
+            .unwrap(),
+        "no change is owed any more"
+    );
+    // Disabled meanwhile: refused.
+    let mut again = after.clone();
+    again.state = UserState::ForceChangePassword;
+    store
+        .update_user(scope, &again, UserWrite::default())
+        .await
+        .unwrap();
+    let mut disabled = store.get_user(scope, &u.uid).await.unwrap().unwrap();
+    disabled.state = UserState::Disabled;
+    let ends = UserWrite {
+        ends_access: true,
+        ..UserWrite::default()
+    };
+    store.update_user(scope, &disabled, ends).await.unwrap();
+    assert!(
+        !store
+            .change_forced_password(pool, &u.uid, 1, "attacker", ts(7))
+            .await
+            .unwrap()
+    );
+    let last = store.get_user(scope, &u.uid).await.unwrap().unwrap();
+    assert_eq!(last.password_hash.as_deref(), Some("h1"));
+}
+
+async fn stale_writes_are_refused(db: &Db) {
+    let f = fixture(db).await;
+    let (store, scope) = (&f.store, &f.scope);
+    let read = f.user.clone();
+    let mut first = read.clone();
+    first.password_hash = Some("new".to_owned());
+    let ends = UserWrite {
+        ends_access: true,
+        ..UserWrite::default()
+    };
+    store.update_user(scope, &first, ends).await.unwrap();
+    let mut stale = read.clone();
+    stale.profile.nickname = Some("nick".to_owned());
+    match store.update_user(scope, &stale, UserWrite::default()).await {
+        Err(DomainError::Conflict { .. }) => {}
+        other => panic!("a write from a stale read must be refused: {other:?}"),
+    }
+    let kept = store.get_user(scope, &read.uid).await.unwrap().unwrap();
+    assert_eq!(kept.password_hash.as_deref(), Some("new"));
+    let mut gone = read.clone();
+    gone.uid = UserUid::generate();
+    assert!(matches!(
+        store.update_user(scope, &gone, UserWrite::default()).await,
+        Err(DomainError::NotFound { .. })
+    ));
+}
+
+async fn keys_revocations_and_sessions(db: &Db) {
+    let f = fixture(db).await;
+    let (store, pool) = (&f.store, &f.pool);
+    for (kid, at) in [("k1", 1), ("k2", 2)] {
+        store
+            .insert_signing_key(&SigningKeyRecord {
+                kid: kid.to_owned(),
+                pool_uid: pool.clone(),
+                algorithm: "ES256".to_owned(),
+                sealed_private: "sealed".to_owned(),
+                public_jwk: "{}".to_owned(),
+                created_at: ts(at),
+                retired_at: None,
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.retire_signing_keys(pool, "k2", ts(3)).await.unwrap(),
+        1
+    );
+    let keys = store.signing_keys(pool).await.unwrap();
+    assert_eq!(
+        keys.iter()
+            .map(|k| (k.kid.as_str(), k.retired_at))
+            .collect::<Vec<_>>(),
+        vec![("k2", None), ("k1", Some(ts(3)))]
+    );
+    store
+        .revoke_access_token(pool, "j1", ts(100))
+        .await
+        .unwrap();
+    store
+        .revoke_access_token(pool, "j1", ts(100))
+        .await
+        .unwrap();
+    assert!(!store.access_token_live(pool, "j1", None).await.unwrap());
+    assert!(store.access_token_live(pool, "j2", None).await.unwrap());
+    let session = LoginSession {
+        id_hash: "h1".to_owned(),
+        pool_uid: pool.clone(),
+        user_uid: f.user.uid.clone(),
+        created_at: ts(1),
+        expires_at: ts(100),
+        generation: 0,
+    };
+    store.insert_session(&session).await.unwrap();
+    assert_eq!(store.session(pool, "h1").await.unwrap(), Some(session));
+    f.live_grant("g").await;
+    // Deleting the user ends everything that was theirs.
+    store.delete_user(&f.scope, &f.user.uid).await.unwrap();
+    assert!(store.session(pool, "h1").await.unwrap().is_none());
+    assert!(store.find_refresh(pool, "g-0").await.unwrap().is_none());
+    assert!(!store.access_token_live(pool, "j", Some("g")).await.unwrap());
+}
