@@ -43,7 +43,7 @@ fn user(pool: &UserPoolUid, i: usize) -> User {
         profile: UserProfile {
             preferred_username: Some(format!("user{i:07}")),
             email: Some(format!("user{i}@bench.test")),
-            phone_number: Some(format!("+86-139{i:08}")),
+            phone_number: Some(format!("+86139{i:08}")),
             name: Some(format!(
                 "{} {}",
                 FIRST[(i * 7919) % FIRST.len()],

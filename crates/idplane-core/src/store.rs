@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::error::DomainResult;
+use crate::identifiers::Attribute;
 use crate::ids::{
     AccessKeyId, AccountId, ClientUid, DepartmentUid, GroupUid, UserPoolUid, UserUid,
 };
@@ -310,13 +311,13 @@ impl<T> Store for T where
 pub trait SignInStore: Send + Sync {
     /// A pool by uid alone (the data plane has no account in hand).
     async fn pool_by_uid(&self, uid: &UserPoolUid) -> DomainResult<Option<UserPool>>;
-    /// The user whose `attribute` (`preferred_username` or `email`, compared case-insensitively,
-    /// or `phone_number`) equals `value`, read in one statement.
-    async fn user_by_attribute(
+    /// The user one of whose identifiers of the kinds `attributes` has one of `keys` (see
+    /// [`crate::identifiers`]: at most one user can), read in one statement.
+    async fn user_by_identifier(
         &self,
         pool: &UserPoolUid,
-        attribute: &str,
-        value: &str,
+        keys: &[String],
+        attributes: &[Attribute],
     ) -> DomainResult<Option<User>>;
     /// A successful sign-in: `latest_login`, `num_logins` + 1, failures reset.
     async fn record_sign_in(

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use idplane_core::error::DomainResult;
+use idplane_core::identifiers::{self, Attribute};
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::user::{User, UserState};
 use idplane_core::throttle::Subject;
@@ -53,30 +54,33 @@ pub fn locked_message(wait: Duration) -> String {
     format!("Too many failed sign-in attempts. Try again in {when}.")
 }
 
-/// The pool's sign-in attributes, in its order (`preferred_username` when none are set).
-pub fn sign_in_attributes(pool: &UserPool) -> Vec<&str> {
-    let attrs: Vec<&str> = pool
+/// The pool's sign-in attributes, in its order (the user name when none are set).
+pub fn sign_in_attributes(pool: &UserPool) -> Vec<Attribute> {
+    let mut attrs: Vec<Attribute> = Vec::with_capacity(3);
+    for a in pool
         .settings
         .sign_in_attributes
         .iter()
-        .map(String::as_str)
-        .filter(|a| matches!(*a, "preferred_username" | "email" | "phone_number"))
-        .collect();
-    if attrs.is_empty() {
-        vec!["preferred_username"]
-    } else {
-        attrs
+        .filter_map(|a| Attribute::parse(a))
+    {
+        if !attrs.contains(&a) {
+            attrs.push(a);
+        }
     }
+    if attrs.is_empty() {
+        attrs.push(Attribute::Username);
+    }
+    attrs
 }
 
 /// The label of the identifier field, from the pool's sign-in attributes.
 pub fn identifier_label(pool: &UserPool) -> String {
     sign_in_attributes(pool)
         .iter()
-        .map(|a| match *a {
-            "email" => "email",
-            "phone_number" => "phone number",
-            _ => "user name",
+        .map(|a| match a {
+            Attribute::Email => "email",
+            Attribute::Phone => "phone number",
+            Attribute::Username => "user name",
         })
         .collect::<Vec<_>>()
         .join(" or ")
@@ -99,22 +103,28 @@ impl Provider {
     ) -> DomainResult<Result<User, SignInError>> {
         let now = self.now();
         let identifier = identifier.trim();
-        let subject = Subject::Identifier(pool.uid.as_str().to_owned(), identifier.to_lowercase());
+        let attributes = sign_in_attributes(pool);
+        let keys = if usable(identifier) {
+            identifiers::candidates(identifier, &attributes)
+        } else {
+            Vec::new()
+        };
+        // An identifier that is no identifier at all is throttled under its own spelling.
+        let throttled_as = keys
+            .first()
+            .cloned()
+            .unwrap_or_else(|| identifier.to_lowercase());
+        let subject = Subject::Identifier(pool.uid.as_str().to_owned(), throttled_as);
         if let Err(wait) = self.throttle.check(&subject, now) {
             return Ok(Err(SignInError::Locked(wait)));
         }
-        let mut found = None;
-        if pool.settings.password_sign_in_enabled && usable(identifier) {
-            for attribute in sign_in_attributes(pool) {
-                found = self
-                    .sign_in
-                    .user_by_attribute(&pool.uid, attribute, identifier)
-                    .await?;
-                if found.is_some() {
-                    break;
-                }
-            }
-        }
+        let found = if pool.settings.password_sign_in_enabled && !keys.is_empty() {
+            self.sign_in
+                .user_by_identifier(&pool.uid, &keys, &attributes)
+                .await?
+        } else {
+            None
+        };
         if let Some(until) = found.as_ref().and_then(|u| u.locked_until)
             && until > now
         {

@@ -39,6 +39,7 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| write_error(e, Kind::User))?;
+            crate::identifiers::write_many(&mut tx, scope.pool_uid(), chunk).await?;
         }
         tx.commit().await.map_err(internal)
     }

@@ -11,6 +11,7 @@ mod departments;
 mod error;
 mod files;
 mod groups;
+mod identifiers;
 mod lite;
 mod member_select;
 mod meta;
@@ -279,11 +280,13 @@ impl SqlStore {
             },
             Dialect::Postgres => None,
         };
-        Ok(Self {
+        let store = Self {
             pool,
             dialect,
             readers,
-        })
+        };
+        store.fill_identifiers().await?;
+        Ok(store)
     }
 
     pub fn dialect(&self) -> Dialect {

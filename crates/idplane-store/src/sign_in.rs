@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult};
+use idplane_core::identifiers::Attribute;
 use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::{
@@ -16,6 +17,7 @@ use sqlx::any::AnyRow;
 
 use crate::error::internal;
 use crate::pools::{POOL_COLUMNS, pool_from};
+use crate::sql::Sql;
 use crate::{Dialect, SqlStore};
 
 const CODE_COLUMNS: &str = "code_hash, pool_uid, client_uid, user_uid, redirect_uri, scope, nonce, \
@@ -105,36 +107,40 @@ impl SignInStore for SqlStore {
         row.as_ref().map(pool_from).transpose()
     }
 
-    async fn user_by_attribute(
+    async fn user_by_identifier(
         &self,
         pool: &UserPoolUid,
-        attribute: &str,
-        value: &str,
+        keys: &[String],
+        attributes: &[Attribute],
     ) -> DomainResult<Option<User>> {
-        // Each form matches the expression of its unique index, so the lookup is one probe.
-        let matches = match attribute {
-            "preferred_username" => {
-                "lower(u.preferred_username) = lower($2) AND u.preferred_username <> ''"
-            }
-            "email" => "lower(u.email) = lower($2) AND u.email <> ''",
-            "phone_number" => "u.phone_number = $2 AND u.phone_number <> ''",
-            other => {
-                return Err(DomainError::internal(format!(
-                    "{other} is not a sign-in attribute"
-                )));
-            }
-        };
-        let sql = format!(
-            "{} WHERE u.pool_uid = $1 AND {matches}",
+        if keys.is_empty() || attributes.is_empty() {
+            return Ok(None);
+        }
+        let mut sql = Sql::new(&format!(
+            "{} WHERE u.pool_uid = ",
             crate::users::select_users()
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(owned(pool.as_str()))
-            .bind(owned(value))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(crate::users::user_from).transpose()
+        ));
+        let p = sql.text_param(pool.as_str());
+        sql.push(&format!(
+            "{p} AND u.uid IN (SELECT i.user_uid FROM user_identifiers i WHERE i.pool_uid = {p}"
+        ));
+        let keys: Vec<String> = keys.iter().map(|k| sql.text_param(k.clone())).collect();
+        sql.push(&format!(" AND i.match_key IN ({})", keys.join(", ")));
+        let attrs: Vec<String> = attributes
+            .iter()
+            .map(|a| sql.text_param(a.as_str()))
+            .collect();
+        sql.push(&format!(
+            " AND i.attribute IN ({})) LIMIT 2",
+            attrs.join(", ")
+        ));
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        if rows.len() > 1 {
+            return Err(DomainError::internal(
+                "a sign-in identifier names two users of one pool",
+            ));
+        }
+        rows.first().map(crate::users::user_from).transpose()
     }
 
     async fn record_sign_in(

@@ -11,6 +11,7 @@ use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 
 use crate::error::{internal, write_error};
+use crate::identifiers;
 use crate::paging::DEEP_OFFSET;
 use crate::row::Columns;
 use crate::sql::{Sql, flag, opt};
@@ -277,11 +278,13 @@ impl UserStore for SqlStore {
         );
         let mut full = Sql::new(&text);
         full.append_binds_from(&sql);
+        let mut tx = self.begin_write().await.map_err(internal)?;
         full.query()
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| write_error(e, Kind::User))?;
-        Ok(())
+        identifiers::write(&mut tx, scope.pool_uid(), user).await?;
+        tx.commit().await.map_err(internal)
     }
 
     async fn get_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<Option<User>> {
@@ -345,6 +348,7 @@ impl UserStore for SqlStore {
                 None => DomainError::not_found(Kind::User, user.uid.as_str()),
             });
         }
+        identifiers::write(&mut tx, scope.pool_uid(), user).await?;
         if write.ends_access {
             crate::sign_in::end_access(&mut tx, &user.uid).await?;
         }

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use idplane_core::error::DomainError;
+use idplane_core::identifiers::{self, Attribute};
 use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
 use idplane_core::model::sign_in::{
     AuthCode, CodeRedemption, Grant, GrantStart, LoginSession, RefreshRecord, RefreshSpend,
@@ -33,6 +34,9 @@ store_tests!(
     forced_password_change_happens_once,
     stale_writes_are_refused,
     keys_revocations_and_sessions,
+    identifiers_are_unique_across_kinds,
+    identifiers_of_older_users_are_filled_in,
+    colliding_older_identifiers_stop_the_start,
 );
 
 struct Fixture {
@@ -137,27 +141,28 @@ fn start(id: &str) -> GrantStart {
 async fn lookups_and_lockout(db: &Db) {
     let f = fixture(db).await;
     let (store, pool, u) = (&f.store, &f.pool, &f.user);
-    let found = store
-        .user_by_attribute(pool, "preferred_username", "SIGNER")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(found.uid, u.uid);
+    const ALL: [Attribute; 3] = Attribute::ALL;
+    let all = &ALL;
+    let find = |typed: &'static str, attrs: &'static [Attribute]| {
+        let store = store.clone();
+        let pool = pool.clone();
+        async move {
+            let keys = identifiers::candidates(typed, attrs);
+            store
+                .user_by_identifier(&pool, &keys, attrs)
+                .await
+                .unwrap()
+                .map(|u| u.uid)
+        }
+    };
+    assert_eq!(find("SIGNER", all).await, Some(u.uid.clone()));
+    assert_eq!(find("signer@example.TEST", all).await, Some(u.uid.clone()));
     assert_eq!(
-        store
-            .user_by_attribute(pool, "email", "signer@example.TEST")
-            .await
-            .unwrap()
-            .map(|found| found.uid),
-        Some(u.uid.clone())
+        find("signer@example.TEST", &[Attribute::Username]).await,
+        None,
+        "the e-mail address is not a user name"
     );
-    assert!(
-        store
-            .user_by_attribute(pool, "phone_number", "")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(find("", all).await, None);
     assert!(store.pool_by_uid(pool).await.unwrap().is_some());
 
     assert_eq!(store.record_failed_sign_in(pool, &u.uid).await.unwrap(), 1);
@@ -580,4 +585,209 @@ async fn keys_revocations_and_sessions(db: &Db) {
     assert!(store.session(pool, "h1").await.unwrap().is_none());
     assert!(store.find_refresh(pool, "g-0").await.unwrap().is_none());
     assert!(!store.access_token_live(pool, "j", Some("g")).await.unwrap());
+}
+
+fn with_identifiers(
+    scope: &PoolScope,
+    name: Option<&str>,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> User {
+    let mut u = user(scope, name, 0);
+    u.profile.email = email.map(str::to_owned);
+    u.profile.phone_number = phone.map(str::to_owned);
+    u
+}
+
+fn duplicated_field(result: Result<(), DomainError>) -> String {
+    match result {
+        Err(DomainError::Duplicated { field, .. }) => field,
+        other => panic!("expected Duplicated, got {other:?}"),
+    }
+}
+
+/// A user name, an e-mail address and a phone number are one key space per pool: a user name
+/// shaped like another user's e-mail address is taken (it would shadow that address at sign-in).
+async fn identifiers_are_unique_across_kinds(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let carol = with_identifiers(
+        &scope,
+        Some("carol"),
+        Some("Carol@Corp.Example"),
+        Some("+8613800138000"),
+    );
+    store.insert_user(&scope, &carol).await.unwrap();
+    let field = duplicated_field(
+        store
+            .insert_user(
+                &scope,
+                &with_identifiers(&scope, Some("carol@corp.example"), None, None),
+            )
+            .await,
+    );
+    assert_eq!(field, "PreferredUsername");
+    let field = duplicated_field(
+        store
+            .insert_user(
+                &scope,
+                &with_identifiers(&scope, Some("mallory"), None, Some("+8613800138000")),
+            )
+            .await,
+    );
+    assert_eq!(field, "PhoneNumber");
+    // Another pool is another key space.
+    let (other, _) = new_pool(&store, "acct").await;
+    store
+        .insert_user(
+            &other,
+            &with_identifiers(&other, Some("carol@corp.example"), None, None),
+        )
+        .await
+        .unwrap();
+    // A change frees the old keys and takes the new ones, atomically.
+    let mut changed = carol.clone();
+    changed.profile.email = Some("carol2@corp.example".to_owned());
+    store
+        .update_user(&scope, &changed, UserWrite::default())
+        .await
+        .unwrap();
+    let dave = with_identifiers(&scope, Some("dave"), Some("CAROL@corp.example"), None);
+    store.insert_user(&scope, &dave).await.unwrap();
+    let mut grab = dave.clone();
+    grab.profile.preferred_username = Some("CAROL".to_owned());
+    let field = duplicated_field(store.update_user(&scope, &grab, UserWrite::default()).await);
+    assert_eq!(field, "PreferredUsername");
+    let kept = store.get_user(&scope, &dave.uid).await.unwrap().unwrap();
+    assert_eq!(kept.profile.preferred_username.as_deref(), Some("dave"));
+    // Deleting a user frees its keys.
+    store.delete_user(&scope, &carol.uid).await.unwrap();
+    store
+        .insert_user(
+            &scope,
+            &with_identifiers(&scope, Some("carol"), None, Some("+8613800138000")),
+        )
+        .await
+        .unwrap();
+}
+
+/// Raw statements against the test database (its schema on PostgreSQL), as an older version
+/// would have left the data.
+async fn raw(db: &Db, statements: &[String]) {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    if let Some(schema) = &db.schema {
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "SET search_path TO \"{schema}\""
+        )))
+        .await
+        .unwrap();
+    }
+    for s in statements {
+        conn.execute(sqlx::AssertSqlSafe(s.clone())).await.unwrap();
+    }
+    drop(conn);
+    pool.close().await;
+}
+
+fn legacy_user(pool: &str, name: &str, email: &str, phone: &str) -> String {
+    format!(
+        "INSERT INTO users (uid, pool_uid, preferred_username, email, phone_number, state, \
+         created_at, updated_at) VALUES ('{}', '{pool}', '{name}', '{email}', '{phone}', \
+         'CONFIRMED', 1, 1)",
+        UserUid::generate()
+    )
+}
+
+async fn identifiers_of_older_users_are_filled_in(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let pool = scope.pool_uid().as_str().to_owned();
+    store.close().await;
+    raw(
+        db,
+        &[
+            legacy_user(&pool, "ann", "Ann@Example.com", "+86-138-0000-0001"),
+            legacy_user(&pool, "bob", "bob@example.com", "13800000002"),
+            "DELETE FROM store_meta WHERE name = 'user_identifiers'".to_owned(),
+        ],
+    )
+    .await;
+    let store = db.open().await;
+    let all = Attribute::ALL;
+    let ann = store
+        .user_by_identifier(
+            scope.pool_uid(),
+            &identifiers::candidates("ann@EXAMPLE.com", &all),
+            &all,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ann.profile.phone_number.as_deref(),
+        Some("+8613800000001"),
+        "normalised to E.164"
+    );
+    let bob = store
+        .user_by_identifier(
+            scope.pool_uid(),
+            &identifiers::candidates("BOB", &all),
+            &all,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        bob.profile.phone_number.as_deref(),
+        Some("13800000002"),
+        "kept: no country code"
+    );
+    let field = duplicated_field(
+        store
+            .insert_user(
+                &scope,
+                &with_identifiers(&scope, Some("ann@example.com"), None, None),
+            )
+            .await,
+    );
+    assert_eq!(field, "PreferredUsername");
+    store.close().await;
+}
+
+async fn colliding_older_identifiers_stop_the_start(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let pool = scope.pool_uid().as_str().to_owned();
+    store.close().await;
+    raw(
+        db,
+        &[
+            legacy_user(&pool, "x1", "\u{00C4}pfel@corp.example", ""),
+            legacy_user(&pool, "x2", "", "+86 138 0000 0009"),
+            legacy_user(&pool, "x3", "", "+86-138-0000-0009"),
+            "DELETE FROM store_meta WHERE name = 'user_identifiers'".to_owned(),
+        ],
+    )
+    .await;
+    raw(
+        db,
+        &[legacy_user(&pool, "x4", "\u{00E4}pfel@corp.example", "")],
+    )
+    .await;
+    let opened = match &db.schema {
+        Some(s) => SqlStore::connect_with_schema(&db.url, s).await,
+        None => SqlStore::connect(&db.url).await,
+    };
+    let Err(e) = opened else {
+        panic!("the start must be refused");
+    };
+    let report = e.to_string();
+    assert!(report.contains("2 user identifiers collide"), "{report}");
+    assert!(
+        report.contains("x3") || report.contains("+8613800000009"),
+        "{report}"
+    );
 }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::crypto;
 use crate::error::{DomainError, DomainResult, Kind};
+use crate::identifiers;
 use crate::ids::UserUid;
 use crate::model::user::{
     NewUser, User, UserPatch, UserProfile, UserState, UserSummary, UserWrite,
@@ -44,18 +45,58 @@ fn normalize(profile: &mut UserProfile) {
     }
 }
 
+/// Which sign-in identifiers of a profile to bring into their stored form: all of a new user;
+/// of a changed one only those the change sets (a value stored before the current rules, such
+/// as a phone number without its country code, may stay as it is).
+#[derive(Clone, Copy)]
+struct Identifiers {
+    username: bool,
+    email: bool,
+    phone: bool,
+}
+
+impl Identifiers {
+    const ALL: Identifiers = Identifiers {
+        username: true,
+        email: true,
+        phone: true,
+    };
+
+    fn set_by(patch: &UserPatch) -> Self {
+        Self {
+            username: patch.preferred_username.is_some(),
+            email: patch.email.is_some(),
+            phone: patch.phone_number.is_some(),
+        }
+    }
+}
+
+/// Brings the chosen identifiers into their stored form (see [`identifiers`]), refusing what
+/// is not a user name, e-mail address or phone number.
+fn prepare_identifiers(p: &mut UserProfile, which: Identifiers) -> DomainResult<()> {
+    prepare(
+        which.username,
+        &mut p.preferred_username,
+        identifiers::username,
+    )?;
+    prepare(which.email, &mut p.email, identifiers::email)?;
+    prepare(which.phone, &mut p.phone_number, identifiers::phone)
+}
+
+fn prepare(
+    chosen: bool,
+    value: &mut Option<String>,
+    stored_form: fn(&str) -> DomainResult<String>,
+) -> DomainResult<()> {
+    if chosen && let Some(v) = value.as_deref() {
+        *value = Some(stored_form(v)?);
+    }
+    Ok(())
+}
+
 fn validate_profile(p: &UserProfile) -> DomainResult<()> {
     if p.preferred_username.is_none() && p.email.is_none() && p.phone_number.is_none() {
         return Err(DomainError::missing("PreferredUsername"));
-    }
-    if let Some(u) = &p.preferred_username {
-        validate::username(u)?;
-    }
-    if let Some(e) = &p.email {
-        validate::email(e)?;
-    }
-    if let Some(n) = &p.phone_number {
-        validate::phone(n)?;
     }
     for (field, value) in [
         ("Name", &p.name),
@@ -173,6 +214,7 @@ impl Directory {
     fn build_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
         let mut profile = new.profile;
         normalize(&mut profile);
+        prepare_identifiers(&mut profile, Identifiers::ALL)?;
         validate_profile(&profile)?;
         let password_hash = match new.password.filter(|p| !p.is_empty()) {
             Some(p) => {
@@ -276,6 +318,7 @@ impl Directory {
                 user.password_hash = Some(hash.clone());
             }
             normalize(&mut user.profile);
+            prepare_identifiers(&mut user.profile, Identifiers::set_by(&patch))?;
             validate_profile(&user.profile)?;
             user.updated_at = self.now();
             let write = write_kind(&before, &user, &patch, password_hash.is_some());

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use idplane_core::DomainError;
 use idplane_core::error::Kind;
+use idplane_core::identifiers;
 use idplane_core::ids::DepartmentUid;
 use idplane_core::model::user::{
     self, NewUser, User, UserPatch, UserProfile, UserState, UserSummary,
@@ -42,10 +43,32 @@ impl SearchIn {
             last_update_time: self.last_update_time,
             keyword: self.keyword,
         };
-        parse_criteria(&criteria).map_err(|e| match e.kind {
+        let conditions = parse_criteria(&criteria).map_err(|e| match e.kind {
             ErrorKind::Syntax => TcError::SearchCriteriaIllegal(e.to_string()),
             ErrorKind::TimeFormat => TcError::TimeFormatIllegal(e.to_string()),
-        })
+        })?;
+        Ok(conditions.into_iter().map(phone_as_stored).collect())
+    }
+}
+
+/// Phone numbers are stored in E.164: a condition on them compares the digits, whatever
+/// separators the value was written with (`+86-138*` finds `+86138…`).
+fn phone_as_stored(condition: UserCondition) -> UserCondition {
+    let UserCondition::Text {
+        field: UserField::PhoneNumber,
+        matches,
+    } = condition
+    else {
+        return condition;
+    };
+    let matches = match matches {
+        TextMatch::Exact(v) => TextMatch::Exact(identifiers::phone_search_text(&v)),
+        TextMatch::Prefix(v) => TextMatch::Prefix(identifiers::phone_search_text(&v)),
+        TextMatch::Contains(v) => TextMatch::Contains(identifiers::phone_search_text(&v)),
+    };
+    UserCondition::Text {
+        field: UserField::PhoneNumber,
+        matches,
     }
 }
 
@@ -95,7 +118,11 @@ impl From<UserSummary> for UserInfoOut {
             status: eiam_status(u.state).to_owned(),
             user_id: u.uid.into_string(),
             user_name: u.preferred_username.unwrap_or_default(),
-            phone: u.phone_number.unwrap_or_default(),
+            phone: u
+                .phone_number
+                .as_deref()
+                .map(identifiers::dashed_phone)
+                .unwrap_or_default(),
             email: u.email.unwrap_or_default(),
             data_source: u.data_source,
         }
@@ -297,7 +324,12 @@ pub async fn describe(ctx: &Ctx<'_>, input: WhoIn) -> Result<DescribeOut, TcErro
         user_name: u.profile.preferred_username.unwrap_or_default(),
         description: u.profile.description.unwrap_or_default(),
         email: u.profile.email.unwrap_or_default(),
-        phone: u.profile.phone_number.unwrap_or_default(),
+        phone: u
+            .profile
+            .phone_number
+            .as_deref()
+            .map(identifiers::dashed_phone)
+            .unwrap_or_default(),
         user_group_ids: u.group_uids.into_iter().map(|g| g.into_string()).collect(),
         org_node_id,
         secondary_org_node_id_list: secondary,
@@ -542,7 +574,13 @@ fn information(
     );
     all.insert(
         "Phone".into(),
-        json!(u.profile.phone_number.clone().unwrap_or_default()),
+        json!(
+            u.profile
+                .phone_number
+                .as_deref()
+                .map(identifiers::dashed_phone)
+                .unwrap_or_default()
+        ),
     );
     all.insert(
         "Email".into(),

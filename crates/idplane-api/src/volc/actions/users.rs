@@ -1,6 +1,7 @@
 //! CreateUser, CreateUsers, GetUser, UpdateUser, UpdateUsers, DeleteUsers, ListUsers.
 
 use idplane_core::DomainError;
+use idplane_core::identifiers;
 use idplane_core::ids::{DepartmentUid, GroupUid, UserUid};
 use idplane_core::model::user::{NewUser, UserPatch, UserProfile, UserState};
 use idplane_core::query::{TextMatch, UserCondition, UserField, UserQuery, UserSort};
@@ -401,6 +402,12 @@ impl UserFilterIn {
         ];
         for (field, value) in exact {
             if let Some(v) = value.filter(|v| !v.is_empty()) {
+                // Phone numbers are stored in E.164; the filter may be written with separators.
+                let v = if field == UserField::PhoneNumber {
+                    identifiers::phone_search_text(&v)
+                } else {
+                    v
+                };
                 c.push(UserCondition::Text {
                     field,
                     matches: TextMatch::Exact(v),
