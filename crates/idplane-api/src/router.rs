@@ -34,6 +34,15 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
         .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
     let body = axum::body::to_bytes(body, MAX_BODY).await;
+    if let Err(e) = &body
+        && !is_length_limit(e)
+    {
+        // The body did not arrive in time (the server's body deadline) or the connection broke.
+        tracing::debug!(error = %e, "reading a request body failed");
+        let mut answer = Response::new(Body::from("the request body did not arrive in time"));
+        *answer.status_mut() = axum::http::StatusCode::REQUEST_TIMEOUT;
+        return answer;
+    }
     let too_large = body.is_err();
     let request = ApiRequest {
         method: parts.method,
@@ -73,6 +82,18 @@ async fn guarded(
     }
 }
 
+/// Whether a body failed for being longer than [`MAX_BODY`] (and not for arriving too slowly).
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 /// Whether the request names an action that only reads (Get…, List…, Describe…).
 fn reads_only(request: &ApiRequest) -> bool {
     let from_header = request
@@ -107,6 +128,13 @@ pub(crate) fn json_text_response(status: axum::http::StatusCode, body: String) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_oversized_body_is_told_from_a_slow_one() {
+        let big = Body::from(vec![b'x'; MAX_BODY + 1]);
+        let e = axum::body::to_bytes(big, MAX_BODY).await.unwrap_err();
+        assert!(is_length_limit(&e));
+    }
 
     #[tokio::test]
     async fn a_panicking_request_gets_its_dialects_internal_error() {

@@ -84,6 +84,15 @@ pub struct Config {
     /// Comma-separated addresses or CIDR blocks of the proxies whose header is believed; unset,
     /// any peer's is (the proxy must then be the only way in).
     pub trusted_proxies: Option<String>,
+    /// Seconds a client has to send a request's head once it began.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body.
+    pub body_read_timeout_seconds: u64,
+    /// Seconds a connection may stay open with no request begun.
+    pub idle_timeout_seconds: u64,
+    /// Connections open at once; more are closed as they arrive. 0: three quarters of the
+    /// process's file-descriptor limit, at most 10,000.
+    pub max_connections: u32,
 }
 
 /// Settings that are text, read from the environment as written (a value of digits alone is
@@ -137,6 +146,10 @@ impl Default for Config {
             throttle_client_per_minute: 60,
             trusted_proxy_header: None,
             trusted_proxies: None,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            idle_timeout_seconds: 60,
+            max_connections: 0,
         }
     }
 }
@@ -223,7 +236,39 @@ impl Config {
         }
         self.throttle()?;
         crate::source::SourcePolicy::from_config(self)?;
+        for (name, value) in [
+            (
+                "header_read_timeout_seconds",
+                self.header_read_timeout_seconds,
+            ),
+            ("body_read_timeout_seconds", self.body_read_timeout_seconds),
+            ("idle_timeout_seconds", self.idle_timeout_seconds),
+        ] {
+            if value == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
         Ok(())
+    }
+
+    /// The bounds every connection is held to.
+    pub fn limits(&self) -> crate::listener::Limits {
+        let max_connections = match self.max_connections {
+            0 => {
+                let (soft, _) = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+                    .current
+                    .map_or((1024, ()), |n| (n, ()));
+                usize::try_from(soft / 4 * 3)
+                    .unwrap_or(10_000)
+                    .clamp(64, 10_000)
+            }
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        crate::listener::Limits {
+            header: Duration::from_secs(self.header_read_timeout_seconds),
+            idle: Duration::from_secs(self.idle_timeout_seconds),
+            max_connections,
+        }
     }
 
     /// The throttle and lockout settings, checked.

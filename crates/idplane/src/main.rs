@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod data_plane;
 mod keys_cmd;
+mod listener;
 mod master_key;
 mod server;
 mod signing_key_cmd;

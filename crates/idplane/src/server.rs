@@ -15,11 +15,12 @@ use idplane_core::throttle::Throttle;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::RequestBodyDeadlineLayer;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 use crate::source::{self, SourcePolicy};
-use crate::{data_plane, wiring};
+use crate::{data_plane, listener, wiring};
 
 fn init_logging(config: &Config) {
     let filter = EnvFilter::try_from_default_env()
@@ -96,21 +97,15 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .merge(idplane_api::router(state))
         .merge(idplane_oidc::router(provider))
         .layer(axum::middleware::from_fn_with_state(sources, source::mark))
+        .layer(RequestBodyDeadlineLayer::new(Duration::from_secs(
+            config.body_read_timeout_seconds,
+        )))
         .layer(CatchPanicLayer::custom(panicked));
+    let limits = config.limits();
     tracing::info!(address = %bound, store = %redact_url(&config.store_url()), "idplane listening");
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut server = tokio::spawn(async move {
-        let mut stop_rx = stop_rx;
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stop_rx.changed().await;
-        })
-        .await
-    });
+    let mut server = tokio::spawn(listener::serve(listener, app, limits, stop_rx));
     tokio::select! {
         result = &mut server => {
             return match result {
