@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 import time
 from urllib.parse import urlencode
 
@@ -17,9 +18,10 @@ def _hmac(key, msg):
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def tc3_headers(host, action, body, *, ak=ROOT_AK, sk=ROOT_SK, timestamp=None, signed=("content-type", "host"),
-                extra=None, service="eiam", method="POST", query=""):
-    """The headers of a TC3-HMAC-SHA256 request, signing `signed` (lower-case names)."""
+def tc3_headers(host, action, body, *, ak=ROOT_AK, sk=ROOT_SK, timestamp=None,
+                signed=("content-type", "host", "x-tc-action"), extra=None, service="eiam", method="POST", query=""):
+    """The headers of a TC3-HMAC-SHA256 request, signing `signed` (lower-case names; the action
+    too unless told otherwise, so that requests may repeat: see test_tencent_replay.py)."""
     ts = int(time.time()) if timestamp is None else timestamp
     headers = {"Content-Type": "application/json" if method == "POST" else "application/x-www-form-urlencoded",
                "Host": host, "X-TC-Action": action, "X-TC-Version": "2021-04-20", "X-TC-Timestamp": str(ts),
@@ -49,8 +51,10 @@ def tc3_call(server, action, body=None, **kwargs):
     return requests.post(f"{server.url}/", data=raw, headers=headers, timeout=30)
 
 
-def legacy_params(host, action, params, *, ak=ROOT_AK, sk=ROOT_SK, method="POST", nonce=12345, timestamp=None):
-    """The parameters of a legacy HmacSHA256 request, `Signature` included."""
+def legacy_params(host, action, params, *, ak=ROOT_AK, sk=ROOT_SK, method="POST", nonce=None, timestamp=None):
+    """The parameters of a legacy HmacSHA256 request, `Signature` included (a random nonce
+    unless one is given)."""
+    nonce = random.randint(1, 2 ** 31) if nonce is None else nonce
     p = dict(params)
     p.update(Action=action, Version="2021-04-20", Region="ap-guangzhou", Nonce=str(nonce),
              Timestamp=str(int(time.time()) if timestamp is None else timestamp), SecretId=ak,

@@ -280,6 +280,30 @@ pub trait MetaStore: Send + Sync {
     async fn any_sealed_secret(&self) -> DomainResult<Option<String>>;
 }
 
+/// What claiming a signed request found (see [`ReplayStore::claim`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Seen here for the first time.
+    First,
+    /// Seen before, with the action it carried then.
+    Again { action: String },
+}
+
+/// Signed requests whose signature covers too little to be told from a replay, remembered with
+/// the action they first carried until they would be refused as stale anyway.
+#[async_trait]
+pub trait ReplayStore: Send + Sync {
+    /// Records `key` with `action` at `now` unless it is known, across every process sharing
+    /// the store; remembered until `expires_at`.
+    async fn claim(
+        &self,
+        key: &[u8; 32],
+        action: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> DomainResult<Claim>;
+}
+
 /// Everything idplane stores.
 pub trait Store:
     AccountStore
@@ -290,6 +314,7 @@ pub trait Store:
     + ActivityStore
     + ClientStore
     + MetaStore
+    + ReplayStore
 {
 }
 
@@ -302,6 +327,7 @@ impl<T> Store for T where
         + ActivityStore
         + ClientStore
         + MetaStore
+        + ReplayStore
 {
 }
 

@@ -17,6 +17,7 @@ mod member_select;
 mod meta;
 mod paging;
 mod pools;
+mod replay;
 mod row;
 mod sign_in;
 mod sql;
@@ -54,6 +55,8 @@ pub struct SqlStore {
     /// SQLite's reader threads, for the reads that use them (none for an in-memory database,
     /// which other connections cannot see).
     readers: Option<Arc<lite::Readers>>,
+    /// Requests accepted once, on SQLite (see `replay`).
+    seen: Arc<replay::Seen>,
 }
 
 /// How SQLite makes a commit durable (`PRAGMA synchronous`).
@@ -284,6 +287,7 @@ impl SqlStore {
             pool,
             dialect,
             readers,
+            seen: Arc::new(replay::Seen::default()),
         };
         store.fill_identifiers().await?;
         Ok(store)

@@ -4,6 +4,7 @@
 
 use idplane_core::DomainError;
 use idplane_core::model::account::Caller;
+use idplane_core::store::Claim;
 use idplane_sign::tc3;
 
 use super::SERVICE;
@@ -94,7 +95,80 @@ async fn tc3_authenticate(
             "The provided credentials could not be validated: {e}."
         ))
     })?;
+    if !auth.signed_headers.iter().any(|h| h == "x-tc-action") {
+        // The action is not signed (the official SDKs sign only content-type and host): the
+        // same signature could carry another action, so it is good for one request.
+        let action = request.header("x-tc-action").unwrap_or_default();
+        once(
+            state,
+            &["tc3", &auth.secret_id, &auth.signature],
+            action,
+            timestamp,
+            Reuse::ByReads,
+        )
+        .await?;
+    }
     Ok(material.into_caller())
+}
+
+/// How a request whose signature covers too little may be used again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    /// Never: a legacy request's nonce is used once.
+    Never,
+    /// By actions that only read (Describe…, List…). The signature does not cover the action,
+    /// so a signature once seen is never taken for a change (that is what a captured read
+    /// re-sent as a delete would be); identical reads — which the official SDKs send within one
+    /// second when paging or polling — are answered again.
+    ByReads,
+}
+
+/// Claims the request identified by `parts` for `action` within the skew window, across
+/// every process sharing the store (its timestamp is refused as stale after that).
+async fn once(
+    state: &ApiState,
+    parts: &[&str],
+    action: &str,
+    timestamp: i64,
+    reuse: Reuse,
+) -> Result<(), TcError> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for p in parts {
+        hash.update(p.as_bytes());
+        hash.update([0]);
+    }
+    let key: [u8; 32] = hash.finalize().into();
+    let until = timestamp
+        .saturating_add(MAX_SKEW_SECONDS + 1)
+        .saturating_mul(1000);
+    let claim = state
+        .keys
+        .claim(
+            &key,
+            action,
+            idplane_core::clock::Timestamp::from_millis(until),
+        )
+        .await?;
+    let reads = action.starts_with("Describe") || action.starts_with("List");
+    match claim {
+        Claim::First => Ok(()),
+        Claim::Again { .. } if reuse == Reuse::ByReads && reads => Ok(()),
+        Claim::Again { action: first } => {
+            tracing::warn!(
+                first = crate::loggable_action(&first, super::catalog::is_catalog_action(&first)),
+                now = crate::loggable_action(action, super::catalog::is_catalog_action(action)),
+                "a signed request came again"
+            );
+            Err(TcError::SignatureFailure(
+                "This signed request was already received. A signature that does not cover \
+                 X-TC-Action is taken for one change only (reads may repeat); a legacy \
+                 request's Nonce is taken once. Send a new request (a new timestamp or nonce), \
+                 or sign X-TC-Action."
+                    .to_owned(),
+            ))
+        }
+    }
 }
 
 async fn legacy_authenticate(state: &ApiState, request: &ApiRequest) -> Result<Caller, TcError> {
@@ -126,5 +200,17 @@ async fn legacy_authenticate(state: &ApiState, request: &ApiRequest) -> Result<C
             "The provided credentials could not be validated: {e}."
         ))
     })?;
+    let nonce = get("Nonce")
+        .or_else(|| get("Signature"))
+        .unwrap_or_default();
+    let action = get("Action").unwrap_or_default();
+    once(
+        state,
+        &["legacy", secret_id, nonce],
+        action,
+        timestamp,
+        Reuse::Never,
+    )
+    .await?;
     Ok(material.into_caller())
 }

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
 use crate::crypto::{self, MasterKey};
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::{AccessKeyId, UserPoolUid};
 use crate::model::account::{AccessKey, AccessKeyStatus, Caller, DEFAULT_ACCOUNT};
-use crate::store::Store;
+use crate::store::{Claim, Store};
 
 /// A key just created, with its secret in clear: the only time it is shown.
 #[derive(Debug, Clone)]
@@ -134,6 +134,19 @@ impl AccessKeyService {
         } else {
             Err(DomainError::not_found(Kind::AccessKey, id.as_str()))
         }
+    }
+
+    /// Claims a signed request (by the hash of what identifies it) for `action`; remembered
+    /// until `expires_at`, when its timestamp is stale anyway.
+    pub async fn claim(
+        &self,
+        request: &[u8; 32],
+        action: &str,
+        expires_at: Timestamp,
+    ) -> DomainResult<Claim> {
+        self.store
+            .claim(request, action, self.clock.now(), expires_at)
+            .await
     }
 
     /// The secret of an active key, for verifying a signature made with it.
