@@ -81,17 +81,30 @@ def test_a_body_sent_byte_by_byte_is_cut_off(limited, path, status):
     assert time.monotonic() - started < 5
 
 
-def test_the_connection_cap_keeps_health_checks_answerable(limited):
-    held = [connect(limited) for _ in range(6)]
-    for s in held:
-        s.sendall(b"GET /healthz HTTP/1.1\r\n")
-    time.sleep(0.3)
-    extra = connect(limited)
+def closed_by_server(s):
+    """Whether the server has closed `s` (without serving it)."""
+    s.settimeout(0.2)
     try:
-        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert extra.recv(4096) == b""
-    except ConnectionResetError:
-        pass
+        return s.recv(4096) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_the_connection_cap_keeps_health_checks_answerable(limited):
+    attempts = []
+    for _ in range(10):
+        s = connect(limited)
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\n")
+        except OSError:
+            pass
+        attempts.append(s)
+    time.sleep(0.3)
+    open_ = [s for s in attempts if not closed_by_server(s)]
+    # Six at most (the start-up health check's connection may still hold one).
+    assert 5 <= len(open_) <= 6, len(open_)
     # The slow heads are cut off and the server answers again.
     time.sleep(2.5)
     assert requests.get(f"{limited.url}/healthz", timeout=5).status_code == 200
