@@ -203,3 +203,13 @@ def test_cargo_run_at_the_top_runs_the_server_binary():
     """The README's `cargo run --release -- serve` needs cargo to know which binary to run."""
     p = subprocess.run(["cargo", "run", "-q", "--", "--version"], cwd=ROOT, capture_output=True, timeout=600)
     assert p.returncode == 0 and p.stdout.decode().startswith("idplane "), p.stderr.decode()[-2000:]
+
+
+def test_every_answer_forbids_sniffing_and_control_plane_answers_are_not_cached(server):
+    """OWASP ASVS 4.0 V14.4.4 (nosniff) and V8.2.1 (no caching of sensitive answers)."""
+    from conftest import raw_call
+    for r in (requests.get(f"{server.url}/healthz"), requests.get(f"{server.url}/userpool/x/.well-known/jwks.json"),
+              raw_call(server, "ListUserPools", "{}")):
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+    r = raw_call(server, "ListUserPools", '{"PageNumber": 1, "PageSize": 1}')
+    assert r.headers["Cache-Control"] == "no-store"

@@ -122,6 +122,11 @@ pub(crate) fn json_text_response(status: axum::http::StatusCode, body: String) -
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    // Answers may carry secrets (a client's secret) and always carry tenant data.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     response
 }
 

@@ -15,6 +15,7 @@ use idplane_core::throttle::Throttle;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyDeadlineLayer;
 use tracing_subscriber::EnvFilter;
 
@@ -100,7 +101,12 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .layer(RequestBodyDeadlineLayer::new(Duration::from_secs(
             config.body_read_timeout_seconds,
         )))
-        .layer(CatchPanicLayer::custom(panicked));
+        .layer(CatchPanicLayer::custom(panicked))
+        // OWASP ASVS 4.0 V14.4.4: no response is sniffed into another content type.
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ));
     let limits = config.limits();
     tracing::info!(address = %bound, store = %redact_url(&config.store_url()), "idplane listening");
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
