@@ -5,11 +5,17 @@
 //!    signed JWT, over keep-alive connections (tokens/s and latency percentiles);
 //! 2. password sign-in through the hosted form (GET the authorization URL, POST the form,
 //!    receive the code redirect), against the machine's raw argon2id rate at the same
-//!    parameters, measured in-process on all cores.
+//!    parameters, measured in-process on all cores;
+//! 3. writes: `CreateUser` (no password) through signed Volcengine calls, each one durable
+//!    commit of the user and its identifiers.
+//!
+//! `--synchronous normal` starts the server with `IDPLANE_SQLITE_SYNCHRONOUS=normal` (the
+//! default is `full`), to measure what durable commits cost.
 //!
 //! ```text
 //! idplane-signin-bench [--server target/release/idplane] [--data-dir DIR]
-//!     [--database-url URL] [--schema S] [--tokens 40000] [--signins 1500] [--concurrency 16]
+//!     [--database-url URL] [--schema S] [--tokens 40000] [--signins 1500] [--writes 4000]
+//!     [--concurrency 16] [--synchronous full|normal]
 //! ```
 
 mod http;
@@ -36,7 +42,9 @@ struct Args {
     schema: Option<String>,
     tokens: usize,
     signins: usize,
+    writes: usize,
     concurrency: usize,
+    synchronous: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -47,7 +55,9 @@ fn parse_args() -> Result<Args, String> {
         schema: None,
         tokens: 40_000,
         signins: 1_500,
+        writes: 4_000,
         concurrency: 16,
+        synchronous: "full".to_owned(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,7 +70,9 @@ fn parse_args() -> Result<Args, String> {
             "--schema" => a.schema = Some(value()?),
             "--tokens" => a.tokens = number(value()?)?,
             "--signins" => a.signins = number(value()?)?,
+            "--writes" => a.writes = number(value()?)?,
             "--concurrency" => a.concurrency = number(value()?)?.max(1),
+            "--synchronous" => a.synchronous = value()?,
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -84,6 +96,7 @@ impl Server {
             .env("IDPLANE_BOOTSTRAP_ACCESS_KEY_ID", AK)
             .env("IDPLANE_BOOTSTRAP_SECRET_ACCESS_KEY", SK)
             .env("IDPLANE_RATE_LIMIT_PER_SECOND", "0")
+            .env("IDPLANE_SQLITE_SYNCHRONOUS", &a.synchronous)
             .env("IDPLANE_LOG_LEVEL", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
@@ -400,6 +413,36 @@ async fn sign_ins(
     ))
 }
 
+/// `total` users created over `connections` concurrent callers, each call a durable write.
+async fn writes(host: &str, s: &Setup, total: usize, connections: usize) -> Result<f64, String> {
+    let per = (total / connections).max(1);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (host, pool) = (host.to_owned(), s.pool.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(per);
+            for n in 0..per {
+                let t = Instant::now();
+                call(
+                    &host,
+                    "CreateUser",
+                    json!({"UserPoolUid": pool, "PreferredUsername": format!("w{c}x{n}"),
+                           "Email": format!("w{c}x{n}@bench.test")}),
+                )
+                .await?;
+                latencies.push(t.elapsed());
+            }
+            Ok::<_, String>(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.map_err(|e| e.to_string())??);
+    }
+    Ok(report("writes (CreateUser)", all, started.elapsed()))
+}
+
 /// argon2id verifications per second on every core, at the parameters idplane uses, each
 /// thread checking in memory it keeps (the fastest the machine does it).
 fn raw_hash_rate(seconds: f64) -> Result<f64, String> {
@@ -454,6 +497,9 @@ async fn main() -> Result<(), String> {
             "  sign-in rate / raw hash rate = {:.1}% (raw {before:.1} before, {after:.1} after; target at least 90%)",
             100.0 * signin / raw
         );
+        if a.writes > 0 {
+            writes(&server.host, &s, a.writes, a.concurrency).await?;
+        }
         Ok::<_, String>(())
     }
     .await;

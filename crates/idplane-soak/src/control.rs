@@ -130,6 +130,9 @@ fn now() -> i64 {
 #[derive(Clone, Copy, PartialEq)]
 enum Signing {
     Valid,
+    /// As the official SDKs sign: content-type and host only (the action not covered, so the
+    /// server takes the signature for one change only).
+    SdkStyle,
     WrongSecret,
     Stale,
     Unsigned,
@@ -138,15 +141,16 @@ enum Signing {
 }
 
 fn signing(rng: &mut Rng) -> Signing {
-    const ALL: [Signing; 6] = [
+    const ALL: [Signing; 7] = [
         Signing::Valid,
+        Signing::SdkStyle,
         Signing::WrongSecret,
         Signing::Stale,
         Signing::Unsigned,
         Signing::UnknownKey,
         Signing::Garbage,
     ];
-    ALL[rng.weighted(&[960, 8, 8, 8, 8, 8])]
+    ALL[rng.weighted(&[720, 240, 8, 8, 8, 8, 8])]
 }
 
 /// An action's parameters: random ones, or now and then every identifier field the actions
@@ -453,11 +457,15 @@ fn tc3_sign_as(request: &mut Request, world: &World, how: Signing, timestamp: i6
     } else {
         world.secret.as_str()
     };
+    let mut signed = vec!["content-type".to_owned(), "host".to_owned()];
+    if how != Signing::SdkStyle {
+        signed.push("x-tc-action".to_owned());
+    }
     let mut auth = tc3::Authorization {
         secret_id: key_id.to_owned(),
         date: tc3::date_of(timestamp).unwrap_or_default(),
         service: "eiam".to_owned(),
-        signed_headers: vec!["content-type".to_owned(), "host".to_owned()],
+        signed_headers: signed,
         signature: String::new(),
     };
     let parts = tc3::RequestParts {
@@ -469,8 +477,10 @@ fn tc3_sign_as(request: &mut Request, world: &World, how: Signing, timestamp: i6
     };
     auth.signature = tc3::sign(&parts, &auth, timestamp, secret.as_bytes()).unwrap_or_default();
     let header = format!(
-        "TC3-HMAC-SHA256 Credential={key_id}/{}/eiam/tc3_request, SignedHeaders=content-type;host, Signature={}",
-        auth.date, auth.signature
+        "TC3-HMAC-SHA256 Credential={key_id}/{}/eiam/tc3_request, SignedHeaders={}, Signature={}",
+        auth.date,
+        auth.signed_headers.join(";"),
+        auth.signature
     );
     request.header("Authorization", header);
 }
