@@ -81,6 +81,7 @@ def test_eiam_sees_the_same_rules(server, api):
         "FailedOperation.UserNameAlreadyExists"
     assert eiam.error("CreateUser", UserName="other", Password="Passw0rd!xyz", Phone="+86 137 0000 1111") == \
         "FailedOperation.UserPhoneAlreadyExists"
+    assert eiam("DescribeUserInfo", UserName="ＤＯＲＡ")["UserName"] == "dora"
     listed = eiam("ListUsers", SearchCondition={"Phone": "\"+86-13700001111\""}, IncludeTotal=True)
     assert listed["TotalCount"] == 1 and listed["UserList"][0]["Phone"] == "+86-13700001111"
 

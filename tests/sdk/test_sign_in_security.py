@@ -372,6 +372,14 @@ def test_sign_out_without_an_id_token_hint_asks_first(server, api):
     assert refresh(p, token["refresh_token"]).json()["error"] == "invalid_grant"
 
 
+def test_sign_out_without_a_session_returns_at_once(server, api):
+    p = Provider(server, api)
+    r = requests.get(p.discovery["end_session_endpoint"], params={
+        "client_id": p.client.uid, "post_logout_redirect_uri": "https://app.example.test/signed-out",
+        "state": "s1"}, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"] == "https://app.example.test/signed-out?state=s1"
+
+
 def test_a_high_s_twin_of_a_token_signature_is_refused(server, api):
     """RFC 7518 §3.4 with low-S: a JWS has one valid signature encoding."""
     p = Provider(server, api)

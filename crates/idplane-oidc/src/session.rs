@@ -222,7 +222,17 @@ async fn logout_inner(
     // RP-Initiated Logout §2: without a valid ID token hint the request may come from anyone
     // (a link on another site), so the user is asked first; the sealed request then carries
     // where to return, bound to a CSRF cookie.
-    let (redirect, state) = if hinted {
+    let signed_in = match pages::read_cookie(headers, SESSION_COOKIE) {
+        Some(cookie) => provider
+            .sign_in
+            .session(&pool.uid, &secrets::hash(cookie))
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let (redirect, state) = if hinted || !signed_in {
+        // With a valid hint the application proved itself; without a session there is
+        // nothing to end, only a registered address to return to.
         (redirect, params.get("state").map(str::to_owned))
     } else {
         match LogoutRequest::confirmed(provider, &pool, params, headers) {

@@ -143,10 +143,12 @@ pub async fn find_user(
             "The required parameter UserId or UserName is missing.".to_owned(),
         ));
     };
+    // A user name as stored (RFC 8265 width mapping): `ＡＬＩＣＥ` finds `ALICE`.
+    let name = identifiers::username(name).unwrap_or_else(|_| name.to_owned());
     let query = UserQuery {
         conditions: vec![UserCondition::Text {
             field: UserField::PreferredUsername,
-            matches: TextMatch::Exact(name.to_owned()),
+            matches: TextMatch::Exact(name.clone()),
         }],
         sort: wire::user_sort(None, LIST_SORT_KEYS)?,
         paging: idplane_core::query::Paging::Offset {
