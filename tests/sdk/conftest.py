@@ -55,8 +55,9 @@ def free_port():
 class Server:
     """One idplane process on a free port with its own data directory."""
 
-    def __init__(self, data_dir, extra_env=None):
+    def __init__(self, data_dir, extra_env=None, tls_ca=None):
         self.data_dir = data_dir
+        self.tls_ca = tls_ca
         self.port = free_port()
         self.log_path = os.path.join(data_dir, "server.log")
         self.env = dict(os.environ)
@@ -74,7 +75,7 @@ class Server:
 
     @property
     def url(self):
-        return f"http://{self.host}"
+        return f"{'https' if self.tls_ca else 'http'}://{self.host}"
 
     def start(self):
         log = open(self.log_path, "ab")
@@ -91,7 +92,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log()}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}/healthz", timeout=1, verify=self.tls_ca or True).status_code == 200:
                     return self
             except requests.RequestException:
                 pass
@@ -141,13 +142,15 @@ class Server:
         cfg.sk = sk
         cfg.region = "cn-beijing"
         cfg.host = self.host
-        cfg.scheme = "http"
+        cfg.scheme = "https" if self.tls_ca else "http"
+        if self.tls_ca:
+            cfg.ssl_ca_cert = self.tls_ca
         cfg.auto_retry = False
         return volcenginesdkid.IDApi(volcenginesdkcore.ApiClient(cfg))
 
 
-def start_server(tmp_dir, extra_env=None):
-    return Server(tmp_dir, extra_env).start()
+def start_server(tmp_dir, extra_env=None, tls_ca=None):
+    return Server(tmp_dir, extra_env, tls_ca).start()
 
 
 def drop_schema(schema):

@@ -36,6 +36,12 @@ pub struct CommonArgs {
     /// A TOML configuration file [env: IDPLANE_CONFIG]
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// PEM certificate chain to serve HTTPS with (needs --tls-key) [env: IDPLANE_TLS_CERT]
+    #[arg(long, global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of that certificate (RSA, ECDSA or Ed25519) [env: IDPLANE_TLS_KEY]
+    #[arg(long, global = true)]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -93,6 +93,10 @@ pub struct Config {
     /// Connections open at once; more are closed as they arrive. 0: three quarters of the
     /// process's file-descriptor limit, at most 10,000.
     pub max_connections: u32,
+    /// PEM certificate chain: with `tls_key`, the server speaks HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Settings that are text, read from the environment as written (a value of digits alone is
@@ -112,6 +116,8 @@ const TEXT_SETTINGS: &[&str] = &[
     "sqlite_synchronous",
     "trusted_proxy_header",
     "trusted_proxies",
+    "tls_cert",
+    "tls_key",
 ];
 
 /// `IDPLANE_*` variables that are not settings (the test harness's own).
@@ -150,6 +156,8 @@ impl Default for Config {
             body_read_timeout_seconds: 30,
             idle_timeout_seconds: 60,
             max_connections: 0,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -165,6 +173,10 @@ struct FlagLayer {
     database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     database_schema: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_cert: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_key: Option<PathBuf>,
 }
 
 impl Config {
@@ -189,6 +201,8 @@ impl Config {
                 data_dir: args.data_dir.clone(),
                 database_url: args.database_url.clone(),
                 database_schema: args.database_schema.clone(),
+                tls_cert: args.tls_cert.clone(),
+                tls_key: args.tls_key.clone(),
             }))
             .extract()
             .map_err(|e| e.to_string())?;
@@ -236,6 +250,12 @@ impl Config {
         }
         self.throttle()?;
         crate::source::SourcePolicy::from_config(self)?;
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(
+                "set both tls_cert and tls_key (IDPLANE_TLS_CERT, IDPLANE_TLS_KEY), or neither"
+                    .into(),
+            );
+        }
         for (name, value) in [
             (
                 "header_read_timeout_seconds",
@@ -350,10 +370,23 @@ impl Config {
             .is_none_or(|u| u.starts_with("sqlite:"))
     }
 
+    /// The certificate and key files, when the server speaks HTTPS.
+    pub fn tls(&self) -> Option<crate::tls::TlsFiles> {
+        Some(crate::tls::TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+        })
+    }
+
     pub fn public_url(&self, bound: SocketAddr) -> String {
+        let scheme = if self.tls().is_some() {
+            "https"
+        } else {
+            "http"
+        };
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
-            None => format!("http://{bound}"),
+            None => format!("{scheme}://{bound}"),
         }
     }
 }

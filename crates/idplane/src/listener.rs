@@ -21,9 +21,10 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::{Instant, Sleep};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// The bounds a connection is held to.
@@ -90,8 +91,8 @@ impl Drop for InFlight {
 /// is in flight: a request head begun and not finished within the header time, or nothing
 /// begun for the idle time since the connection opened or its last answer. Writes are left
 /// alone (a response in flight is finished).
-struct Watched {
-    stream: TcpStream,
+struct Watched<S> {
+    stream: S,
     activity: Arc<Activity>,
     limits: Limits,
     opened: Instant,
@@ -101,8 +102,8 @@ struct Watched {
     deadline: Option<Pin<Box<Sleep>>>,
 }
 
-impl Watched {
-    fn new(stream: TcpStream, activity: Arc<Activity>, limits: Limits) -> Self {
+impl<S> Watched<S> {
+    fn new(stream: S, activity: Arc<Activity>, limits: Limits) -> Self {
         Self {
             stream,
             activity,
@@ -139,7 +140,7 @@ impl Watched {
     }
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -179,7 +180,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -209,12 +210,13 @@ impl AsyncWrite for Watched {
     }
 }
 
-/// Serves `app` on `listener` until `stop` turns true, then waits for the connections to
-/// finish their requests.
+/// Serves `app` on `listener` (over TLS when an acceptor is given) until `stop` turns true,
+/// then waits for the connections to finish their requests.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -247,14 +249,43 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
-        let io = TokioIo::new(Watched::new(stream, activity.clone(), limits));
-        let service = connection_service(app.clone(), peer, activity);
-        let connection = builder
-            .serve_connection_with_upgrades(io, service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let service = connection_service(app.clone(), peer, activity.clone());
+        let Some(acceptor) = &tls else {
+            let io = TokioIo::new(Watched::new(stream, activity, limits));
+            let connection = builder
+                .serve_connection_with_upgrades(io, service)
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, peer = %peer, "connection ended with an error");
+                }
+                drop(permit);
+            });
+            continue;
+        };
+        // The handshake is held to the header bound: a client that does not finish it in
+        // time is dropped like a slow request head.
+        let handshake = tokio::time::timeout(limits.header, acceptor.accept(stream));
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let stream = match handshake.await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, peer = %peer, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(peer = %peer, "TLS handshake timed out");
+                    return;
+                }
+            };
+            let io = TokioIo::new(Watched::new(stream, activity, limits));
+            let connection = builder
+                .serve_connection_with_upgrades(io, service)
+                .into_owned();
+            if let Err(e) = watcher.watch(connection).await {
                 tracing::debug!(error = %e, peer = %peer, "connection ended with an error");
             }
             drop(permit);

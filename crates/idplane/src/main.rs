@@ -9,6 +9,7 @@ mod master_key;
 mod server;
 mod signing_key_cmd;
 mod source;
+mod tls;
 mod wiring;
 
 use std::process::ExitCode;

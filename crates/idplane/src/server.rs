@@ -21,7 +21,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 use crate::source::{self, SourcePolicy};
-use crate::{data_plane, listener, wiring};
+use crate::{data_plane, listener, tls, wiring};
 
 fn init_logging(config: &Config) {
     let filter = EnvFilter::try_from_default_env()
@@ -65,6 +65,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     log_panics();
     let _lock = lock_sqlite(&config)?;
     let services = wiring::build(&config).await?;
+    let tls = config.tls().map(tls::acceptor).transpose()?;
     let listener = TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("binding {}: {e}", config.listen))?;
@@ -108,10 +109,15 @@ pub async fn serve(config: Config) -> Result<(), String> {
             axum::http::HeaderValue::from_static("nosniff"),
         ));
     let limits = config.limits();
-    tracing::info!(address = %bound, store = %redact_url(&config.store_url()), "idplane listening");
+    tracing::info!(
+        address = %bound,
+        tls = config.tls().is_some(),
+        store = %redact_url(&config.store_url()),
+        "idplane listening"
+    );
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut server = tokio::spawn(listener::serve(listener, app, limits, stop_rx));
+    let mut server = tokio::spawn(listener::serve(listener, app, limits, tls, stop_rx));
     tokio::select! {
         result = &mut server => {
             return match result {

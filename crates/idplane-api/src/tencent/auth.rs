@@ -59,6 +59,20 @@ fn timestamp_of(text: Option<&str>) -> Result<i64, TcError> {
     })
 }
 
+/// The host of a `Host` header value, without its port (`[::1]:8080` → `[::1]`).
+fn host_name(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && (!name.contains(':') || name.ends_with(']')) =>
+        {
+            name
+        }
+        _ => host,
+    }
+}
+
 pub async fn authenticate(state: &ApiState, request: &ApiRequest) -> Result<Caller, TcError> {
     match request.header("authorization") {
         Some(header) => tc3_authenticate(state, request, header).await,
@@ -74,9 +88,15 @@ async fn tc3_authenticate(
     let auth = tc3::parse_authorization(header).map_err(|e| {
         TcError::InvalidAuthorization(format!("The Authorization header is invalid: {e}"))
     })?;
-    if auth.service != SERVICE {
+    // The Node.js SDK names as service the endpoint it was given up to its first dot:
+    // `127` for 127.0.0.1:8080, `localhost:8080` for localhost:8080.
+    let host = request.header("host").unwrap_or_default();
+    let first_label = host.split('.').next().unwrap_or_default();
+    let first_name_label = host_name(host).split('.').next().unwrap_or_default();
+    if auth.service != SERVICE && auth.service != first_label && auth.service != first_name_label {
         return Err(TcError::InvalidAuthorization(format!(
-            "The credential scope names service {:?}; this is {SERVICE:?}.",
+            "The credential scope names service {:?}; this is {SERVICE:?} (or the first label \
+             of the host the request was sent to, {first_label:?}).",
             auth.service
         )));
     }
@@ -90,7 +110,27 @@ async fn tc3_authenticate(
         headers: &request.headers,
         body: &request.body,
     };
-    tc3::verify(&parts, &auth, timestamp, material.secret()).map_err(|e| {
+    let verified = tc3::verify(&parts, &auth, timestamp, material.secret()).or_else(|e| {
+        // The Node.js SDK signs the host without the port it sends in `Host`: the same host,
+        // signed as the client was pointed at it. Only that one header may differ.
+        if host_name(host) == host {
+            return Err(e);
+        }
+        let headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let v = if n == "host" { host_name(v) } else { v };
+                (n.clone(), v.to_owned())
+            })
+            .collect();
+        let without_port = tc3::RequestParts {
+            headers: &headers,
+            ..parts
+        };
+        tc3::verify(&without_port, &auth, timestamp, material.secret()).map_err(|_| e)
+    });
+    verified.map_err(|e| {
         TcError::SignatureFailure(format!(
             "The provided credentials could not be validated: {e}."
         ))
@@ -213,4 +253,23 @@ async fn legacy_authenticate(state: &ApiState, request: &ApiRequest) -> Result<C
     )
     .await?;
     Ok(material.into_caller())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_name;
+
+    #[test]
+    fn hosts_lose_only_their_port() {
+        assert_eq!(host_name("127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(
+            host_name("eiam.example.internal:8080"),
+            "eiam.example.internal"
+        );
+        assert_eq!(host_name("eiam.example.internal"), "eiam.example.internal");
+        assert_eq!(host_name("[::1]:8080"), "[::1]");
+        assert_eq!(host_name("[::1]"), "[::1]");
+        assert_eq!(host_name("::1"), "::1");
+        assert_eq!(host_name("host:"), "host:");
+    }
 }
