@@ -52,7 +52,6 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
         request_id: request_id.clone(),
         source,
     };
-    let read_only = reads_only(&request);
     let span = tracing::info_span!("request", request_id = %request_id);
     let mut response = if tencent::claims(&request) {
         let answer = tencent::handle(&state, request, too_large).instrument(span);
@@ -61,9 +60,6 @@ async fn handle(State(state): State<Arc<ApiState>>, request: Request) -> Respons
         let answer = volc::handle(&state, request, too_large).instrument(span);
         guarded(answer, || volc::internal_error(&request_id)).await
     };
-    if !read_only {
-        state.changes.bump();
-    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", v);
     }
@@ -92,21 +88,6 @@ fn is_length_limit(e: &axum::Error) -> bool {
         source = err.source();
     }
     false
-}
-
-/// Whether the request names an action that only reads (Get…, List…, Describe…).
-fn reads_only(request: &ApiRequest) -> bool {
-    let from_header = request
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("x-tc-action"))
-        .map(|(_, v)| v.clone());
-    let action = from_header.or_else(|| {
-        form_urlencoded::parse(request.raw_query.as_bytes())
-            .find(|(k, _)| k == "Action")
-            .map(|(_, v)| v.into_owned())
-    });
-    action.is_some_and(|a| ["Get", "List", "Describe"].iter().any(|p| a.starts_with(p)))
 }
 
 /// A JSON response with exactly `application/json` as its content type (Tencent's SDK needs it).

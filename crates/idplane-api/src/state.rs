@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use idplane_core::changes::Changes;
 use idplane_core::clock::Clock;
 use idplane_core::service::{AccessKeyService, ClientService, Directory};
 use idplane_core::throttle::Throttle;
@@ -17,8 +16,6 @@ pub struct ApiState {
     /// The external base URL, without a trailing slash, used in issuer and endpoint URLs.
     pub public_url: String,
     pub limiter: RateLimiter,
-    /// Bumped after every control-plane request that may have changed something.
-    pub changes: Changes,
     /// Failed authentications by source address (shared with the data plane).
     pub throttle: Arc<Throttle>,
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod identifiers;
 pub mod ids;
 pub mod model;
+pub mod passwords;
 pub mod query;
 pub mod service;
 pub mod store;

@@ -117,6 +117,12 @@ pub trait UserStore: Send + Sync {
         scope: &PoolScope,
         query: &UserQuery,
     ) -> DomainResult<Page<UserSummary>>;
+    /// Which of `users` are in the pool, in one read.
+    async fn existing_users(
+        &self,
+        scope: &PoolScope,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<UserUid>>;
 }
 
 #[async_trait]
@@ -145,6 +151,13 @@ pub trait GroupStore: Send + Sync {
         group: &GroupUid,
         users: &[UserUid],
     ) -> DomainResult<()>;
+    /// Every (user, group) membership of `users`, in one read: by user, then by when the user
+    /// joined.
+    async fn groups_of_users(
+        &self,
+        scope: &PoolScope,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<(UserUid, Group)>>;
 }
 
 #[async_trait]
@@ -211,6 +224,20 @@ pub trait DepartmentStore: Send + Sync {
         &self,
         scope: &PoolScope,
         user: &UserUid,
+    ) -> DomainResult<Vec<DepartmentView>>;
+    /// Every (user, department) membership of `users`, in one read: by user, then as
+    /// [`DepartmentStore::departments_of_user`] orders them.
+    async fn departments_of_users(
+        &self,
+        scope: &PoolScope,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<(UserUid, DepartmentView)>>;
+    /// The departments among `uids` that are in the pool, in one read, ordered by path (so
+    /// ancestors come before their descendants).
+    async fn departments_by_uid(
+        &self,
+        scope: &PoolScope,
+        uids: &[DepartmentUid],
     ) -> DomainResult<Vec<DepartmentView>>;
 }
 

@@ -1,14 +1,16 @@
 //! Each pool's signing keys: made on first use, sealed at rest, cached, rotated without
 //! breaking tokens already issued.
 //!
-//! The cache is per process. Another process may rotate a pool's keys; this one notices when a
-//! token names a `kid` it does not know (it reloads at once) and otherwise within
-//! [`RELOAD_AFTER`], so JWKS and signing converge across processes within a minute.
+//! The cache is per process and follows the change count (`idplane_core::changes`): a rotation
+//! announces itself, so every process sharing the store signs with the new key and publishes it
+//! within the feed's watch interval. A token naming a `kid` this process does not know reloads
+//! at once, and no entry outlives [`RELOAD_AFTER`], the bound should an announcement fail.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use idplane_core::changes::Changes;
 use idplane_core::clock::Timestamp;
 use idplane_core::crypto::MasterKey;
 use idplane_core::error::{DomainError, DomainResult};
@@ -20,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::jose::{self, EsKey};
 
-pub const RELOAD_AFTER: Duration = Duration::from_secs(60);
+pub const RELOAD_AFTER: Duration = Duration::from_secs(1);
 
 /// A pool's keys as loaded: the one that signs and every published one.
 pub struct PoolKeys {
@@ -28,6 +30,8 @@ pub struct PoolKeys {
     pub verifying: Vec<(String, VerifyingKey)>,
     pub jwks: Value,
     loaded_at: Instant,
+    /// The change count when these were read.
+    version: u64,
 }
 
 impl PoolKeys {
@@ -43,6 +47,7 @@ pub struct KeyRing {
     store: Arc<dyn SignInStore>,
     master_key: MasterKey,
     cache: RwLock<HashMap<UserPoolUid, Arc<PoolKeys>>>,
+    changes: Changes,
 }
 
 fn new_kid() -> String {
@@ -50,11 +55,12 @@ fn new_kid() -> String {
 }
 
 impl KeyRing {
-    pub fn new(store: Arc<dyn SignInStore>, master_key: MasterKey) -> Self {
+    pub fn new(store: Arc<dyn SignInStore>, master_key: MasterKey, changes: Changes) -> Self {
         Self {
             store,
             master_key,
             cache: RwLock::new(HashMap::new()),
+            changes,
         }
     }
 
@@ -62,7 +68,9 @@ impl KeyRing {
         let cache = self.cache.read().ok()?;
         cache
             .get(pool)
-            .filter(|k| k.loaded_at.elapsed() < RELOAD_AFTER)
+            .filter(|k| {
+                k.loaded_at.elapsed() < RELOAD_AFTER && Some(k.version) == self.changes.current()
+            })
             .cloned()
     }
 
@@ -90,6 +98,7 @@ impl KeyRing {
     }
 
     async fn reload(&self, pool: &UserPoolUid, now: Timestamp) -> DomainResult<Arc<PoolKeys>> {
+        let version = self.changes.current();
         let mut records = self.store.signing_keys(pool).await?;
         if !records.iter().any(|r| r.retired_at.is_none()) {
             self.store
@@ -97,8 +106,8 @@ impl KeyRing {
                 .await?;
             records = self.store.signing_keys(pool).await?;
         }
-        let keys = Arc::new(self.load(records)?);
-        if let Ok(mut cache) = self.cache.write() {
+        let keys = Arc::new(self.load(records, version.unwrap_or(u64::MAX))?);
+        if let (Some(_), Ok(mut cache)) = (version, self.cache.write()) {
             cache.insert(pool.clone(), keys.clone());
         }
         Ok(keys)
@@ -118,7 +127,7 @@ impl KeyRing {
     }
 
     /// Newest first (the store's order): the first unretired key signs; all are published.
-    fn load(&self, records: Vec<SigningKeyRecord>) -> DomainResult<PoolKeys> {
+    fn load(&self, records: Vec<SigningKeyRecord>, version: u64) -> DomainResult<PoolKeys> {
         let mut signing = None;
         let mut verifying = Vec::with_capacity(records.len());
         let mut published = Vec::with_capacity(records.len());
@@ -139,6 +148,7 @@ impl KeyRing {
             verifying,
             jwks: json!({ "keys": published }),
             loaded_at: Instant::now(),
+            version,
         })
     }
 
@@ -150,6 +160,7 @@ impl KeyRing {
         self.store
             .retire_signing_keys(pool, &record.kid, now)
             .await?;
+        self.changes.changed().await;
         self.reload(pool, now).await?;
         Ok(record.kid)
     }

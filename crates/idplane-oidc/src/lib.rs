@@ -4,7 +4,6 @@
 
 mod authorize;
 pub mod cache;
-pub mod checkers;
 pub mod claims;
 mod client_auth;
 mod errors;

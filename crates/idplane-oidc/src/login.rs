@@ -232,6 +232,7 @@ pub async fn change_password(
     let hash = match provider
         .directory
         .hash_new_password(params.get_or_empty("new_password"))
+        .await
     {
         Ok(hash) => hash,
         Err(DomainError::InvalidParameter { message, .. }) => {

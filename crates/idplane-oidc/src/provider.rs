@@ -14,13 +14,13 @@ use idplane_core::model::endpoints::PoolEndpoints;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::{Grant, GrantStart, RefreshRecord};
 use idplane_core::model::user::{User, UserState};
+use idplane_core::passwords::PasswordWorkers;
 use idplane_core::service::{Directory, PoolAccess};
 use idplane_core::store::{PoolScope, SignInStore, Store};
 use idplane_core::throttle::{SourceAddress, Subject, Throttle};
 use serde_json::{Map, Value, json};
 
 use crate::cache::ReadCache;
-use crate::checkers::CheckerPool;
 use crate::claims;
 use crate::jose;
 use crate::keys::KeyRing;
@@ -85,7 +85,7 @@ pub struct Provider {
     /// Verified against when a user does not exist, so a miss costs what a hit costs.
     pub decoy_hash: String,
     /// Where passwords are checked (one thread per core).
-    pub checkers: CheckerPool,
+    pub checkers: Arc<PasswordWorkers>,
     pub pools: ReadCache<String, Option<UserPool>>,
     pub client_cache: ReadCache<(UserPoolUid, String), Option<Client>>,
     /// Failed authentications, by source address, client and identifier.

@@ -18,17 +18,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use idplane_core::changes::Changes;
 use idplane_core::clock::{Clock, SystemClock, Timestamp};
 use idplane_core::crypto::MasterKey;
 use idplane_core::ids::{UserPoolUid, UserUid};
 use idplane_core::model::account::Caller;
 use idplane_core::model::activity::Month;
 use idplane_core::model::pool::UserPool;
+use idplane_core::passwords::PasswordWorkers;
 use idplane_core::service::pools::NewPool;
 use idplane_core::service::{AccessKeyService, Directory};
 use idplane_core::store::{ActivityStore, PoolStore, Store};
 use idplane_store::SqlStore;
 use tokio::runtime::Runtime;
+
+fn passwords() -> Arc<PasswordWorkers> {
+    PasswordWorkers::start(1).expect("password threads")
+}
 
 const POOLS: usize = 1000;
 const ACCOUNT: &str = "bench-mau";
@@ -148,7 +154,7 @@ fn record(c: &mut Criterion, rt: &Runtime, b: &Backend) {
     let (dir, pool, users) = rt.block_on(async {
         let store = open(b).await;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let dir = Directory::new(Arc::new(store.clone()), clock);
+        let dir = Directory::new(Arc::new(store.clone()), clock, passwords(), Changes::new());
         let me = caller(&store, "bench-mau-hot").await;
         let new = NewPool {
             name: format!("hot-{}", UserPoolUid::generate()),
@@ -199,7 +205,12 @@ fn record(c: &mut Criterion, rt: &Runtime, b: &Backend) {
 fn query(c: &mut Criterion, rt: &Runtime, b: &Backend) {
     let (dir, me, pools, store) = rt.block_on(async {
         let store = open(b).await;
-        let dir = Directory::new(Arc::new(store.clone()), Arc::new(SystemClock));
+        let dir = Directory::new(
+            Arc::new(store.clone()),
+            Arc::new(SystemClock),
+            passwords(),
+            Changes::new(),
+        );
         let me = caller(&store, ACCOUNT).await;
         let pools = seed(&store, &dir, &me).await;
         (dir, me, pools, store)

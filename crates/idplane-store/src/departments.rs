@@ -507,4 +507,53 @@ impl DepartmentStore for SqlStore {
         let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
         views(&rows)
     }
+
+    async fn departments_of_users(
+        &self,
+        scope: &PoolScope,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<(UserUid, DepartmentView)>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT dm.user_uid AS member_uid, {COLUMNS} FROM departments d \
+             JOIN department_members dm ON dm.department_uid = d.uid WHERE d.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let list: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
+        sql.push(&format!(
+            "{p} AND dm.user_uid IN ({}) ORDER BY dm.user_uid, dm.created_at, d.path",
+            list.join(", ")
+        ));
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                let user = UserUid::from_stored(row.try_get("member_uid")?);
+                Ok((user, view_from(row)?))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(internal)
+    }
+
+    async fn departments_by_uid(
+        &self,
+        scope: &PoolScope,
+        uids: &[DepartmentUid],
+    ) -> DomainResult<Vec<DepartmentView>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM departments d WHERE d.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let list: Vec<String> = uids.iter().map(|u| sql.text_param(u.as_str())).collect();
+        sql.push(&format!(
+            "{p} AND d.uid IN ({}) ORDER BY d.path",
+            list.join(", ")
+        ));
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        views(&rows)
+    }
 }

@@ -267,4 +267,33 @@ impl GroupStore for SqlStore {
         }
         tx.commit().await.map_err(internal)
     }
+
+    async fn groups_of_users(
+        &self,
+        scope: &PoolScope,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<(UserUid, Group)>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT gm.user_uid AS member_uid, {COLUMNS} FROM groups g \
+             JOIN group_members gm ON gm.group_uid = g.uid WHERE gm.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let list: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
+        sql.push(&format!(
+            "{p} AND g.pool_uid = {p} AND gm.user_uid IN ({}) \
+             ORDER BY gm.user_uid, gm.created_at, g.uid",
+            list.join(", ")
+        ));
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        rows.iter()
+            .map(|row| {
+                let user = UserUid::from_stored(row.try_get("member_uid")?);
+                Ok((user, group_from(row)?))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(internal)
+    }
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod activity;
 mod bulk;
+mod change_feed;
 mod clients;
 mod departments;
 mod error;

@@ -10,6 +10,8 @@ use idplane_core::model::user::{
 use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 
+use sqlx::Row;
+
 use crate::error::{internal, write_error};
 use crate::identifiers;
 use crate::paging::DEEP_OFFSET;
@@ -402,6 +404,25 @@ impl UserStore for SqlStore {
         query: &UserQuery,
     ) -> DomainResult<Page<UserSummary>> {
         self.search_users(scope, query).await
+    }
+
+    async fn existing_users(
+        &self,
+        scope: &PoolScope,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<UserUid>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("SELECT uid FROM users WHERE pool_uid = ");
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let list: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
+        sql.push(&format!("{p} AND uid IN ({})", list.join(", ")));
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("uid").map(UserUid::from_stored))
+            .collect::<Result<_, _>>()
+            .map_err(internal)
     }
 }
 

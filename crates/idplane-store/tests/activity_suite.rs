@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use idplane_core::changes::Changes;
 use idplane_core::clock::{Clock, Timestamp};
 use idplane_core::crypto::MasterKey;
 use idplane_core::error::DomainError;
@@ -15,6 +16,7 @@ use idplane_core::ids::{UserPoolUid, UserUid};
 use idplane_core::model::account::Caller;
 use idplane_core::model::activity::{MauZone, Month, PoolMau};
 use idplane_core::model::pool::UserPool;
+use idplane_core::passwords::PasswordWorkers;
 use idplane_core::service::pools::NewPool;
 use idplane_core::service::{AccessKeyService, Directory};
 use idplane_core::store::{ActiveUser, ActivityStore, Store};
@@ -65,7 +67,9 @@ fn month(text: &str) -> Month {
 fn directory(store: &SqlStore, at: i64) -> (Directory, Arc<TestClock>) {
     let clock = clock(at);
     let store: Arc<dyn Store> = Arc::new(store.clone());
-    (Directory::new(store, clock.clone()), clock)
+    let passwords = PasswordWorkers::start(1).unwrap();
+    let directory = Directory::new(store, clock.clone(), passwords, Changes::new());
+    (directory, clock)
 }
 
 /// A caller of `account`, through the access-key service as a signed request would make it.

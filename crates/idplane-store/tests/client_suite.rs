@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use idplane_core::changes::Changes;
 use idplane_core::clock::{SystemClock, Timestamp};
 use idplane_core::crypto::MasterKey;
 use idplane_core::error::{DomainError, Kind};
@@ -400,7 +401,12 @@ async fn service_seals_secrets(db: &Db) {
     };
     let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
     let key = MasterKey::generate();
-    let service = ClientService::new(dyn_store.clone(), key.clone(), Arc::new(SystemClock));
+    let service = ClientService::new(
+        dyn_store.clone(),
+        key.clone(),
+        Arc::new(SystemClock),
+        Changes::new(),
+    );
     let new = |t| NewClient {
         name: "app".to_owned(),
         description: String::new(),
@@ -480,7 +486,12 @@ async fn service_seals_secrets(db: &Db) {
     );
 
     // Another master key cannot open the secret: the check fails closed.
-    let wrong = ClientService::new(dyn_store, MasterKey::generate(), Arc::new(SystemClock));
+    let wrong = ClientService::new(
+        dyn_store,
+        MasterKey::generate(),
+        Arc::new(SystemClock),
+        Changes::new(),
+    );
     assert!(!wrong.verify_secret(&found, &plain));
     assert!(wrong.secret(&found).is_err());
 

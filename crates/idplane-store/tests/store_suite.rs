@@ -9,10 +9,9 @@ use std::ops::Bound;
 
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, Kind};
-use idplane_core::ids::{AccessKeyId, DepartmentUid, GroupUid, UserUid};
+use idplane_core::ids::{AccessKeyId, GroupUid, UserUid};
 use idplane_core::model::account::{AccessKey, AccessKeyStatus};
-use idplane_core::model::department::{DeleteOptions, Department};
-use idplane_core::model::group::Group;
+use idplane_core::model::department::DeleteOptions;
 use idplane_core::model::user::{User, UserState, UserSummary, UserWrite};
 use idplane_core::query::*;
 use idplane_core::store::*;
@@ -21,7 +20,7 @@ use idplane_store::SqlStore;
 #[macro_use]
 mod common;
 
-use common::fixtures::{new_pool, pool_named, ts, user};
+use common::fixtures::{child_of, group, new_pool, pool_named, ts, user};
 use common::{Db, postgres_db, sqlite_db};
 
 store_tests!(
@@ -496,40 +495,6 @@ async fn user_conditions(db: &Db) {
         set(&[&a]),
         "conditions intersect"
     );
-}
-
-fn group(scope: &PoolScope, name: &str) -> Group {
-    Group {
-        uid: GroupUid::generate(),
-        pool_uid: scope.pool_uid().clone(),
-        name: name.to_owned(),
-        description: String::new(),
-        precedence: 0,
-        iam_role_trn: String::new(),
-        source: String::new(),
-        member_count: 0,
-        created_at: ts(0),
-        updated_at: ts(0),
-    }
-}
-
-fn child_of(parent: &Department, name: &str) -> Department {
-    let uid = DepartmentUid::generate();
-    Department {
-        path: format!("{}{uid}/", parent.path),
-        name_path: format!("{}/{name}", parent.name_path),
-        uid,
-        pool_uid: parent.pool_uid.clone(),
-        parent_uid: Some(parent.uid.clone()),
-        name: name.to_owned(),
-        description: String::new(),
-        external_id: String::new(),
-        source: String::new(),
-        precedence: 0,
-        iam_role_trn: String::new(),
-        created_at: ts(0),
-        updated_at: ts(0),
-    }
 }
 
 async fn walk(store: &SqlStore, scope: &PoolScope, sort: UserSort, cursor: bool) -> Vec<UserUid> {

@@ -59,7 +59,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum SigningKeyCommand {
     /// Make a new signing key and retire the others; tokens they signed still verify, since
-    /// retired keys stay in the JWKS. Running servers sign with the new key within a minute.
+    /// retired keys stay in the JWKS. Running servers sign with the new key within a second.
     Rotate {
         #[arg(long)]
         pool: String,

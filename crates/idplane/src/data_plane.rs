@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use idplane_core::changes::Changes;
 use idplane_core::clock::Timestamp;
 use idplane_core::crypto;
 use idplane_core::error::DomainResult;
@@ -13,7 +12,6 @@ use idplane_core::model::pool::UserPool;
 use idplane_core::service::{ClientService, Directory};
 use idplane_core::throttle::Throttle;
 use idplane_oidc::cache::ReadCache;
-use idplane_oidc::checkers::CheckerPool;
 use idplane_oidc::keys::KeyRing;
 use idplane_oidc::{ActivityRecorder, ClientRegistry, Provider, ProviderConfig};
 
@@ -55,32 +53,29 @@ impl ActivityRecorder for Metering {
 pub fn provider(
     services: &Services,
     public_url: &str,
-    changes: &Changes,
     throttle: Arc<Throttle>,
 ) -> Result<Arc<Provider>, String> {
     // A hash to verify against when no user matches, so both cases cost the same.
     let decoy_hash = crypto::hash_password(&crypto::generate_secret())
         .map_err(|e| format!("preparing sign-in: {e}"))?;
-    let checkers = CheckerPool::start(std::thread::available_parallelism().map_or(1, usize::from))
-        .map_err(|e| format!("starting the password checkers: {e}"))?;
     Ok(Arc::new(Provider {
         store: services.store.clone(),
         sign_in: services.sign_in.clone(),
         directory: services.directory.clone(),
-        clients: Arc::new(Clients(ClientService::new(
-            services.store.clone(),
+        clients: Arc::new(Clients(services.clients.clone())),
+        keys: KeyRing::new(
+            services.sign_in.clone(),
             services.master_key.clone(),
-            services.clock.clone(),
-        ))),
-        keys: KeyRing::new(services.sign_in.clone(), services.master_key.clone()),
+            services.changes.clone(),
+        ),
         master_key: services.master_key.clone(),
         clock: services.clock.clone(),
         activity: Arc::new(Metering(services.directory.clone())),
         config: ProviderConfig::new(public_url),
         decoy_hash,
-        checkers,
-        pools: ReadCache::new(changes.clone()),
-        client_cache: ReadCache::new(changes.clone()),
+        checkers: services.directory.passwords().clone(),
+        pools: ReadCache::new(services.changes.clone()),
+        client_cache: ReadCache::new(services.changes.clone()),
         throttle,
     }))
 }

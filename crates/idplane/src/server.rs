@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use idplane_api::ApiState;
 use idplane_api::rate_limit::RateLimiter;
+use idplane_core::changes::{Changes, WATCH_EVERY};
 use idplane_core::store::Store;
 use idplane_core::throttle::Throttle;
 use tokio::net::TcpListener;
@@ -60,6 +61,17 @@ fn escaped_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> {
     .delimited(" ")
 }
 
+/// Follows other processes' changes to what this one caches (see `idplane_core::changes`).
+async fn watch_changes(changes: Changes) {
+    let mut seen = None;
+    let mut every = tokio::time::interval(WATCH_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        changes.watch(&mut seen).await;
+    }
+}
+
 pub async fn serve(config: Config) -> Result<(), String> {
     init_logging(&config);
     log_panics();
@@ -73,11 +85,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("reading the bound address: {e}"))?;
     let rate = config.rate_limit_per_second;
-    let changes = idplane_core::changes::Changes::new();
+    tokio::spawn(watch_changes(services.changes.clone()));
     let public_url = config.public_url(bound);
     let throttle = Arc::new(Throttle::new(config.throttle()?));
     let sources = Arc::new(SourcePolicy::from_config(&config)?);
-    let provider = data_plane::provider(&services, &public_url, &changes, throttle.clone())?;
+    let provider = data_plane::provider(&services, &public_url, throttle.clone())?;
     let state = Arc::new(ApiState {
         directory: services.directory,
         keys: services.keys,
@@ -88,7 +100,6 @@ pub async fn serve(config: Config) -> Result<(), String> {
             rate,
             config.rate_limit_burst.unwrap_or(rate.saturating_mul(2)),
         ),
-        changes: changes.clone(),
         throttle,
     });
     let health = services.store.clone();

@@ -26,7 +26,11 @@ pub async fn run(config: Config, command: SigningKeyCommand) -> Result<(), Strin
     let now = services.clock.now();
     let output = match command {
         SigningKeyCommand::Rotate { .. } => {
-            let ring = KeyRing::new(services.sign_in.clone(), services.master_key.clone());
+            let ring = KeyRing::new(
+                services.sign_in.clone(),
+                services.master_key.clone(),
+                services.changes.clone(),
+            );
             // Make sure the pool has had a key before, so rotation always retires one.
             ring.keys(&pool, now).await.map_err(|e| e.to_string())?;
             let kid = ring.rotate(&pool, now).await.map_err(|e| e.to_string())?;

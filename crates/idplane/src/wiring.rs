@@ -4,8 +4,10 @@ use std::os::unix::fs::DirBuilderExt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use idplane_core::changes::Changes;
 use idplane_core::clock::{Clock, SystemClock};
 use idplane_core::crypto::MasterKey;
+use idplane_core::passwords::PasswordWorkers;
 use idplane_core::service::{AccessKeyService, ClientService, Directory, canary};
 use idplane_core::store::{SignInStore, Store};
 use idplane_store::{SqlStore, StoreOptions};
@@ -21,6 +23,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub sign_in: Arc<dyn SignInStore>,
     pub master_key: MasterKey,
+    /// Changes to cached things, shared with other processes on the same PostgreSQL store.
+    pub changes: Changes,
 }
 
 /// The data directory, made readable by its owner only when it is created here.
@@ -51,6 +55,12 @@ pub async fn build(config: &Config) -> Result<Services, String> {
         .await
         .map_err(|e| format!("opening the store: {e}"))?;
     let sql = Arc::new(store);
+    let changes = match sql.change_feed() {
+        Some(feed) => Changes::shared(feed),
+        None => Changes::new(),
+    };
+    let passwords =
+        PasswordWorkers::per_core().map_err(|e| format!("starting the password threads: {e}"))?;
     let store: Arc<dyn Store> = sql.clone();
     let sign_in: Arc<dyn SignInStore> = sql;
     let master_key = master_key::load(config)?;
@@ -67,14 +77,22 @@ pub async fn build(config: &Config) -> Result<Services, String> {
             .await
             .map_err(|e| format!("bootstrap access key: {e}"))?;
     }
-    let clients = ClientService::new(store.clone(), master_key.clone(), clock.clone());
+    let clients = ClientService::new(
+        store.clone(),
+        master_key.clone(),
+        clock.clone(),
+        changes.clone(),
+    );
+    let directory = Directory::new(store.clone(), clock.clone(), passwords, changes.clone())
+        .with_mau_zone(config.mau_zone()?);
     Ok(Services {
-        directory: Directory::new(store.clone(), clock.clone()).with_mau_zone(config.mau_zone()?),
+        directory,
         keys,
         clients,
         clock,
         store,
         sign_in,
         master_key,
+        changes,
     })
 }

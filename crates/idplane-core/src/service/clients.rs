@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
+use crate::changes::Changes;
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
 use crate::error::{DomainError, DomainResult, Kind};
@@ -61,6 +62,7 @@ pub struct ClientService {
     store: Arc<dyn Store>,
     master_key: MasterKey,
     clock: Arc<dyn Clock>,
+    changes: Changes,
 }
 
 /// A new client secret: 32 random bytes as unpadded URL-safe base64 (43 characters).
@@ -71,11 +73,19 @@ fn generate_secret() -> String {
 }
 
 impl ClientService {
-    pub fn new(store: Arc<dyn Store>, master_key: MasterKey, clock: Arc<dyn Clock>) -> Self {
+    /// Client use cases announcing each change of a client on `changes` (the data plane caches
+    /// clients).
+    pub fn new(
+        store: Arc<dyn Store>,
+        master_key: MasterKey,
+        clock: Arc<dyn Clock>,
+        changes: Changes,
+    ) -> Self {
         Self {
             store,
             master_key,
             clock,
+            changes,
         }
     }
 
@@ -164,12 +174,14 @@ impl ClientService {
         client.settings = edit.settings;
         client.updated_at = self.clock.now();
         self.store.update_client(&access.scope, &client).await?;
+        self.changes.changed().await;
         Ok(client)
     }
 
     pub async fn delete(&self, access: &PoolAccess, uid: &str) -> DomainResult<()> {
         let uid = ClientUid::parse(uid)?;
         if self.store.delete_client(&access.scope, &uid).await? {
+            self.changes.changed().await;
             Ok(())
         } else {
             Err(DomainError::not_found(Kind::Client, uid.as_str()))

@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::changes::Changes;
 use crate::clock::{Clock, Timestamp};
 use crate::model::activity::MauZone;
+use crate::passwords::PasswordWorkers;
 use crate::store::Store;
 
 pub mod access_keys;
@@ -13,6 +15,7 @@ mod client_rules;
 pub mod clients;
 pub mod departments;
 pub mod groups;
+mod memberships;
 pub mod pools;
 pub mod users;
 mod validate;
@@ -28,17 +31,27 @@ pub struct Directory {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     activity: Arc<activity::ActivityMeter>,
+    passwords: Arc<PasswordWorkers>,
+    changes: Changes,
 }
 
 impl Directory {
-    /// A directory counting monthly active users in UTC months.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    /// A directory counting monthly active users in UTC months, hashing passwords on
+    /// `passwords` and announcing changes of pools on `changes`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        passwords: Arc<PasswordWorkers>,
+        changes: Changes,
+    ) -> Self {
         let activity =
             activity::ActivityMeter::new(MauZone::utc(), activity::DEFAULT_REMEMBERED_USERS);
         Self {
             store,
             clock,
             activity: Arc::new(activity),
+            passwords,
+            changes,
         }
     }
 
@@ -49,6 +62,11 @@ impl Directory {
             activity::DEFAULT_REMEMBERED_USERS,
         ));
         self
+    }
+
+    /// The threads passwords are hashed and checked on.
+    pub fn passwords(&self) -> &Arc<PasswordWorkers> {
+        &self.passwords
     }
 
     fn now(&self) -> Timestamp {

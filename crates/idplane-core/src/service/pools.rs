@@ -202,6 +202,7 @@ impl Directory {
         validate_pool(&pool.name, &pool.description, &pool.settings)?;
         pool.updated_at = self.now();
         self.store.update_pool(&pool).await?;
+        self.changes.changed().await;
         self.get_pool(caller, uid).await
     }
 
@@ -212,6 +213,7 @@ impl Directory {
             .delete_pool(access.scope.account_id(), access.scope.pool_uid())
             .await?
         {
+            self.changes.changed().await;
             Ok(())
         } else {
             Err(DomainError::not_found(Kind::UserPool, uid))

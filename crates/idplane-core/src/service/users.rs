@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
-use crate::crypto;
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::identifiers;
 use crate::ids::UserUid;
@@ -211,7 +210,7 @@ fn write_kind(before: &User, after: &User, patch: &UserPatch, new_password: bool
 }
 
 impl Directory {
-    fn build_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
+    async fn build_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
         let mut profile = new.profile;
         normalize(&mut profile);
         prepare_identifiers(&mut profile, Identifiers::ALL)?;
@@ -219,7 +218,7 @@ impl Directory {
         let password_hash = match new.password.filter(|p| !p.is_empty()) {
             Some(p) => {
                 validate::password(&p)?;
-                Some(crypto::hash_password(&p)?)
+                Some(self.passwords.hash(p).await?)
             }
             None => None,
         };
@@ -253,7 +252,7 @@ impl Directory {
     }
 
     pub async fn create_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
-        let user = self.build_user(access, new)?;
+        let user = self.build_user(access, new).await?;
         self.store.insert_user(&access.scope, &user).await?;
         Ok(user)
     }
@@ -273,9 +272,9 @@ impl Directory {
     }
 
     /// A new password checked against the rules and hashed, ready to store.
-    pub fn hash_new_password(&self, password: &str) -> DomainResult<String> {
+    pub async fn hash_new_password(&self, password: &str) -> DomainResult<String> {
         validate::password(password)?;
-        crypto::hash_password(password)
+        self.passwords.hash(password.to_owned()).await
     }
 
     /// A user as administrators see it (a timed lockout shown as `Locked`).
@@ -304,7 +303,7 @@ impl Directory {
         let password_hash = match patch.password.take() {
             Some(password) => {
                 validate::password(&password)?;
-                Some(crypto::hash_password(&password)?)
+                Some(self.passwords.hash(password).await?)
             }
             None => None,
         };

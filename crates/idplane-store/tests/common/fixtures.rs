@@ -1,8 +1,10 @@
-//! Records the store suites build on: timestamps, pools with their root department, users.
+//! Records the store suites build on: timestamps, pools with their root department, users,
+//! groups and departments.
 
 use idplane_core::clock::Timestamp;
-use idplane_core::ids::{AccountId, DepartmentUid, UserPoolUid, UserUid};
+use idplane_core::ids::{AccountId, DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::department::Department;
+use idplane_core::model::group::Group;
 use idplane_core::model::pool::{PoolSettings, UserPool};
 use idplane_core::model::user::{User, UserProfile, UserState};
 use idplane_core::store::{AccountStore, PoolScope, PoolStore};
@@ -74,5 +76,39 @@ pub fn user(scope: &PoolScope, username: Option<&str>, at: i64) -> User {
         generation: 0,
         failed_sign_ins: 0,
         locked_until: None,
+    }
+}
+
+pub fn group(scope: &PoolScope, name: &str) -> Group {
+    Group {
+        uid: GroupUid::generate(),
+        pool_uid: scope.pool_uid().clone(),
+        name: name.to_owned(),
+        description: String::new(),
+        precedence: 0,
+        iam_role_trn: String::new(),
+        source: String::new(),
+        member_count: 0,
+        created_at: ts(0),
+        updated_at: ts(0),
+    }
+}
+
+pub fn child_of(parent: &Department, name: &str) -> Department {
+    let uid = DepartmentUid::generate();
+    Department {
+        path: format!("{}{uid}/", parent.path),
+        name_path: format!("{}/{name}", parent.name_path),
+        uid,
+        pool_uid: parent.pool_uid.clone(),
+        parent_uid: Some(parent.uid.clone()),
+        name: name.to_owned(),
+        description: String::new(),
+        external_id: String::new(),
+        source: String::new(),
+        precedence: 0,
+        iam_role_trn: String::new(),
+        created_at: ts(0),
+        updated_at: ts(0),
     }
 }

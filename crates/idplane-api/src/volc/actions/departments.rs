@@ -11,6 +11,7 @@ use idplane_core::service::departments::{DeleteOptions, TreeFilter};
 use serde::{Deserialize, Serialize};
 
 use super::Ctx;
+use super::memberships::{MembershipOut, memberships};
 use super::users::{UserFilterIn, user_sort};
 use crate::flex::{self, Bool, Int};
 use crate::volc::error::VolcError;
@@ -338,14 +339,6 @@ pub struct ForUserIn {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct MembershipOut {
-    department: DepartmentOut,
-    is_primary: bool,
-    role: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
 pub struct ForUserOut {
     departments: Vec<MembershipOut>,
 }
@@ -354,14 +347,6 @@ pub async fn list_for_user(ctx: &Ctx<'_>, input: ForUserIn) -> Result<ForUserOut
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let views = ctx.dir.departments_for_user(&pool, &input.user_uid).await?;
     Ok(ForUserOut {
-        departments: views
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| MembershipOut {
-                department: v.into(),
-                is_primary: i == 0,
-                role: "member".to_owned(),
-            })
-            .collect(),
+        departments: memberships(views),
     })
 }

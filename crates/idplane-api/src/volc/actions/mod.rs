@@ -5,6 +5,7 @@ mod clients;
 mod departments;
 mod groups;
 mod maus;
+mod memberships;
 mod pools;
 mod users;
 
@@ -77,6 +78,10 @@ pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Valu
         "RemoveUsersFromGroup" => groups::remove_users,
         "ListUsersInGroup" => groups::list_users,
         "ListGroupsForUser" => groups::list_for_user,
+        "ListGroupsForUsers" => memberships::groups_for_users,
+        "BatchListDepartmentsForUsers" => memberships::departments_for_users,
+        "BatchGetDepartments" => memberships::batch_get_departments,
+        "GetDepartmentPath" => memberships::department_path,
         "CreateDepartment" => departments::create,
         "GetDepartment" => departments::get,
         "UpdateDepartment" => departments::update,

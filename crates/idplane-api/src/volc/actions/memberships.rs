@@ -1,0 +1,159 @@
+//! ListGroupsForUsers, BatchListDepartmentsForUsers, BatchGetDepartments, GetDepartmentPath:
+//! batch reads of who belongs where.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Ctx;
+use crate::volc::error::VolcError;
+use crate::volc::wire::{DepartmentOut, GroupOut};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UsersIn {
+    user_pool_uid: String,
+    #[serde(default)]
+    user_uids: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserGroupsOut {
+    user_uid: String,
+    groups: Vec<GroupOut>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupsForUsersOut {
+    data: Vec<UserGroupsOut>,
+}
+
+pub async fn groups_for_users(
+    ctx: &Ctx<'_>,
+    input: UsersIn,
+) -> Result<GroupsForUsersOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    let users = ctx.dir.groups_for_users(&pool, &input.user_uids).await?;
+    Ok(GroupsForUsersOut {
+        data: users
+            .into_iter()
+            .map(|(user, groups)| UserGroupsOut {
+                user_uid: user.as_str().to_owned(),
+                groups: groups.into_iter().map(GroupOut::from).collect(),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MembershipOut {
+    department: DepartmentOut,
+    is_primary: bool,
+    role: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserDepartmentsOut {
+    user_uid: String,
+    departments: Vec<MembershipOut>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DepartmentsForUsersOut {
+    users: Vec<UserDepartmentsOut>,
+}
+
+/// A user's departments as memberships: the first (the one joined first) is the primary one.
+pub fn memberships(
+    views: Vec<idplane_core::model::department::DepartmentView>,
+) -> Vec<MembershipOut> {
+    views
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| MembershipOut {
+            department: v.into(),
+            is_primary: i == 0,
+            role: "member".to_owned(),
+        })
+        .collect()
+}
+
+pub async fn departments_for_users(
+    ctx: &Ctx<'_>,
+    input: UsersIn,
+) -> Result<DepartmentsForUsersOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    let users = ctx
+        .dir
+        .departments_for_users(&pool, &input.user_uids)
+        .await?;
+    Ok(DepartmentsForUsersOut {
+        users: users
+            .into_iter()
+            .map(|(user, views)| UserDepartmentsOut {
+                user_uid: user.as_str().to_owned(),
+                departments: memberships(views),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DepartmentUidsIn {
+    user_pool_uid: String,
+    #[serde(default)]
+    department_uids: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DepartmentsByUidOut {
+    departments_by_uid: BTreeMap<String, DepartmentOut>,
+}
+
+pub async fn batch_get_departments(
+    ctx: &Ctx<'_>,
+    input: DepartmentUidsIn,
+) -> Result<DepartmentsByUidOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    let views = ctx
+        .dir
+        .departments_by_uid(&pool, &input.department_uids)
+        .await?;
+    Ok(DepartmentsByUidOut {
+        departments_by_uid: views
+            .into_iter()
+            .map(|v| (v.department.uid.as_str().to_owned(), v.into()))
+            .collect(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PathIn {
+    user_pool_uid: String,
+    department_uid: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PathOut {
+    path: Vec<DepartmentOut>,
+}
+
+pub async fn department_path(ctx: &Ctx<'_>, input: PathIn) -> Result<PathOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    let path = ctx
+        .dir
+        .department_path(&pool, &input.department_uid)
+        .await?;
+    Ok(PathOut {
+        path: path.into_iter().map(DepartmentOut::from).collect(),
+    })
+}

@@ -1,0 +1,131 @@
+//! Batch reads of who belongs where: the groups and the departments of several users, several
+//! departments by uid, and a department's path from the root. Each is one store read for the
+//! whole batch (plus one to tell unknown users apart), never one per item.
+
+use std::collections::HashSet;
+
+use crate::error::{DomainError, DomainResult, Kind};
+use crate::ids::{DepartmentUid, UserUid};
+use crate::model::department::DepartmentView;
+use crate::model::group::Group;
+use crate::service::users::check_batch;
+use crate::service::{Directory, PoolAccess};
+
+/// Parsed, without repeats, in the order given.
+fn unique<T: Clone + Eq + std::hash::Hash>(
+    field: &str,
+    values: &[String],
+    parse: impl Fn(&str) -> DomainResult<T>,
+) -> DomainResult<Vec<T>> {
+    check_batch(field, values.len())?;
+    let mut seen = HashSet::with_capacity(values.len());
+    let mut out = Vec::with_capacity(values.len());
+    for v in values {
+        let id = parse(v).map_err(|e| match e {
+            DomainError::InvalidParameter { message, .. } => DomainError::invalid(field, message),
+            DomainError::MissingParameter { .. } => DomainError::invalid(field, "an empty uid"),
+            other => other,
+        })?;
+        if seen.insert(id.clone()) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// Each of `users` with the items that belong to it, in the order the users were named.
+fn by_user<T>(users: &[UserUid], pairs: Vec<(UserUid, T)>) -> Vec<(UserUid, Vec<T>)> {
+    let mut out: Vec<(UserUid, Vec<T>)> = users.iter().map(|u| (u.clone(), Vec::new())).collect();
+    for (user, item) in pairs {
+        if let Some((_, items)) = out.iter_mut().find(|(u, _)| *u == user) {
+            items.push(item);
+        }
+    }
+    out
+}
+
+impl Directory {
+    /// The users, parsed and all in the pool: `NotFound` names the first one that is not.
+    async fn known_users(
+        &self,
+        access: &PoolAccess,
+        users: &[String],
+    ) -> DomainResult<Vec<UserUid>> {
+        let users = unique("UserUids", users, UserUid::parse)?;
+        let found: HashSet<UserUid> = self
+            .store
+            .existing_users(&access.scope, &users)
+            .await?
+            .into_iter()
+            .collect();
+        match users.iter().find(|u| !found.contains(*u)) {
+            Some(missing) => Err(DomainError::not_found(Kind::User, missing.as_str())),
+            None => Ok(users),
+        }
+    }
+
+    /// The groups of each user (at most 100 users).
+    pub async fn groups_for_users(
+        &self,
+        access: &PoolAccess,
+        users: &[String],
+    ) -> DomainResult<Vec<(UserUid, Vec<Group>)>> {
+        let users = self.known_users(access, users).await?;
+        let pairs = self.store.groups_of_users(&access.scope, &users).await?;
+        Ok(by_user(&users, pairs))
+    }
+
+    /// The departments of each user (at most 100 users), each user's primary one first.
+    pub async fn departments_for_users(
+        &self,
+        access: &PoolAccess,
+        users: &[String],
+    ) -> DomainResult<Vec<(UserUid, Vec<DepartmentView>)>> {
+        let users = self.known_users(access, users).await?;
+        let pairs = self
+            .store
+            .departments_of_users(&access.scope, &users)
+            .await?;
+        Ok(by_user(&users, pairs))
+    }
+
+    /// Those of the departments named (at most 100) that are in the pool; unknown uids are
+    /// left out, as a map has no entry for them.
+    pub async fn departments_by_uid(
+        &self,
+        access: &PoolAccess,
+        uids: &[String],
+    ) -> DomainResult<Vec<DepartmentView>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let uids = unique("DepartmentUids", uids, DepartmentUid::parse)?;
+        self.store.departments_by_uid(&access.scope, &uids).await
+    }
+
+    /// The departments from the pool's root down to `uid` (or the alias `root`), inclusive.
+    pub async fn department_path(
+        &self,
+        access: &PoolAccess,
+        uid: &str,
+    ) -> DomainResult<Vec<DepartmentView>> {
+        let department = self.get_department(access, uid).await?;
+        let chain: Vec<DepartmentUid> = department
+            .department
+            .path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| DepartmentUid::from_stored(s.to_owned()))
+            .collect();
+        let mut path = self.store.departments_by_uid(&access.scope, &chain).await?;
+        path.sort_by_key(|d| d.department.path.len());
+        // A department moved meanwhile may have left the chain: what is read is what is shown.
+        path.retain(|d| {
+            department
+                .department
+                .path
+                .starts_with(d.department.path.as_str())
+        });
+        Ok(path)
+    }
+}

@@ -1,0 +1,114 @@
+"""Batch reads of who belongs where, through the official SDK: ListGroupsForUsers,
+BatchListDepartmentsForUsers, BatchGetDepartments, GetDepartmentPath — with their errors, another
+tenant's ids and oversized batches."""
+
+import json
+import uuid
+
+import volcenginesdkid as v
+
+from conftest import expect_error, raw_call
+
+
+def users(api, pool, n):
+    r = api.create_users(v.CreateUsersRequest(user_pool_uid=pool.uid, users=[
+        v.UserForCreateUsersInput(preferred_username=f"m{uuid.uuid4().hex[:8]}") for _ in range(n)]))
+    return r.successful_uids
+
+
+def group(api, pool, name):
+    return api.create_group(v.CreateGroupRequest(user_pool_uid=pool.uid, name=name))
+
+
+def dept(api, pool, parent, name):
+    return api.create_department(v.CreateDepartmentRequest(user_pool_uid=pool.uid, parent_department_uid=parent,
+                                                           name=name))
+
+
+def test_groups_for_users(api, pool):
+    u = users(api, pool, 3)
+    a, b = group(api, pool, "alpha"), group(api, pool, "beta")
+    api.add_users_to_group(v.AddUsersToGroupRequest(user_pool_uid=pool.uid, group_uid=a.uid, user_uids=u[:2]))
+    api.add_users_to_group(v.AddUsersToGroupRequest(user_pool_uid=pool.uid, group_uid=b.uid, user_uids=[u[1]]))
+    r = api.list_groups_for_users(v.ListGroupsForUsersRequest(user_pool_uid=pool.uid, user_uids=[u[2], u[1], u[0], u[1]]))
+    got = [(d.user_uid, [g.uid for g in d.groups]) for d in r.data]
+    # In the order asked, each user once, groups in the order joined; a user in none has an empty list.
+    assert got == [(u[2], []), (u[1], [a.uid, b.uid]), (u[0], [a.uid])]
+    g = r.data[1].groups[0]
+    assert (g.name, g.user_pool_uid, g.total_count_of_group_member) == ("alpha", pool.uid, 2)
+
+    expect_error(404, "NotFound", api.list_groups_for_users,
+                 v.ListGroupsForUsersRequest(user_pool_uid=pool.uid, user_uids=[u[0], "no-such-user"]))
+    expect_error(400, "MissingParameter.UserUids", api.list_groups_for_users,
+                 v.ListGroupsForUsersRequest(user_pool_uid=pool.uid, user_uids=[]))
+    expect_error(400, "InvalidParameter.UserUids", api.list_groups_for_users,
+                 v.ListGroupsForUsersRequest(user_pool_uid=pool.uid, user_uids=[f"u{i}" for i in range(101)]))
+    expect_error(400, "InvalidParameter.UserUids", api.list_groups_for_users,
+                 v.ListGroupsForUsersRequest(user_pool_uid=pool.uid, user_uids=["bad uid!"]))
+
+
+def test_another_pools_users_are_not_found(server, api, pool):
+    mine = users(api, pool, 1)
+    other = api.create_user_pool(v.CreateUserPoolRequest(name=f"other-{uuid.uuid4().hex[:8]}"))
+    theirs = users(api, other, 1)
+    for call, req in [(api.list_groups_for_users, v.ListGroupsForUsersRequest),
+                      (api.batch_list_departments_for_users, v.BatchListDepartmentsForUsersRequest)]:
+        expect_error(404, "NotFound", call, req(user_pool_uid=pool.uid, user_uids=mine + theirs))
+        expect_error(404, "NotFound", call, req(user_pool_uid=f"up-{uuid.uuid4().hex}", user_uids=mine))
+    root = api.get_department(v.GetDepartmentRequest(user_pool_uid=other.uid, department_uid="root"))
+    expect_error(404, "NotFound", api.get_department_path,
+                 v.GetDepartmentPathRequest(user_pool_uid=pool.uid, department_uid=root.uid))
+    body = json.dumps({"UserPoolUid": pool.uid, "DepartmentUids": [root.uid]})
+    r = raw_call(server, "BatchGetDepartments", body)
+    assert r.status_code == 200 and r.json()["Result"]["DepartmentsByUid"] == {}
+
+
+def test_departments_for_users(api, pool):
+    u = users(api, pool, 3)
+    eng = dept(api, pool, "root", "eng")
+    ops = dept(api, pool, "root", "ops")
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=eng.uid, user_uids=u[:2]))
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=ops.uid, user_uids=[u[0]]))
+    r = api.batch_list_departments_for_users(
+        v.BatchListDepartmentsForUsersRequest(user_pool_uid=pool.uid, user_uids=u))
+    got = [(x.user_uid, [(m.department.uid, m.is_primary) for m in x.departments]) for x in r.users]
+    assert got == [(u[0], [(eng.uid, True), (ops.uid, False)]), (u[1], [(eng.uid, True)]), (u[2], [])]
+    # The same answer, user by user, as ListDepartmentsForUser gives.
+    one = api.list_departments_for_user(v.ListDepartmentsForUserRequest(user_pool_uid=pool.uid, user_uid=u[0]))
+    assert [m.department.uid for m in one.departments] == [eng.uid, ops.uid]
+    expect_error(404, "NotFound", api.batch_list_departments_for_users,
+                 v.BatchListDepartmentsForUsersRequest(user_pool_uid=pool.uid, user_uids=["nobody"]))
+
+
+def test_department_path_and_batch_get(server, api, pool):
+    root = api.get_department(v.GetDepartmentRequest(user_pool_uid=pool.uid, department_uid="root"))
+    eng = dept(api, pool, "root", "eng")
+    be = dept(api, pool, eng.uid, "backend")
+    db = dept(api, pool, be.uid, "db")
+    path = api.get_department_path(v.GetDepartmentPathRequest(user_pool_uid=pool.uid, department_uid=db.uid)).path
+    assert [d.uid for d in path] == [root.uid, eng.uid, be.uid, db.uid]
+    assert [d.name_path for d in path][-1] == f"{pool.name}/eng/backend/db"
+    top = api.get_department_path(v.GetDepartmentPathRequest(user_pool_uid=pool.uid, department_uid="root")).path
+    assert [d.uid for d in top] == [root.uid]
+    # A move shows at once.
+    api.update_department(v.UpdateDepartmentRequest(user_pool_uid=pool.uid, department_uid=be.uid,
+                                                    parent_department_uid=root.uid))
+    path = api.get_department_path(v.GetDepartmentPathRequest(user_pool_uid=pool.uid, department_uid=db.uid)).path
+    assert [d.uid for d in path] == [root.uid, be.uid, db.uid]
+    expect_error(404, "NotFound", api.get_department_path,
+                 v.GetDepartmentPathRequest(user_pool_uid=pool.uid, department_uid="no-such-department"))
+
+    # The SDK's model of DepartmentsByUid declares no fields, so the map is read from the wire.
+    assert api.batch_get_departments(v.BatchGetDepartmentsRequest(
+        user_pool_uid=pool.uid, department_uids=[eng.uid])) is not None
+    body = json.dumps({"UserPoolUid": pool.uid, "DepartmentUids": [eng.uid, db.uid, "unknown", eng.uid]})
+    r = raw_call(server, "BatchGetDepartments", body)
+    assert r.status_code == 200, r.text
+    by_uid = r.json()["Result"]["DepartmentsByUid"]
+    assert sorted(by_uid) == sorted([eng.uid, db.uid])
+    assert by_uid[db.uid]["Name"] == "db" and by_uid[db.uid]["ParentDepartmentUid"] == be.uid
+    r = raw_call(server, "BatchGetDepartments", json.dumps({"UserPoolUid": pool.uid}))
+    assert r.status_code == 200 and r.json()["Result"]["DepartmentsByUid"] == {}
+    too_many = json.dumps({"UserPoolUid": pool.uid, "DepartmentUids": [f"d{i}" for i in range(101)]})
+    r = raw_call(server, "BatchGetDepartments", too_many)
+    assert r.status_code == 400 and r.json()["ResponseMetadata"]["Error"]["Code"] == "InvalidParameter.DepartmentUids"
