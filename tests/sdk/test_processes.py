@@ -75,6 +75,24 @@ class Machine:
             auth=(self.client.uid, self.client.client_secret), timeout=5)
 
 
+def person(api):
+    """A pool with a public client and a confirmed user: (pool, client, user name, user)."""
+    pool = api.create_user_pool(v.CreateUserPoolRequest(name=f"pair-{uuid.uuid4().hex[:8]}"))
+    client = api.create_user_pool_client(v.CreateUserPoolClientRequest(
+        user_pool_uid=pool.uid, name="native", client_type="MOBILE_APPLICATION"))
+    name = f"u{uuid.uuid4().hex[:8]}"
+    user = api.create_user(v.CreateUserRequest(user_pool_uid=pool.uid, preferred_username=name,
+                                               password=secret(PASSWORD)))
+    api.update_user(v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=user.uid, user_state="CONFIRMED"))
+    return pool, client, name, user
+
+
+def sign_in(server, pool, client, name):
+    return requests.post(f"{server.url}/userpool/{pool.uid}/api/v1/InitiateAuth", json={
+        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client.uid,
+        "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD}}, timeout=10)
+
+
 def test_a_deleted_client_is_refused_by_the_other_process(pair):
     a, b = pair
     m = Machine(a)
@@ -101,37 +119,18 @@ def test_a_pool_setting_reaches_the_other_process(pair):
     """Password sign-in turned off through A: B stops taking passwords (InitiateAuth)."""
     a, b = pair
     api = a.api()
-    pool = api.create_user_pool(v.CreateUserPoolRequest(name=f"pair-{uuid.uuid4().hex[:8]}"))
-    client = api.create_user_pool_client(v.CreateUserPoolClientRequest(
-        user_pool_uid=pool.uid, name="native", client_type="MOBILE_APPLICATION"))
-    name = f"u{uuid.uuid4().hex[:8]}"
-    user = api.create_user(v.CreateUserRequest(user_pool_uid=pool.uid, preferred_username=name,
-                                               password=secret(PASSWORD)))
-    api.update_user(v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=user.uid, user_state="CONFIRMED"))
-
-    def sign_in(server):
-        return requests.post(f"{server.url}/userpool/{pool.uid}/api/v1/InitiateAuth", json={
-            "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client.uid,
-            "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD}}, timeout=10)
-
-    assert sign_in(b).status_code == 200, sign_in(b).text
+    pool, client, name, _ = person(api)
+    first = sign_in(b, pool, client, name)
+    assert first.status_code == 200, first.text
     api.update_user_pool(v.UpdateUserPoolRequest(user_pool_uid=pool.uid, password_sign_in_enabled=False))
-    refused_within(WITHIN, lambda: sign_in(b).status_code != 200)
+    refused_within(WITHIN, lambda: sign_in(b, pool, client, name).status_code != 200)
 
 
 def test_a_disabled_user_is_refused_by_the_other_process_at_once(pair):
     a, b = pair
     api = a.api()
-    pool = api.create_user_pool(v.CreateUserPoolRequest(name=f"pair-{uuid.uuid4().hex[:8]}"))
-    client = api.create_user_pool_client(v.CreateUserPoolClientRequest(
-        user_pool_uid=pool.uid, name="native", client_type="MOBILE_APPLICATION"))
-    name = f"u{uuid.uuid4().hex[:8]}"
-    user = api.create_user(v.CreateUserRequest(user_pool_uid=pool.uid, preferred_username=name,
-                                               password=secret(PASSWORD)))
-    api.update_user(v.UpdateUserRequest(user_pool_uid=pool.uid, user_uid=user.uid, user_state="CONFIRMED"))
-    r = requests.post(f"{b.url}/userpool/{pool.uid}/api/v1/InitiateAuth", json={
-        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client.uid,
-        "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD}}, timeout=10)
+    pool, client, name, user = person(api)
+    r = sign_in(b, pool, client, name)
     assert r.status_code == 200, r.text
     refresh = r.json()["Result"]["AuthenticationResult"]["RefreshToken"]
 

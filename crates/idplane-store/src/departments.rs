@@ -521,10 +521,9 @@ impl DepartmentStore for SqlStore {
              JOIN department_members dm ON dm.department_uid = d.uid WHERE d.pool_uid = "
         ));
         let p = sql.text_param(scope.pool_uid().as_str());
-        let list: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
+        let list = sql.text_list(users.iter().map(UserUid::as_str));
         sql.push(&format!(
-            "{p} AND dm.user_uid IN ({}) ORDER BY dm.user_uid, dm.created_at, d.path",
-            list.join(", ")
+            "{p} AND dm.user_uid IN ({list}) ORDER BY dm.user_uid, dm.created_at, d.path"
         ));
         let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
         rows.iter()
@@ -548,11 +547,8 @@ impl DepartmentStore for SqlStore {
             "SELECT {COLUMNS} FROM departments d WHERE d.pool_uid = "
         ));
         let p = sql.text_param(scope.pool_uid().as_str());
-        let list: Vec<String> = uids.iter().map(|u| sql.text_param(u.as_str())).collect();
-        sql.push(&format!(
-            "{p} AND d.uid IN ({}) ORDER BY d.path",
-            list.join(", ")
-        ));
+        let list = sql.text_list(uids.iter().map(DepartmentUid::as_str));
+        sql.push(&format!("{p} AND d.uid IN ({list}) ORDER BY d.path"));
         let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
         views(&rows)
     }

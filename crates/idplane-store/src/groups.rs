@@ -71,8 +71,8 @@ pub async fn ensure_users_in_pool(
     let p = sql.text_param(pool.as_str());
     sql.push(&p);
     sql.push(" AND uid IN (");
-    let params: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
-    sql.push(&params.join(", "));
+    let list = sql.text_list(users.iter().map(UserUid::as_str));
+    sql.push(&list);
     sql.push(")");
     let rows = sql.query().fetch_all(&mut **tx).await.map_err(internal)?;
     let found: Vec<String> = rows
@@ -281,11 +281,10 @@ impl GroupStore for SqlStore {
              JOIN group_members gm ON gm.group_uid = g.uid WHERE gm.pool_uid = "
         ));
         let p = sql.text_param(scope.pool_uid().as_str());
-        let list: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
+        let list = sql.text_list(users.iter().map(UserUid::as_str));
         sql.push(&format!(
-            "{p} AND g.pool_uid = {p} AND gm.user_uid IN ({}) \
-             ORDER BY gm.user_uid, gm.created_at, g.uid",
-            list.join(", ")
+            "{p} AND g.pool_uid = {p} AND gm.user_uid IN ({list}) \
+             ORDER BY gm.user_uid, gm.created_at, g.uid"
         ));
         let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
         rows.iter()

@@ -39,6 +39,13 @@ impl Sql {
         self.param(Bind::Text(value.into()))
     }
 
+    /// Adds a text parameter for each value and returns their placeholders, comma-separated
+    /// (the inside of an `IN (…)` list).
+    pub fn text_list<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) -> String {
+        let placeholders: Vec<String> = values.into_iter().map(|v| self.text_param(v)).collect();
+        placeholders.join(", ")
+    }
+
     pub fn int_param(&mut self, value: i64) -> String {
         self.param(Bind::Int(value))
     }

@@ -416,8 +416,8 @@ impl UserStore for SqlStore {
         }
         let mut sql = Sql::new("SELECT uid FROM users WHERE pool_uid = ");
         let p = sql.text_param(scope.pool_uid().as_str());
-        let list: Vec<String> = users.iter().map(|u| sql.text_param(u.as_str())).collect();
-        sql.push(&format!("{p} AND uid IN ({})", list.join(", ")));
+        let list = sql.text_list(users.iter().map(UserUid::as_str));
+        sql.push(&format!("{p} AND uid IN ({list})"));
         let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
         rows.iter()
             .map(|r| r.try_get::<String, _>("uid").map(UserUid::from_stored))
