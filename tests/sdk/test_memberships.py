@@ -112,3 +112,49 @@ def test_department_path_and_batch_get(server, api, pool):
     too_many = json.dumps({"UserPoolUid": pool.uid, "DepartmentUids": [f"d{i}" for i in range(101)]})
     r = raw_call(server, "BatchGetDepartments", too_many)
     assert r.status_code == 400 and r.json()["ResponseMetadata"]["Error"]["Code"] == "InvalidParameter.DepartmentUids"
+
+
+def test_change_users_department(api, pool):
+    u = users(api, pool, 3)
+    eng, ops, hr = dept(api, pool, "root", "eng"), dept(api, pool, "root", "ops"), dept(api, pool, "root", "hr")
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=eng.uid, user_uids=u[:2]))
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=hr.uid, user_uids=[u[0]]))
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=ops.uid, user_uids=[u[1]]))
+
+    def departments():
+        r = api.batch_list_departments_for_users(
+            v.BatchListDepartmentsForUsersRequest(user_pool_uid=pool.uid, user_uids=u))
+        return [[(m.department.uid, m.is_primary) for m in x.departments] for x in r.users]
+
+    before = departments()
+    # One user not in the origin: nothing moves (the whole batch is one write).
+    expect_error(409, "Conflict", api.change_users_department, v.ChangeUsersDepartmentRequest(
+        user_pool_uid=pool.uid, origin_department_uid=eng.uid, new_department_uid=ops.uid, user_uids=u))
+    assert departments() == before
+    for origin, new in [("no-such-department", ops.uid), (eng.uid, "no-such-department")]:
+        expect_error(404, "NotFound", api.change_users_department, v.ChangeUsersDepartmentRequest(
+            user_pool_uid=pool.uid, origin_department_uid=origin, new_department_uid=new, user_uids=u[:2]))
+    assert departments() == before
+
+    api.change_users_department(v.ChangeUsersDepartmentRequest(
+        user_pool_uid=pool.uid, origin_department_uid=eng.uid, new_department_uid=ops.uid, user_uids=u[:2]))
+    # u0's primary membership moves and stays primary; u1 was in ops already and just leaves eng.
+    assert departments() == [[(ops.uid, True), (hr.uid, False)], [(ops.uid, True)], []]
+    g = api.get_department(v.GetDepartmentRequest(user_pool_uid=pool.uid, department_uid=eng.uid))
+    assert g.member_count == 0
+    expect_error(400, "MissingParameter.UserUids", api.change_users_department, v.ChangeUsersDepartmentRequest(
+        user_pool_uid=pool.uid, origin_department_uid=ops.uid, new_department_uid=eng.uid, user_uids=[]))
+
+
+def test_change_users_department_stays_in_its_pool(api, pool):
+    mine = users(api, pool, 1)
+    eng = dept(api, pool, "root", "eng")
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=eng.uid, user_uids=mine))
+    other = api.create_user_pool(v.CreateUserPoolRequest(name=f"other-{uuid.uuid4().hex[:8]}"))
+    theirs = dept(api, other, "root", "theirs")
+    expect_error(404, "NotFound", api.change_users_department, v.ChangeUsersDepartmentRequest(
+        user_pool_uid=pool.uid, origin_department_uid=eng.uid, new_department_uid=theirs.uid, user_uids=mine))
+    expect_error(404, "NotFound", api.change_users_department, v.ChangeUsersDepartmentRequest(
+        user_pool_uid=other.uid, origin_department_uid=eng.uid, new_department_uid=theirs.uid, user_uids=mine))
+    r = api.list_departments_for_user(v.ListDepartmentsForUserRequest(user_pool_uid=pool.uid, user_uid=mine[0]))
+    assert [m.department.uid for m in r.departments] == [eng.uid]

@@ -220,6 +220,17 @@ pub trait DepartmentStore: Send + Sync {
         department: &DepartmentUid,
         users: &[UserUid],
     ) -> DomainResult<()>;
+    /// Moves each of `users` from department `from` to department `to` in one write: each keeps
+    /// when it joined (the earlier time, for a user already in `to`), so a primary membership
+    /// stays primary. `NotFound` when either department is gone, `Conflict` naming the first
+    /// user that is not in `from`; nothing is written then.
+    async fn move_department_members(
+        &self,
+        scope: &PoolScope,
+        from: &DepartmentUid,
+        to: &DepartmentUid,
+        users: &[UserUid],
+    ) -> DomainResult<()>;
     async fn departments_of_user(
         &self,
         scope: &PoolScope,

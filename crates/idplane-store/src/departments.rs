@@ -1,5 +1,7 @@
 //! Departments: the tree kept as materialised paths, its counts, moves and members.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -506,6 +508,77 @@ impl DepartmentStore for SqlStore {
         ));
         let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
         views(&rows)
+    }
+
+    async fn move_department_members(
+        &self,
+        scope: &PoolScope,
+        from: &DepartmentUid,
+        to: &DepartmentUid,
+        users: &[UserUid],
+    ) -> DomainResult<()> {
+        if users.is_empty() || from == to {
+            return Ok(());
+        }
+        let pool = scope.pool_uid();
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        self.lock_tree(&mut tx, pool, TreeLock::Shared).await?;
+        for department in [from, to] {
+            if place_in(&mut tx, pool, department).await?.is_none() {
+                return Err(DomainError::not_found(
+                    Kind::Department,
+                    department.as_str(),
+                ));
+            }
+        }
+        let mut sql =
+            Sql::new("SELECT user_uid, created_at FROM department_members WHERE pool_uid = ");
+        let p = sql.text_param(pool.as_str());
+        let d = sql.text_param(from.as_str());
+        let list = sql.text_list(users.iter().map(UserUid::as_str));
+        sql.push(&format!(
+            "{p} AND department_uid = {d} AND user_uid IN ({list})"
+        ));
+        let rows = sql.query().fetch_all(&mut *tx).await.map_err(internal)?;
+        let joined: HashMap<String, i64> = rows
+            .iter()
+            .map(|r| Ok((r.try_get("user_uid")?, r.try_get("created_at")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(internal)?;
+        if let Some(outsider) = users.iter().find(|u| !joined.contains_key(u.as_str())) {
+            return Err(DomainError::Conflict {
+                message: format!(
+                    "user {} is not a member of department {}",
+                    outsider.as_str(),
+                    from.as_str()
+                ),
+            });
+        }
+        for user in users {
+            let at = joined.get(user.as_str()).copied().unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (department_uid, user_uid) DO UPDATE SET \
+                 created_at = CASE WHEN excluded.created_at < department_members.created_at \
+                 THEN excluded.created_at ELSE department_members.created_at END",
+            )
+            .bind(to.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .bind(pool.as_str().to_owned())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| member_error(e, user.as_str()))?;
+        }
+        let mut delete = Sql::new("DELETE FROM department_members WHERE pool_uid = ");
+        let p = delete.text_param(pool.as_str());
+        let d = delete.text_param(from.as_str());
+        let list = delete.text_list(users.iter().map(UserUid::as_str));
+        delete.push(&format!(
+            "{p} AND department_uid = {d} AND user_uid IN ({list})"
+        ));
+        delete.query().execute(&mut *tx).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)
     }
 
     async fn departments_of_users(

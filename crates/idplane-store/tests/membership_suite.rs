@@ -5,8 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use idplane_core::error::DomainError;
 use idplane_core::ids::{DepartmentUid, UserUid};
+use idplane_core::model::department::DeleteOptions;
 use idplane_core::store::*;
+use idplane_store::SqlStore;
 
 #[macro_use]
 mod common;
@@ -14,7 +17,11 @@ mod common;
 use common::fixtures::{child_of, group, new_pool, ts, user};
 use common::{Db, postgres_db, sqlite_db};
 
-store_tests!(batch_membership_reads, batch_reads_of_nothing);
+store_tests!(
+    batch_membership_reads,
+    batch_reads_of_nothing,
+    moving_department_members
+);
 
 async fn batch_membership_reads(db: &Db) {
     let store = db.open().await;
@@ -156,4 +163,103 @@ async fn batch_reads_of_nothing(db: &Db) {
             .is_empty()
     );
     assert!(store.existing_users(&scope, &[]).await.unwrap().is_empty());
+}
+
+async fn moving_department_members(db: &Db) {
+    let store = db.open().await;
+    let (scope, root) = new_pool(&store, "acct").await;
+    let (from, to, gone) = (
+        child_of(&root, "from"),
+        child_of(&root, "to"),
+        child_of(&root, "gone"),
+    );
+    for d in [&from, &to, &gone] {
+        store.insert_department(&scope, d).await.unwrap();
+    }
+    let users: Vec<_> = (0..3)
+        .map(|i| user(&scope, Some(&format!("mv{i}")), i))
+        .collect();
+    for u in &users {
+        store.insert_user(&scope, u).await.unwrap();
+    }
+    let uids: Vec<UserUid> = users.iter().map(|u| u.uid.clone()).collect();
+    store
+        .add_department_members(&scope, &from.uid, &uids[..2], ts(3))
+        .await
+        .unwrap();
+    store
+        .add_department_members(&scope, &to.uid, &uids[1..2], ts(7))
+        .await
+        .unwrap();
+    let before = memberships(&store, &scope, &uids).await;
+    // A user outside `from` refuses the whole move.
+    let refused = store
+        .move_department_members(&scope, &from.uid, &to.uid, &uids)
+        .await;
+    assert!(
+        matches!(refused, Err(DomainError::Conflict { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(memberships(&store, &scope, &uids).await, before);
+    // A department deleted before the move: nothing moves.
+    store
+        .delete_department(&scope, &gone.uid, DeleteOptions::default())
+        .await
+        .unwrap();
+    let refused = store
+        .move_department_members(&scope, &from.uid, &gone.uid, &uids[..2])
+        .await;
+    assert!(
+        matches!(refused, Err(DomainError::NotFound { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(memberships(&store, &scope, &uids).await, before);
+
+    store
+        .move_department_members(&scope, &from.uid, &to.uid, &uids[..2])
+        .await
+        .unwrap();
+    let mut want = vec![
+        (uids[0].clone(), to.uid.clone()),
+        (uids[1].clone(), to.uid.clone()),
+    ];
+    want.sort();
+    assert_eq!(memberships(&store, &scope, &uids).await, want);
+    // uids[1] joined `from` before `to`: `to` is now primary for it (the earlier time kept).
+    let other = child_of(&root, "other");
+    store.insert_department(&scope, &other).await.unwrap();
+    store
+        .add_department_members(&scope, &other.uid, &uids[1..2], ts(5))
+        .await
+        .unwrap();
+    let first = store.departments_of_user(&scope, &uids[1]).await.unwrap();
+    assert_eq!(first[0].department.uid, to.uid);
+    let to_view = store
+        .get_department(&scope, &to.uid)
+        .await
+        .unwrap()
+        .unwrap();
+    let from_view = store
+        .get_department(&scope, &from.uid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((to_view.direct_members, from_view.direct_members), (2, 0));
+}
+
+/// Every (user, department) membership of `users`, sorted.
+async fn memberships(
+    store: &SqlStore,
+    scope: &PoolScope,
+    users: &[UserUid],
+) -> Vec<(UserUid, DepartmentUid)> {
+    let mut pairs: Vec<(UserUid, DepartmentUid)> = store
+        .departments_of_users(scope, users)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(u, d)| (u, d.department.uid))
+        .collect();
+    pairs.sort();
+    pairs
 }

@@ -1,6 +1,7 @@
-//! Batch reads of who belongs where: the groups and the departments of several users, several
-//! departments by uid, and a department's path from the root. Each is one store read for the
-//! whole batch (plus one to tell unknown users apart), never one per item.
+//! Who belongs where, in batches: the groups and the departments of several users, several
+//! departments by uid, a department's path from the root (each one store read for the whole
+//! batch, plus one to tell unknown users apart, never one per item), and moving users from one
+//! department to another (one store write).
 
 use std::collections::HashSet;
 
@@ -127,5 +128,22 @@ impl Directory {
                 .starts_with(d.department.path.as_str())
         });
         Ok(path)
+    }
+
+    /// Moves users (1 to 100) from department `origin` to department `new` in one write; each
+    /// keeps when it joined, so a primary membership stays primary.
+    pub async fn change_users_department(
+        &self,
+        access: &PoolAccess,
+        origin: &str,
+        new: &str,
+        users: &[String],
+    ) -> DomainResult<()> {
+        let users = unique("UserUids", users, UserUid::parse)?;
+        let origin = self.get_department(access, origin).await?.department.uid;
+        let new = self.get_department(access, new).await?.department.uid;
+        self.store
+            .move_department_members(&access.scope, &origin, &new, &users)
+            .await
     }
 }

@@ -1,5 +1,5 @@
-//! ListGroupsForUsers, BatchListDepartmentsForUsers, BatchGetDepartments, GetDepartmentPath:
-//! batch reads of who belongs where.
+//! ListGroupsForUsers, BatchListDepartmentsForUsers, BatchGetDepartments, GetDepartmentPath,
+//! ChangeUsersDepartment: who belongs where, in batches.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use crate::volc::error::VolcError;
-use crate::volc::wire::{DepartmentOut, GroupOut};
+use crate::volc::wire::{DepartmentOut, GroupOut, MessageOut};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -156,4 +156,30 @@ pub async fn department_path(ctx: &Ctx<'_>, input: PathIn) -> Result<PathOut, Vo
     Ok(PathOut {
         path: path.into_iter().map(DepartmentOut::from).collect(),
     })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeDepartmentIn {
+    user_pool_uid: String,
+    origin_department_uid: String,
+    new_department_uid: String,
+    #[serde(default)]
+    user_uids: Vec<String>,
+}
+
+pub async fn change_users_department(
+    ctx: &Ctx<'_>,
+    input: ChangeDepartmentIn,
+) -> Result<MessageOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    ctx.dir
+        .change_users_department(
+            &pool,
+            &input.origin_department_uid,
+            &input.new_department_uid,
+            &input.user_uids,
+        )
+        .await?;
+    Ok(MessageOut::new("Users moved successfully"))
 }

@@ -82,6 +82,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Valu
         "BatchListDepartmentsForUsers" => memberships::departments_for_users,
         "BatchGetDepartments" => memberships::batch_get_departments,
         "GetDepartmentPath" => memberships::department_path,
+        "ChangeUsersDepartment" => memberships::change_users_department,
         "CreateDepartment" => departments::create,
         "GetDepartment" => departments::get,
         "UpdateDepartment" => departments::update,
