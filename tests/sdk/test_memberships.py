@@ -158,3 +158,78 @@ def test_change_users_department_stays_in_its_pool(api, pool):
         user_pool_uid=other.uid, origin_department_uid=eng.uid, new_department_uid=theirs.uid, user_uids=mine))
     r = api.list_departments_for_user(v.ListDepartmentsForUserRequest(user_pool_uid=pool.uid, user_uid=mine[0]))
     assert [m.department.uid for m in r.departments] == [eng.uid]
+
+
+def test_department_members_roles_and_primary(api, pool):
+    u = users(api, pool, 3)
+    eng, ops = dept(api, pool, "root", "eng"), dept(api, pool, "root", "ops")
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=eng.uid, user_uids=u))
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=ops.uid, user_uids=u[:2]))
+
+    def members(department, **kw):
+        r = api.list_department_members(v.ListDepartmentMembersRequest(
+            user_pool_uid=pool.uid, department_uid=department.uid, page_number=kw.pop("page", 1),
+            page_size=kw.pop("size", 10), **kw))
+        return r.total_count, [(m.user_uid, m.is_primary, m.role) for m in r.members]
+
+    total, listed = members(eng)
+    assert total == 3 and sorted(listed) == sorted((x, True, "member") for x in u)
+    total, listed = members(ops)
+    assert total == 2 and sorted(listed) == sorted((x, False, "member") for x in u[:2])
+
+    # ops becomes u0's primary department, and u1 leads ops.
+    api.update_department_member(v.UpdateDepartmentMemberRequest(
+        user_pool_uid=pool.uid, department_uid=ops.uid, user_uid=u[0], is_primary=True))
+    api.update_department_member(v.UpdateDepartmentMemberRequest(
+        user_pool_uid=pool.uid, department_uid=ops.uid, user_uid=u[1], role="leader"))
+    assert dict((m[0], m[1:]) for m in members(ops)[1]) == {u[0]: (True, "member"), u[1]: (False, "leader")}
+    assert members(ops, is_primary=True) == (1, [(u[0], True, "member")])
+    assert members(ops, role="leader") == (1, [(u[1], False, "leader")])
+    assert members(eng, is_primary=False) == (1, [(u[0], False, "member")])
+    # Every list of a user's departments agrees: primary first, with the role.
+    one = api.list_departments_for_user(v.ListDepartmentsForUserRequest(user_pool_uid=pool.uid, user_uid=u[0]))
+    assert [(m.department.uid, m.is_primary) for m in one.departments] == [(ops.uid, True), (eng.uid, False)]
+    many = api.batch_list_departments_for_users(
+        v.BatchListDepartmentsForUsersRequest(user_pool_uid=pool.uid, user_uids=[u[1]]))
+    assert [(m.department.uid, m.role) for m in many.users[0].departments] == [(eng.uid, "member"), (ops.uid, "leader")]
+
+    # Paging: one member a page, each once, with the exact total.
+    seen = [members(eng, page=n, size=1)[1][0][0] for n in (1, 2, 3)]
+    assert sorted(seen) == sorted(u) and members(eng, page=4, size=1) == (3, [])
+
+    # Not primary any more: the next department takes over; a user's only department stays primary.
+    api.update_department_member(v.UpdateDepartmentMemberRequest(
+        user_pool_uid=pool.uid, department_uid=ops.uid, user_uid=u[0], is_primary=False))
+    assert members(eng, is_primary=True)[0] == 3
+    expect_error(409, "Conflict", api.update_department_member, v.UpdateDepartmentMemberRequest(
+        user_pool_uid=pool.uid, department_uid=eng.uid, user_uid=u[2], is_primary=False))
+    # A moved member keeps its role.
+    api.change_users_department(v.ChangeUsersDepartmentRequest(
+        user_pool_uid=pool.uid, origin_department_uid=ops.uid, new_department_uid=dept(api, pool, "root", "hr").uid,
+        user_uids=[u[1]]))
+    r = api.list_departments_for_user(v.ListDepartmentsForUserRequest(user_pool_uid=pool.uid, user_uid=u[1]))
+    assert [m.role for m in r.departments] == ["member", "leader"]
+
+
+def test_department_member_errors(server, api, pool):
+    u = users(api, pool, 2)
+    eng = dept(api, pool, "root", "eng")
+    api.add_users_to_department(v.AddUsersToDepartmentRequest(user_pool_uid=pool.uid, department_uid=eng.uid, user_uids=u[:1]))
+    update = api.update_department_member
+    req = v.UpdateDepartmentMemberRequest
+    expect_error(404, "NotFound", update, req(user_pool_uid=pool.uid, department_uid=eng.uid, user_uid=u[1], role="x"))
+    expect_error(404, "NotFound", update, req(user_pool_uid=pool.uid, department_uid="nope", user_uid=u[0], role="x"))
+    for bad in ["", "line\nbreak"]:
+        expect_error(400, "InvalidParameter.Role", update,
+                     req(user_pool_uid=pool.uid, department_uid=eng.uid, user_uid=u[0], role=bad))
+    # 65 characters: the SDK refuses to send it (it knows the 64 limit too), so it goes raw.
+    body = json.dumps({"UserPoolUid": pool.uid, "DepartmentUid": eng.uid, "UserUid": u[0], "Role": "r" * 65})
+    r = raw_call(server, "UpdateDepartmentMember", body)
+    assert (r.status_code, r.json()["ResponseMetadata"]["Error"]["Code"]) == (400, "InvalidParameter.Role")
+    expect_error(404, "NotFound", api.list_department_members, v.ListDepartmentMembersRequest(
+        user_pool_uid=pool.uid, department_uid="nope", page_number=1, page_size=10))
+    body = json.dumps({"UserPoolUid": pool.uid, "DepartmentUid": eng.uid, "PageNumber": 1, "PageSize": 1000})
+    r = raw_call(server, "ListDepartmentMembers", body)
+    assert (r.status_code, r.json()["ResponseMetadata"]["Error"]["Code"]) == (400, "InvalidParameter.PageSize")
+    other = api.create_user_pool(v.CreateUserPoolRequest(name=f"other-{uuid.uuid4().hex[:8]}"))
+    expect_error(404, "NotFound", update, req(user_pool_uid=other.uid, department_uid=eng.uid, user_uid=u[0], role="x"))

@@ -12,7 +12,10 @@ use crate::ids::{
 use crate::model::account::{AccessKey, Account};
 use crate::model::activity::{Month, PoolMau};
 use crate::model::client::Client;
-use crate::model::department::{DeleteOptions, Department, DepartmentView};
+use crate::model::department::{
+    DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter, MemberPatch,
+    Membership,
+};
 use crate::model::group::Group;
 use crate::model::pool::{PoolView, UserPool};
 use crate::model::sign_in::{
@@ -231,18 +234,38 @@ pub trait DepartmentStore: Send + Sync {
         to: &DepartmentUid,
         users: &[UserUid],
     ) -> DomainResult<()>;
+    /// A user's memberships, primary first (by when joined, then by path).
     async fn departments_of_user(
         &self,
         scope: &PoolScope,
         user: &UserUid,
-    ) -> DomainResult<Vec<DepartmentView>>;
-    /// Every (user, department) membership of `users`, in one read: by user, then as
+    ) -> DomainResult<Vec<Membership>>;
+    /// Every (user, membership) of `users`, in one read: by user, then as
     /// [`DepartmentStore::departments_of_user`] orders them.
     async fn departments_of_users(
         &self,
         scope: &PoolScope,
         users: &[UserUid],
-    ) -> DomainResult<Vec<(UserUid, DepartmentView)>>;
+    ) -> DomainResult<Vec<(UserUid, Membership)>>;
+    /// One page (`number` from 1, `size`) of a department's members, by when they joined, with
+    /// the exact total under `filter`.
+    async fn department_members(
+        &self,
+        scope: &PoolScope,
+        department: &DepartmentUid,
+        filter: &MemberFilter,
+        number: u32,
+        size: u32,
+    ) -> DomainResult<Page<DepartmentMember>>;
+    /// Changes one membership in one write: `NotFound` when the user is not a member,
+    /// `Conflict` when asked to stop being primary in the user's only department.
+    async fn update_department_member(
+        &self,
+        scope: &PoolScope,
+        department: &DepartmentUid,
+        user: &UserUid,
+        patch: &MemberPatch,
+    ) -> DomainResult<()>;
     /// The departments among `uids` that are in the pool, in one read, ordered by path (so
     /// ancestors come before their descendants).
     async fn departments_by_uid(

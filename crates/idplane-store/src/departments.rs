@@ -1,12 +1,13 @@
 //! Departments: the tree kept as materialised paths, its counts, moves and members.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
-use idplane_core::model::department::{DeleteOptions, Department, DepartmentView};
+use idplane_core::model::department::{
+    DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter, MemberPatch,
+    Membership,
+};
 use idplane_core::query::{DepartmentQuery, DepartmentSortField, Page, TextMatch};
 use idplane_core::store::{DepartmentStore, PoolScope};
 use sqlx::Row;
@@ -14,13 +15,14 @@ use sqlx::any::AnyRow;
 
 use crate::error::{internal, member_error, write_error};
 use crate::groups::ensure_users_in_pool;
+use crate::memberships;
 use crate::paging::{KeyKind, SortSpec};
 use crate::pools::text_condition;
 use crate::sql::Sql;
 use crate::{Dialect, SqlStore};
 
 /// Every character of a path sorts below `~`, so `[path, path || '~')` is its subtree.
-const COLUMNS: &str = "d.uid, d.pool_uid, d.parent_uid, d.name, d.description, d.external_id, \
+pub(crate) const COLUMNS: &str = "d.uid, d.pool_uid, d.parent_uid, d.name, d.description, d.external_id, \
      d.source, d.precedence, d.iam_role_trn, d.path, d.name_path, d.created_at, d.updated_at, \
      (SELECT COUNT(*) FROM departments c WHERE c.parent_uid = d.uid) AS direct_children, \
      (SELECT COUNT(*) FROM department_members m WHERE m.department_uid = d.uid) AS direct_members, \
@@ -28,7 +30,7 @@ const COLUMNS: &str = "d.uid, d.pool_uid, d.parent_uid, d.name, d.description, d
         JOIN departments s ON s.uid = m.department_uid \
         WHERE s.pool_uid = d.pool_uid AND s.path >= d.path AND s.path < d.path || '~') AS members";
 
-fn view_from(row: &AnyRow) -> Result<DepartmentView, sqlx::Error> {
+pub(crate) fn view_from(row: &AnyRow) -> Result<DepartmentView, sqlx::Error> {
     Ok(DepartmentView {
         department: Department {
             uid: DepartmentUid::from_stored(row.try_get("uid")?),
@@ -60,7 +62,7 @@ fn views(rows: &[AnyRow]) -> DomainResult<Vec<DepartmentView>> {
         .map_err(internal)
 }
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// Inserts a department inside an open write transaction.
 pub async fn insert_department_in(tx: &mut Tx, d: &Department) -> DomainResult<()> {
@@ -497,17 +499,17 @@ impl DepartmentStore for SqlStore {
         &self,
         scope: &PoolScope,
         user: &UserUid,
-    ) -> DomainResult<Vec<DepartmentView>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM departments d JOIN department_members dm ON dm.department_uid = d.uid WHERE d.pool_uid = "
-        ));
-        let p = sql.text_param(scope.pool_uid().as_str());
-        let u = sql.text_param(user.as_str());
-        sql.push(&format!(
-            "{p} AND dm.user_uid = {u} ORDER BY dm.created_at, d.path"
-        ));
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-        views(&rows)
+    ) -> DomainResult<Vec<Membership>> {
+        let pairs = memberships::of_users(self, scope, std::slice::from_ref(user)).await?;
+        Ok(pairs.into_iter().map(|(_, m)| m).collect())
+    }
+
+    async fn departments_of_users(
+        &self,
+        scope: &PoolScope,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<(UserUid, Membership)>> {
+        memberships::of_users(self, scope, users).await
     }
 
     async fn move_department_members(
@@ -520,92 +522,47 @@ impl DepartmentStore for SqlStore {
         if users.is_empty() || from == to {
             return Ok(());
         }
-        let pool = scope.pool_uid();
         let mut tx = self.begin_write().await.map_err(internal)?;
-        self.lock_tree(&mut tx, pool, TreeLock::Shared).await?;
+        self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
+            .await?;
         for department in [from, to] {
-            if place_in(&mut tx, pool, department).await?.is_none() {
+            if place_in(&mut tx, scope.pool_uid(), department)
+                .await?
+                .is_none()
+            {
                 return Err(DomainError::not_found(
                     Kind::Department,
                     department.as_str(),
                 ));
             }
         }
-        let mut sql =
-            Sql::new("SELECT user_uid, created_at FROM department_members WHERE pool_uid = ");
-        let p = sql.text_param(pool.as_str());
-        let d = sql.text_param(from.as_str());
-        let list = sql.text_list(users.iter().map(UserUid::as_str));
-        sql.push(&format!(
-            "{p} AND department_uid = {d} AND user_uid IN ({list})"
-        ));
-        let rows = sql.query().fetch_all(&mut *tx).await.map_err(internal)?;
-        let joined: HashMap<String, i64> = rows
-            .iter()
-            .map(|r| Ok((r.try_get("user_uid")?, r.try_get("created_at")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)?;
-        if let Some(outsider) = users.iter().find(|u| !joined.contains_key(u.as_str())) {
-            return Err(DomainError::Conflict {
-                message: format!(
-                    "user {} is not a member of department {}",
-                    outsider.as_str(),
-                    from.as_str()
-                ),
-            });
-        }
-        for user in users {
-            let at = joined.get(user.as_str()).copied().unwrap_or_default();
-            sqlx::query(
-                "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (department_uid, user_uid) DO UPDATE SET \
-                 created_at = CASE WHEN excluded.created_at < department_members.created_at \
-                 THEN excluded.created_at ELSE department_members.created_at END",
-            )
-            .bind(to.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .bind(pool.as_str().to_owned())
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| member_error(e, user.as_str()))?;
-        }
-        let mut delete = Sql::new("DELETE FROM department_members WHERE pool_uid = ");
-        let p = delete.text_param(pool.as_str());
-        let d = delete.text_param(from.as_str());
-        let list = delete.text_list(users.iter().map(UserUid::as_str));
-        delete.push(&format!(
-            "{p} AND department_uid = {d} AND user_uid IN ({list})"
-        ));
-        delete.query().execute(&mut *tx).await.map_err(internal)?;
+        memberships::move_members(&mut tx, scope.pool_uid(), from, to, users).await?;
         tx.commit().await.map_err(internal)
     }
 
-    async fn departments_of_users(
+    async fn department_members(
         &self,
         scope: &PoolScope,
-        users: &[UserUid],
-    ) -> DomainResult<Vec<(UserUid, DepartmentView)>> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(&format!(
-            "SELECT dm.user_uid AS member_uid, {COLUMNS} FROM departments d \
-             JOIN department_members dm ON dm.department_uid = d.uid WHERE d.pool_uid = "
-        ));
-        let p = sql.text_param(scope.pool_uid().as_str());
-        let list = sql.text_list(users.iter().map(UserUid::as_str));
-        sql.push(&format!(
-            "{p} AND dm.user_uid IN ({list}) ORDER BY dm.user_uid, dm.created_at, d.path"
-        ));
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-        rows.iter()
-            .map(|row| {
-                let user = UserUid::from_stored(row.try_get("member_uid")?);
-                Ok((user, view_from(row)?))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)
+        department: &DepartmentUid,
+        filter: &MemberFilter,
+        number: u32,
+        size: u32,
+    ) -> DomainResult<Page<DepartmentMember>> {
+        memberships::page(self, scope, department, filter, number, size).await
+    }
+
+    async fn update_department_member(
+        &self,
+        scope: &PoolScope,
+        department: &DepartmentUid,
+        user: &UserUid,
+        patch: &MemberPatch,
+    ) -> DomainResult<()> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
+            .await?;
+        memberships::update(&mut tx, scope.pool_uid(), department, user, patch).await?;
+        tx.commit().await.map_err(internal)
     }
 
     async fn departments_by_uid(

@@ -15,6 +15,7 @@ mod groups;
 mod identifiers;
 mod lite;
 mod member_select;
+mod memberships;
 mod meta;
 mod paging;
 mod pools;

@@ -7,7 +7,7 @@
 
 use idplane_core::error::DomainError;
 use idplane_core::ids::{DepartmentUid, UserUid};
-use idplane_core::model::department::DeleteOptions;
+use idplane_core::model::department::{DeleteOptions, MemberFilter, MemberPatch};
 use idplane_core::store::*;
 use idplane_store::SqlStore;
 
@@ -20,7 +20,8 @@ use common::{Db, postgres_db, sqlite_db};
 store_tests!(
     batch_membership_reads,
     batch_reads_of_nothing,
-    moving_department_members
+    moving_department_members,
+    member_roles_and_primary,
 );
 
 async fn batch_membership_reads(db: &Db) {
@@ -98,7 +99,7 @@ async fn batch_membership_reads(db: &Db) {
         .await
         .unwrap()
         .into_iter()
-        .map(|(u, d)| (u, d.department.uid))
+        .map(|(u, d)| (u, d.view.department.uid))
         .collect();
     assert_eq!(
         departments,
@@ -233,7 +234,7 @@ async fn moving_department_members(db: &Db) {
         .await
         .unwrap();
     let first = store.departments_of_user(&scope, &uids[1]).await.unwrap();
-    assert_eq!(first[0].department.uid, to.uid);
+    assert_eq!(first[0].view.department.uid, to.uid);
     let to_view = store
         .get_department(&scope, &to.uid)
         .await
@@ -258,8 +259,105 @@ async fn memberships(
         .await
         .unwrap()
         .into_iter()
-        .map(|(u, d)| (u, d.department.uid))
+        .map(|(u, d)| (u, d.view.department.uid))
         .collect();
     pairs.sort();
     pairs
+}
+
+async fn member_roles_and_primary(db: &Db) {
+    let store = db.open().await;
+    let (scope, root) = new_pool(&store, "acct").await;
+    let (a, b) = (child_of(&root, "a"), child_of(&root, "b"));
+    store.insert_department(&scope, &a).await.unwrap();
+    store.insert_department(&scope, &b).await.unwrap();
+    let users: Vec<_> = (0..3)
+        .map(|i| user(&scope, Some(&format!("r{i}")), i))
+        .collect();
+    for u in &users {
+        store.insert_user(&scope, u).await.unwrap();
+    }
+    let uids: Vec<UserUid> = users.iter().map(|u| u.uid.clone()).collect();
+    // Joined at the same moment: the tie is settled by path, the same way everywhere.
+    store
+        .add_department_members(&scope, &a.uid, &uids, ts(0))
+        .await
+        .unwrap();
+    store
+        .add_department_members(&scope, &b.uid, &uids[..1], ts(0))
+        .await
+        .unwrap();
+    let listed = |department: DepartmentUid, filter: MemberFilter| {
+        let (store, scope) = (store.clone(), scope.clone());
+        async move {
+            store
+                .department_members(&scope, &department, &filter, 1, 10)
+                .await
+                .unwrap()
+        }
+    };
+    let first = store.departments_of_user(&scope, &uids[0]).await.unwrap();
+    let primary_of_u0 = first[0].view.department.uid.clone();
+    let page = listed(primary_of_u0.clone(), MemberFilter::default()).await;
+    let u0 = page.items.iter().find(|m| m.user_uid == uids[0]).unwrap();
+    assert!(
+        u0.is_primary,
+        "the list and the user's own order agree on the primary"
+    );
+
+    let secondary = if primary_of_u0 == a.uid {
+        b.uid.clone()
+    } else {
+        a.uid.clone()
+    };
+    let patch = MemberPatch {
+        is_primary: Some(true),
+        role: Some("lead".to_owned()),
+    };
+    store
+        .update_department_member(&scope, &secondary, &uids[0], &patch)
+        .await
+        .unwrap();
+    let now = store.departments_of_user(&scope, &uids[0]).await.unwrap();
+    assert_eq!(now[0].view.department.uid, secondary);
+    assert_eq!(now[0].role, "lead");
+    let leads = listed(
+        secondary.clone(),
+        MemberFilter {
+            is_primary: Some(true),
+            role: Some("lead".to_owned()),
+        },
+    )
+    .await;
+    assert_eq!((leads.total, leads.items.len()), (1, 1));
+    let in_a = listed(a.uid.clone(), MemberFilter::default()).await;
+    assert_eq!(in_a.total, 3);
+    let not_primary = listed(
+        a.uid.clone(),
+        MemberFilter {
+            is_primary: Some(false),
+            role: None,
+        },
+    )
+    .await;
+    assert_eq!(not_primary.total, i64::from(secondary != a.uid));
+
+    let only = MemberPatch {
+        is_primary: Some(false),
+        role: None,
+    };
+    let refused = store
+        .update_department_member(&scope, &a.uid, &uids[2], &only)
+        .await;
+    assert!(
+        matches!(refused, Err(DomainError::Conflict { .. })),
+        "{refused:?}"
+    );
+    let stranger = store
+        .update_department_member(&scope, &b.uid, &uids[2], &only)
+        .await;
+    assert!(
+        matches!(stranger, Err(DomainError::NotFound { .. })),
+        "{stranger:?}"
+    );
 }

@@ -790,7 +790,7 @@ async fn departments_tree(db: &Db) {
     assert_eq!(
         of_u1
             .iter()
-            .map(|v| v.department.uid.clone())
+            .map(|m| m.view.department.uid.clone())
             .collect::<Vec<_>>(),
         vec![c.uid.clone(), a.uid.clone()]
     );

@@ -1,7 +1,7 @@
 //! Departments: the pool's organisational tree, kept with materialised paths.
 
 use crate::clock::Timestamp;
-use crate::ids::{DepartmentUid, UserPoolUid};
+use crate::ids::{DepartmentUid, UserPoolUid, UserUid};
 
 /// The alias that names a pool's root department wherever a department uid is expected.
 pub const ROOT_ALIAS: &str = "root";
@@ -33,6 +33,41 @@ pub struct DepartmentView {
     pub direct_members: i64,
     /// Distinct users in this department and every department below it.
     pub members: i64,
+}
+
+/// The role a member has in a department unless one was set.
+pub const DEFAULT_ROLE: &str = "member";
+
+/// A user's membership of a department, as the user's list shows it. A user's first membership
+/// (the one joined first) is its primary one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub view: DepartmentView,
+    pub role: String,
+}
+
+/// A department's member, as the department's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartmentMember {
+    pub user_uid: UserUid,
+    pub is_primary: bool,
+    pub role: String,
+}
+
+/// Which of a department's members to list.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub is_primary: Option<bool>,
+    pub role: Option<String>,
+}
+
+/// A change to one membership.
+#[derive(Debug, Clone, Default)]
+pub struct MemberPatch {
+    /// Make this the user's primary department (true), or not (false: the user's next
+    /// department becomes primary; refused when it is the user's only one).
+    pub is_primary: Option<bool>,
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

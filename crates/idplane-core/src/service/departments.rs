@@ -4,7 +4,8 @@ use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::{DepartmentUid, UserUid};
 pub use crate::model::department::DeleteOptions;
 use crate::model::department::{
-    Department, DepartmentNode, DepartmentPatch, DepartmentView, NewDepartment, ROOT_ALIAS,
+    Department, DepartmentNode, DepartmentPatch, DepartmentView, Membership, NewDepartment,
+    ROOT_ALIAS,
 };
 use crate::query::{DepartmentQuery, Page, TextMatch, UserCondition, UserQuery};
 use crate::service::users::{UserRows, check_batch};
@@ -366,7 +367,7 @@ impl Directory {
         let primary = match primary.filter(|p| !p.is_empty()) {
             Some(p) => self.get_department(access, p).await?.department.uid,
             None => match current.first() {
-                Some(v) => v.department.uid.clone(),
+                Some(m) => m.view.department.uid.clone(),
                 None => {
                     self.get_department(access, ROOT_ALIAS)
                         .await?
@@ -393,14 +394,14 @@ impl Directory {
             None => current
                 .iter()
                 .skip(1)
-                .map(|v| v.department.uid.clone())
+                .map(|m| m.view.department.uid.clone())
                 .filter(|d| *d != primary)
                 .collect(),
         };
         let users = std::slice::from_ref(user);
-        for v in &current {
+        for m in &current {
             self.store
-                .remove_department_members(&access.scope, &v.department.uid, users)
+                .remove_department_members(&access.scope, &m.view.department.uid, users)
                 .await?;
         }
         let now = self.now();
@@ -420,7 +421,7 @@ impl Directory {
         &self,
         access: &PoolAccess,
         user: &str,
-    ) -> DomainResult<Vec<DepartmentView>> {
+    ) -> DomainResult<Vec<Membership>> {
         let user = self.get_user(access, user).await?;
         self.store
             .departments_of_user(&access.scope, &user.uid)

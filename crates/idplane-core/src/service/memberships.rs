@@ -7,8 +7,11 @@ use std::collections::HashSet;
 
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::{DepartmentUid, UserUid};
-use crate::model::department::DepartmentView;
+use crate::model::department::{
+    DepartmentMember, DepartmentView, MemberFilter, MemberPatch, Membership,
+};
 use crate::model::group::Group;
+use crate::query::{Page, Paging};
 use crate::service::users::check_batch;
 use crate::service::{Directory, PoolAccess};
 
@@ -81,7 +84,7 @@ impl Directory {
         &self,
         access: &PoolAccess,
         users: &[String],
-    ) -> DomainResult<Vec<(UserUid, Vec<DepartmentView>)>> {
+    ) -> DomainResult<Vec<(UserUid, Vec<Membership>)>> {
         let users = self.known_users(access, users).await?;
         let pairs = self
             .store
@@ -146,4 +149,68 @@ impl Directory {
             .move_department_members(&access.scope, &origin, &new, &users)
             .await
     }
+
+    /// One page of a department's members (by when they joined) with their roles and whether
+    /// it is their primary department.
+    pub async fn list_department_members(
+        &self,
+        access: &PoolAccess,
+        department: &str,
+        mut filter: MemberFilter,
+        paging: &Paging,
+    ) -> DomainResult<Page<DepartmentMember>> {
+        let Paging::Page { number, size } = *paging else {
+            return Err(DomainError::invalid("PageNumber", "page numbers only"));
+        };
+        filter.role = filter.role.filter(|r| !r.is_empty());
+        if let Some(role) = &filter.role {
+            validate_role(role)?;
+        }
+        let department = self
+            .get_department(access, department)
+            .await?
+            .department
+            .uid;
+        self.store
+            .department_members(&access.scope, &department, &filter, number, size)
+            .await
+    }
+
+    /// Changes a user's role in a department, or makes it (or stops it being) the user's
+    /// primary one, in one write.
+    pub async fn update_department_member(
+        &self,
+        access: &PoolAccess,
+        department: &str,
+        user: &str,
+        patch: MemberPatch,
+    ) -> DomainResult<()> {
+        if let Some(role) = &patch.role {
+            validate_role(role)?;
+        }
+        let user = UserUid::parse(user)?;
+        let department = self
+            .get_department(access, department)
+            .await?
+            .department
+            .uid;
+        self.store
+            .update_department_member(&access.scope, &department, &user, &patch)
+            .await
+    }
+}
+
+/// The most characters of a member's role.
+pub const MAX_ROLE: usize = 64;
+
+/// A role is 1 to 64 characters with no control characters.
+fn validate_role(role: &str) -> DomainResult<()> {
+    let n = role.chars().count();
+    if n == 0 || n > MAX_ROLE || role.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            "Role",
+            format!("a role is 1 to {MAX_ROLE} characters, none of them control characters"),
+        ));
+    }
+    Ok(())
 }

@@ -302,7 +302,9 @@ async fn primary_department(ctx: &Ctx<'_>, u: &User) -> Result<(String, Vec<Stri
         .dir
         .departments_for_user(ctx.access, u.uid.as_str())
         .await?;
-    let mut ids = views.into_iter().map(|v| v.department.uid.into_string());
+    let mut ids = views
+        .into_iter()
+        .map(|m| m.view.department.uid.into_string());
     let primary = match ids.next() {
         Some(p) => p,
         None => ctx

@@ -1,12 +1,17 @@
 //! ListGroupsForUsers, BatchListDepartmentsForUsers, BatchGetDepartments, GetDepartmentPath,
-//! ChangeUsersDepartment: who belongs where, in batches.
+//! ChangeUsersDepartment, ListDepartmentMembers, UpdateDepartmentMember: who belongs where.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use idplane_core::model::department::{MemberFilter, MemberPatch, Membership};
+use idplane_core::query::Paging;
+
 use super::Ctx;
+use crate::flex::{self, Bool, Int};
 use crate::volc::error::VolcError;
+use crate::volc::wire;
 use crate::volc::wire::{DepartmentOut, GroupOut, MessageOut};
 
 #[derive(Debug, Deserialize)]
@@ -68,17 +73,14 @@ pub struct DepartmentsForUsersOut {
     users: Vec<UserDepartmentsOut>,
 }
 
-/// A user's departments as memberships: the first (the one joined first) is the primary one.
-pub fn memberships(
-    views: Vec<idplane_core::model::department::DepartmentView>,
-) -> Vec<MembershipOut> {
-    views
-        .into_iter()
+/// A user's memberships, primary first.
+pub fn memberships(list: Vec<Membership>) -> Vec<MembershipOut> {
+    list.into_iter()
         .enumerate()
-        .map(|(i, v)| MembershipOut {
-            department: v.into(),
+        .map(|(i, m)| MembershipOut {
+            department: m.view.into(),
             is_primary: i == 0,
-            role: "member".to_owned(),
+            role: m.role,
         })
         .collect()
 }
@@ -182,4 +184,88 @@ pub async fn change_users_department(
         )
         .await?;
     Ok(MessageOut::new("Users moved successfully"))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MembersIn {
+    user_pool_uid: String,
+    department_uid: String,
+    page_number: Option<Int>,
+    page_size: Option<Int>,
+    is_primary: Option<Bool>,
+    role: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MemberOut {
+    user_uid: String,
+    is_primary: bool,
+    role: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MembersOut {
+    members: Vec<MemberOut>,
+    page_number: u32,
+    page_size: u32,
+    total_count: i64,
+}
+
+pub async fn department_members(ctx: &Ctx<'_>, input: MembersIn) -> Result<MembersOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    let paging = wire::paging(input.page_number, input.page_size, None, None)?;
+    let filter = MemberFilter {
+        is_primary: flex::get(input.is_primary),
+        role: input.role,
+    };
+    let page = ctx
+        .dir
+        .list_department_members(&pool, &input.department_uid, filter, &paging)
+        .await?;
+    let (page_number, page_size) = match paging {
+        Paging::Page { number, size } => (number, size),
+        _ => (1, 0),
+    };
+    Ok(MembersOut {
+        members: page
+            .items
+            .into_iter()
+            .map(|m| MemberOut {
+                user_uid: m.user_uid.as_str().to_owned(),
+                is_primary: m.is_primary,
+                role: m.role,
+            })
+            .collect(),
+        page_number,
+        page_size,
+        total_count: page.total,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateMemberIn {
+    user_pool_uid: String,
+    department_uid: String,
+    user_uid: String,
+    is_primary: Option<Bool>,
+    role: Option<String>,
+}
+
+pub async fn update_department_member(
+    ctx: &Ctx<'_>,
+    input: UpdateMemberIn,
+) -> Result<MessageOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    let patch = MemberPatch {
+        is_primary: flex::get(input.is_primary),
+        role: input.role,
+    };
+    ctx.dir
+        .update_department_member(&pool, &input.department_uid, &input.user_uid, patch)
+        .await?;
+    Ok(MessageOut::new("Department member updated successfully"))
 }

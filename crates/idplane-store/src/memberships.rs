@@ -1,0 +1,268 @@
+//! Department memberships: a user's departments with its role in each, a department's members,
+//! one membership changed, users moved between departments. A user's primary department is its
+//! first membership, by when it joined and then by path; making another one primary moves its
+//! join time before the others, so the order is the one rule everywhere.
+
+use std::collections::HashMap;
+
+use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
+use idplane_core::model::department::{DepartmentMember, MemberFilter, MemberPatch, Membership};
+use idplane_core::query::Page;
+use idplane_core::store::PoolScope;
+use sqlx::Row;
+
+use crate::SqlStore;
+use crate::departments::{COLUMNS, Tx, view_from};
+use crate::error::{internal, member_error};
+use crate::sql::Sql;
+
+/// True (1) when membership `dm` (of department `d`) is its user's first: no other membership
+/// of the user joined earlier, or at the same time in a department earlier by path.
+const IS_PRIMARY: &str = "CASE WHEN NOT EXISTS (SELECT 1 FROM department_members o \
+     JOIN departments od ON od.uid = o.department_uid \
+     WHERE o.pool_uid = dm.pool_uid AND o.user_uid = dm.user_uid \
+     AND (o.created_at < dm.created_at OR (o.created_at = dm.created_at AND od.path < d.path))) \
+     THEN 1 ELSE 0 END";
+
+/// Every membership of `users`, by user, then primary first.
+pub async fn of_users(
+    store: &SqlStore,
+    scope: &PoolScope,
+    users: &[UserUid],
+) -> DomainResult<Vec<(UserUid, Membership)>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(&format!(
+        "SELECT dm.user_uid AS member_uid, dm.role AS member_role, {COLUMNS} FROM departments d \
+         JOIN department_members dm ON dm.department_uid = d.uid WHERE d.pool_uid = "
+    ));
+    let p = sql.text_param(scope.pool_uid().as_str());
+    let list = sql.text_list(users.iter().map(UserUid::as_str));
+    sql.push(&format!(
+        "{p} AND dm.pool_uid = {p} AND dm.user_uid IN ({list}) \
+         ORDER BY dm.user_uid, dm.created_at, d.path"
+    ));
+    let rows = sql.query().fetch_all(&store.pool).await.map_err(internal)?;
+    rows.iter()
+        .map(|row| {
+            let user = UserUid::from_stored(row.try_get("member_uid")?);
+            let membership = Membership {
+                view: view_from(row)?,
+                role: row.try_get("member_role")?,
+            };
+            Ok((user, membership))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(internal)
+}
+
+/// The members of one department matching `filter`, as `WHERE` text over `dm` and `d`.
+fn member_filter(sql: &mut Sql, scope: &PoolScope, department: &DepartmentUid, f: &MemberFilter) {
+    let p = sql.text_param(scope.pool_uid().as_str());
+    let d = sql.text_param(department.as_str());
+    sql.push(&format!(
+        " WHERE dm.pool_uid = {p} AND dm.department_uid = {d}"
+    ));
+    if let Some(role) = &f.role {
+        let r = sql.text_param(role.as_str());
+        sql.push(&format!(" AND dm.role = {r}"));
+    }
+    if let Some(primary) = f.is_primary {
+        sql.push(&format!(" AND ({IS_PRIMARY}) = {}", i64::from(primary)));
+    }
+}
+
+/// One page of a department's members, by when they joined, and the total under `filter`.
+pub async fn page(
+    store: &SqlStore,
+    scope: &PoolScope,
+    department: &DepartmentUid,
+    filter: &MemberFilter,
+    number: u32,
+    size: u32,
+) -> DomainResult<Page<DepartmentMember>> {
+    const FROM: &str =
+        " FROM department_members dm JOIN departments d ON d.uid = dm.department_uid";
+    let mut count = Sql::new(&format!("SELECT COUNT(*) AS n{FROM}"));
+    member_filter(&mut count, scope, department, filter);
+    let total: i64 = count
+        .query()
+        .fetch_one(&store.pool)
+        .await
+        .map_err(internal)?
+        .try_get("n")
+        .map_err(internal)?;
+    let mut sql = Sql::new(&format!(
+        "SELECT dm.user_uid, dm.role, {IS_PRIMARY} AS is_primary{FROM}"
+    ));
+    member_filter(&mut sql, scope, department, filter);
+    let limit = sql.int_param(i64::from(size));
+    let offset = sql.int_param(i64::from(number.saturating_sub(1)) * i64::from(size));
+    sql.push(&format!(
+        " ORDER BY dm.created_at, dm.user_uid LIMIT {limit} OFFSET {offset}"
+    ));
+    let rows = sql.query().fetch_all(&store.pool).await.map_err(internal)?;
+    let items = rows
+        .iter()
+        .map(|row| {
+            Ok(DepartmentMember {
+                user_uid: UserUid::from_stored(row.try_get("user_uid")?),
+                role: row.try_get("role")?,
+                is_primary: row.try_get::<i64, _>("is_primary")? == 1,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(internal)?;
+    Ok(Page {
+        items,
+        total,
+        next_token: None,
+    })
+}
+
+/// When each of the user's memberships began, by department.
+async fn join_times(
+    tx: &mut Tx,
+    pool: &UserPoolUid,
+    user: &UserUid,
+) -> DomainResult<HashMap<String, i64>> {
+    let rows = sqlx::query(
+        "SELECT department_uid, created_at FROM department_members WHERE pool_uid = $1 AND user_uid = $2",
+    )
+    .bind(pool.as_str().to_owned())
+    .bind(user.as_str().to_owned())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(internal)?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("department_uid")?, r.try_get("created_at")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(internal)
+}
+
+/// Changes one membership inside an open write.
+pub async fn update(
+    tx: &mut Tx,
+    pool: &UserPoolUid,
+    department: &DepartmentUid,
+    user: &UserUid,
+    patch: &MemberPatch,
+) -> DomainResult<()> {
+    let times = join_times(tx, pool, user).await?;
+    let Some(&own) = times.get(department.as_str()) else {
+        return Err(DomainError::not_found(Kind::User, user.as_str()));
+    };
+    let others: Vec<i64> = times
+        .iter()
+        .filter(|(d, _)| d.as_str() != department.as_str())
+        .map(|(_, t)| *t)
+        .collect();
+    let (first, last) = (others.iter().min().copied(), others.iter().max().copied());
+    // Primary now: no other membership began before (a tie is settled by path, so a tie is
+    // moved too, to be sure).
+    let primary = first.is_none_or(|m| own <= m);
+    let joined = match (patch.is_primary, first, last) {
+        (Some(true), Some(m), _) if own >= m => Some(m - 1),
+        (Some(false), None, _) => {
+            return Err(DomainError::Conflict {
+                message: format!(
+                    "department {} is the only department of user {}, so it stays primary",
+                    department.as_str(),
+                    user.as_str()
+                ),
+            });
+        }
+        (Some(false), _, Some(m)) if primary => Some(m + 1),
+        _ => None,
+    };
+    let mut sql = Sql::new("UPDATE department_members SET ");
+    let mut sets = Vec::new();
+    if let Some(at) = joined {
+        sets.push(format!("created_at = {}", sql.int_param(at)));
+    }
+    if let Some(role) = &patch.role {
+        sets.push(format!("role = {}", sql.text_param(role.as_str())));
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let p = sql.text_param(pool.as_str());
+    let d = sql.text_param(department.as_str());
+    let u = sql.text_param(user.as_str());
+    sql.push(&format!(
+        "{} WHERE pool_uid = {p} AND department_uid = {d} AND user_uid = {u}",
+        sets.join(", ")
+    ));
+    sql.query().execute(&mut **tx).await.map_err(internal)?;
+    Ok(())
+}
+
+/// Moves `users` from `from` to `to` inside an open write (both departments checked by the
+/// caller): each keeps when it joined and its role (the earlier time, and the role in `to`, for
+/// a user already there). `Conflict` naming the first user not in `from`.
+pub async fn move_members(
+    tx: &mut Tx,
+    pool: &UserPoolUid,
+    from: &DepartmentUid,
+    to: &DepartmentUid,
+    users: &[UserUid],
+) -> DomainResult<()> {
+    let mut sql =
+        Sql::new("SELECT user_uid, created_at, role FROM department_members WHERE pool_uid = ");
+    let p = sql.text_param(pool.as_str());
+    let d = sql.text_param(from.as_str());
+    let list = sql.text_list(users.iter().map(UserUid::as_str));
+    sql.push(&format!(
+        "{p} AND department_uid = {d} AND user_uid IN ({list})"
+    ));
+    let rows = sql.query().fetch_all(&mut **tx).await.map_err(internal)?;
+    let joined: HashMap<String, (i64, String)> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("user_uid")?,
+                (r.try_get("created_at")?, r.try_get("role")?),
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(internal)?;
+    if let Some(outsider) = users.iter().find(|u| !joined.contains_key(u.as_str())) {
+        return Err(DomainError::Conflict {
+            message: format!(
+                "user {} is not a member of department {}",
+                outsider.as_str(),
+                from.as_str()
+            ),
+        });
+    }
+    for user in users {
+        let Some((at, role)) = joined.get(user.as_str()) else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at, role) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (department_uid, user_uid) DO UPDATE SET \
+             created_at = CASE WHEN excluded.created_at < department_members.created_at \
+             THEN excluded.created_at ELSE department_members.created_at END",
+        )
+        .bind(to.as_str().to_owned())
+        .bind(user.as_str().to_owned())
+        .bind(pool.as_str().to_owned())
+        .bind(*at)
+        .bind(role.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| member_error(e, user.as_str()))?;
+    }
+    let mut delete = Sql::new("DELETE FROM department_members WHERE pool_uid = ");
+    let p = delete.text_param(pool.as_str());
+    let d = delete.text_param(from.as_str());
+    let list = delete.text_list(users.iter().map(UserUid::as_str));
+    delete.push(&format!(
+        "{p} AND department_uid = {d} AND user_uid IN ({list})"
+    ));
+    delete.query().execute(&mut **tx).await.map_err(internal)?;
+    Ok(())
+}
