@@ -134,6 +134,30 @@ impl SqlStore {
             .map_err(internal)?;
         Ok(())
     }
+
+    /// A write that changes memberships of `departments`: the tree held shared (no move or
+    /// delete runs meanwhile) and each department checked to be in the pool (`NotFound`).
+    async fn members_write(
+        &self,
+        scope: &PoolScope,
+        departments: &[&DepartmentUid],
+    ) -> DomainResult<Tx> {
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
+            .await?;
+        for department in departments {
+            if place_in(&mut tx, scope.pool_uid(), department)
+                .await?
+                .is_none()
+            {
+                return Err(DomainError::not_found(
+                    Kind::Department,
+                    department.as_str(),
+                ));
+            }
+        }
+        Ok(tx)
+    }
 }
 
 async fn place_in(
@@ -445,18 +469,7 @@ impl DepartmentStore for SqlStore {
         users: &[UserUid],
         now: Timestamp,
     ) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
-            .await?;
-        if place_in(&mut tx, scope.pool_uid(), department)
-            .await?
-            .is_none()
-        {
-            return Err(DomainError::not_found(
-                Kind::Department,
-                department.as_str(),
-            ));
-        }
+        let mut tx = self.members_write(scope, &[department]).await?;
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
             sqlx::query(
@@ -522,20 +535,7 @@ impl DepartmentStore for SqlStore {
         if users.is_empty() || from == to {
             return Ok(());
         }
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
-            .await?;
-        for department in [from, to] {
-            if place_in(&mut tx, scope.pool_uid(), department)
-                .await?
-                .is_none()
-            {
-                return Err(DomainError::not_found(
-                    Kind::Department,
-                    department.as_str(),
-                ));
-            }
-        }
+        let mut tx = self.members_write(scope, &[from, to]).await?;
         memberships::move_members(&mut tx, scope.pool_uid(), from, to, users).await?;
         tx.commit().await.map_err(internal)
     }
@@ -558,9 +558,7 @@ impl DepartmentStore for SqlStore {
         user: &UserUid,
         patch: &MemberPatch,
     ) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
-            .await?;
+        let mut tx = self.members_write(scope, &[department]).await?;
         memberships::update(&mut tx, scope.pool_uid(), department, user, patch).await?;
         tx.commit().await.map_err(internal)
     }
