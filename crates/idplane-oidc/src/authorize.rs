@@ -14,7 +14,7 @@ use idplane_core::model::sign_in::{AuthCode, LoginSession};
 use idplane_core::model::user::User;
 
 use crate::claims;
-use crate::errors::{redirect_error, with_query};
+use crate::errors::{AuthorizeErrorCode, redirect_error, with_query};
 use crate::pages::{self, CSRF_COOKIE, LoginPage, SESSION_COOKIE};
 use crate::params::Params;
 use crate::pending::Pending;
@@ -137,7 +137,7 @@ async fn authorize_inner(
     };
     let state = params.get("state");
     let issuer = provider.endpoints(&pool.uid).issuer;
-    let fail = |code: &str, description: &str| {
+    let fail = |code: AuthorizeErrorCode, description: &str| {
         Ok(redirect_error(
             &redirect_uri,
             code,
@@ -148,34 +148,49 @@ async fn authorize_inner(
     };
     match params.get("response_type") {
         Some("code") => {}
-        None => return fail("invalid_request", "response_type is required"),
+        None => {
+            return fail(
+                AuthorizeErrorCode::InvalidRequest,
+                "response_type is required",
+            );
+        }
         Some(_) => {
             return fail(
-                "unsupported_response_type",
+                AuthorizeErrorCode::UnsupportedResponseType,
                 "only the code response type is supported",
             );
         }
     }
     if client.client_type.is_machine() {
         return fail(
-            "unauthorized_client",
+            AuthorizeErrorCode::UnauthorizedClient,
             "machine-to-machine clients cannot sign users in",
         );
     }
     let challenge = params.get("code_challenge");
     match (challenge, params.get("code_challenge_method")) {
         (Some(c), Some("S256")) if secrets::pkce_well_formed(c) => {}
-        (Some(_), Some("S256")) => return fail("invalid_request", "code_challenge is malformed"),
-        (Some(_), _) => return fail("invalid_request", "code_challenge_method must be S256"),
+        (Some(_), Some("S256")) => {
+            return fail(
+                AuthorizeErrorCode::InvalidRequest,
+                "code_challenge is malformed",
+            );
+        }
+        (Some(_), _) => {
+            return fail(
+                AuthorizeErrorCode::InvalidRequest,
+                "code_challenge_method must be S256",
+            );
+        }
         (None, Some(_)) => {
             return fail(
-                "invalid_request",
+                AuthorizeErrorCode::InvalidRequest,
                 "code_challenge_method without code_challenge",
             );
         }
         (None, None) if client.client_type.requires_pkce() => {
             return fail(
-                "invalid_request",
+                AuthorizeErrorCode::InvalidRequest,
                 "this client must use PKCE (code_challenge with S256)",
             );
         }
@@ -184,10 +199,16 @@ async fn authorize_inner(
     let asked = params.get("scope").unwrap_or("openid");
     let scope = claims::grant(asked);
     if scope.is_empty() {
-        return fail("invalid_scope", "none of the requested scopes is supported");
+        return fail(
+            AuthorizeErrorCode::InvalidScope,
+            "none of the requested scopes is supported",
+        );
     }
     if !pool.settings.password_sign_in_enabled {
-        return fail("access_denied", "sign-in is disabled for this user pool");
+        return fail(
+            AuthorizeErrorCode::AccessDenied,
+            "sign-in is disabled for this user pool",
+        );
     }
     let prompt = params.get_or_empty("prompt");
     let pending = Pending {
@@ -207,7 +228,12 @@ async fn authorize_inner(
     let max_age = match params.get("max_age").map(str::parse::<i64>) {
         None => None,
         Some(Ok(seconds)) if seconds >= 0 => Some(seconds),
-        Some(_) => return fail("invalid_request", "max_age must be a non-negative integer"),
+        Some(_) => {
+            return fail(
+                AuthorizeErrorCode::InvalidRequest,
+                "max_age must be a non-negative integer",
+            );
+        }
     };
     if !prompt.split(' ').any(|p| p == "login")
         && let Some((session, user)) = provider.current_session(&pool, headers).await?
@@ -220,7 +246,10 @@ async fn authorize_inner(
             .await;
     }
     if prompt.split(' ').any(|p| p == "none") {
-        return fail("login_required", "the user is not signed in");
+        return fail(
+            AuthorizeErrorCode::LoginRequired,
+            "the user is not signed in",
+        );
     }
     // OIDC Core §3.1.2.1: `login_hint` fills in the identifier.
     let hint = params.get_or_empty("login_hint");

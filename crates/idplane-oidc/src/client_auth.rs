@@ -8,7 +8,7 @@ use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::throttle::SourceAddress;
 
-use crate::errors::OAuthError;
+use crate::errors::{OAuthError, OAuthErrorCode};
 use crate::params::Params;
 use crate::provider::Provider;
 
@@ -43,7 +43,10 @@ fn basic(headers: &HeaderMap) -> Option<Result<(String, String), OAuthError>> {
 fn invalid_client(basic_used: bool) -> OAuthError {
     OAuthError {
         basic_challenge: basic_used,
-        ..OAuthError::new("invalid_client", "client authentication failed")
+        ..OAuthError::new(
+            OAuthErrorCode::InvalidClient,
+            "client authentication failed",
+        )
     }
 }
 
@@ -64,7 +67,7 @@ pub async fn authenticate(
     }
     let outcome = check(provider, pool, headers, params).await;
     if let Err(e) = &outcome
-        && (e.code == "invalid_client" || e.retry_after.is_some())
+        && (e.code == OAuthErrorCode::InvalidClient || e.retry_after.is_some())
     {
         provider.address_failed(source);
     }

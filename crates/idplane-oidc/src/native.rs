@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::errors::OAuthError;
+use crate::errors::{OAuthError, OAuthErrorCode};
 use crate::provider::{Issued, Provider, UserGrant};
 use crate::signin::{SignInError, locked_message};
 use crate::source::Source;
@@ -96,7 +96,7 @@ impl From<idplane_core::DomainError> for NativeError {
 impl From<OAuthError> for NativeError {
     fn from(e: OAuthError) -> Self {
         match e.code {
-            "server_error" => err(
+            OAuthErrorCode::ServerError => err(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
                 "the request could not be completed",

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::claims;
 use crate::client_auth;
-use crate::errors::{OAuthError, bearer_error};
+use crate::errors::{OAuthError, OAuthErrorCode, bearer_error};
 use crate::params::Params;
 use crate::provider::Provider;
 use crate::secrets;
@@ -136,7 +136,10 @@ async fn revoke_inner(
     source: SourceAddress,
 ) -> Result<(), OAuthError> {
     let Some(pool) = provider.pool(pool).await? else {
-        return Err(OAuthError::new("invalid_client", "unknown user pool"));
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidClient,
+            "unknown user pool",
+        ));
     };
     let params = Params::parse(body);
     if let Some(fault) = params.fault() {
@@ -151,7 +154,7 @@ async fn revoke_inner(
     if let Some(found) = provider.sign_in.find_refresh(&pool.uid, &hash).await? {
         if found.client_uid != client.uid {
             return Err(OAuthError::new(
-                "unauthorized_client",
+                OAuthErrorCode::UnauthorizedClient,
                 "the token was issued to another client",
             ));
         }
@@ -162,7 +165,7 @@ async fn revoke_inner(
     if let Some(access) = provider.verify_access_token(&pool, token).await? {
         if access.claims.get("client_id").and_then(Value::as_str) != Some(client.uid.as_str()) {
             return Err(OAuthError::new(
-                "unauthorized_client",
+                OAuthErrorCode::UnauthorizedClient,
                 "the token was issued to another client",
             ));
         }
@@ -221,7 +224,10 @@ async fn introspect_inner(
     source: SourceAddress,
 ) -> Result<Value, OAuthError> {
     let Some(pool) = provider.pool(pool).await? else {
-        return Err(OAuthError::new("invalid_client", "unknown user pool"));
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidClient,
+            "unknown user pool",
+        ));
     };
     let params = Params::parse(body);
     if let Some(fault) = params.fault() {
@@ -230,7 +236,7 @@ async fn introspect_inner(
     let client = client_auth::authenticate(provider, &pool, headers, &params, source).await?;
     if !client.client_type.is_confidential() {
         return Err(OAuthError::new(
-            "invalid_client",
+            OAuthErrorCode::InvalidClient,
             "only confidential clients may introspect tokens",
         ));
     }

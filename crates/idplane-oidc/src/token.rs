@@ -15,7 +15,7 @@ use idplane_core::throttle::SourceAddress;
 
 use crate::claims;
 use crate::client_auth;
-use crate::errors::OAuthError;
+use crate::errors::{OAuthError, OAuthErrorCode};
 use crate::params::Params;
 use crate::provider::{Issued, Provider, UserGrant};
 use crate::secrets;
@@ -30,7 +30,7 @@ pub async fn token(
 ) -> Response {
     let outcome = exchange(&provider, &pool, &headers, &body, source).await;
     if let Err(e) = &outcome
-        && e.code == "invalid_grant"
+        && e.code == OAuthErrorCode::InvalidGrant
     {
         provider.address_failed(source);
     }
@@ -54,7 +54,10 @@ async fn exchange(
     source: SourceAddress,
 ) -> Result<Issued, OAuthError> {
     let Some(pool) = provider.pool(pool).await? else {
-        return Err(OAuthError::new("invalid_client", "unknown user pool"));
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidClient,
+            "unknown user pool",
+        ));
     };
     let params = Params::parse(body);
     if let Some(fault) = params.fault() {
@@ -67,7 +70,7 @@ async fn exchange(
         Some("refresh_token") => refresh_token(provider, &pool, &client, &params).await,
         Some("client_credentials") => client_credentials(provider, &pool, &client, &params).await,
         Some(other) => Err(OAuthError::new(
-            "unsupported_grant_type",
+            OAuthErrorCode::UnsupportedGrantType,
             format!("grant type {other} is not supported"),
         )),
     }
@@ -81,7 +84,7 @@ async fn authorization_code(
 ) -> Result<Issued, OAuthError> {
     if client.client_type.is_machine() {
         return Err(OAuthError::new(
-            "unauthorized_client",
+            OAuthErrorCode::UnauthorizedClient,
             "machine-to-machine clients use the client_credentials grant",
         ));
     }
@@ -244,7 +247,7 @@ impl Provider {
                 let asked = claims::grant(asked);
                 if !asked.split(' ').all(|s| claims::has(&found.scope, s)) {
                     return Err(OAuthError::new(
-                        "invalid_scope",
+                        OAuthErrorCode::InvalidScope,
                         "a refresh cannot widen the scope",
                     ));
                 }
@@ -316,7 +319,10 @@ fn machine_scope(asked: Option<&str>) -> Result<String, OAuthError> {
             .bytes()
             .all(|b| b == b' ' || (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
     if !ok {
-        return Err(OAuthError::new("invalid_scope", "the scope is malformed"));
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidScope,
+            "the scope is malformed",
+        ));
     }
     Ok(asked
         .split(' ')
@@ -333,7 +339,7 @@ async fn client_credentials(
 ) -> Result<Issued, OAuthError> {
     if !client.client_type.is_machine() {
         return Err(OAuthError::new(
-            "unauthorized_client",
+            OAuthErrorCode::UnauthorizedClient,
             "only machine-to-machine clients may use the client_credentials grant",
         ));
     }
