@@ -233,3 +233,36 @@ def test_department_member_errors(server, api, pool):
     assert (r.status_code, r.json()["ResponseMetadata"]["Error"]["Code"]) == (400, "InvalidParameter.PageSize")
     other = api.create_user_pool(v.CreateUserPoolRequest(name=f"other-{uuid.uuid4().hex[:8]}"))
     expect_error(404, "NotFound", update, req(user_pool_uid=other.uid, department_uid=eng.uid, user_uid=u[0], role="x"))
+
+
+def test_change_users_group(api, pool):
+    u = users(api, pool, 3)
+    a, b, c = group(api, pool, "a"), group(api, pool, "b"), group(api, pool, "c")
+    api.add_users_to_group(v.AddUsersToGroupRequest(user_pool_uid=pool.uid, group_uid=a.uid, user_uids=u[:2]))
+    api.add_users_to_group(v.AddUsersToGroupRequest(user_pool_uid=pool.uid, group_uid=b.uid, user_uids=[u[0], u[2]]))
+    api.add_users_to_group(v.AddUsersToGroupRequest(user_pool_uid=pool.uid, group_uid=c.uid, user_uids=[u[1]]))
+
+    def groups_of():
+        r = api.list_groups_for_users(v.ListGroupsForUsersRequest(user_pool_uid=pool.uid, user_uids=u))
+        return [sorted(g.uid for g in d.groups) for d in r.data]
+
+    def count(g):
+        return api.list_users_in_group(v.ListUsersInGroupRequest(
+            user_pool_uid=pool.uid, group_uid=g.uid, page_number=1, page_size=1)).total_count
+
+    before = groups_of()
+    expect_error(404, "NotFound", api.change_users_group, v.ChangeUsersGroupRequest(
+        user_pool_uid=pool.uid, new_group_uid="no-such-group", user_uids=u[:2]))
+    expect_error(404, "NotFound", api.change_users_group, v.ChangeUsersGroupRequest(
+        user_pool_uid=pool.uid, new_group_uid=c.uid, user_uids=[u[0], "no-such-user"]))
+    assert groups_of() == before, "a refused change writes nothing"
+
+    api.change_users_group(v.ChangeUsersGroupRequest(user_pool_uid=pool.uid, new_group_uid=c.uid, user_uids=u[:2]))
+    assert groups_of() == [[c.uid], [c.uid], [b.uid]]
+    assert (count(a), count(b), count(c)) == (0, 1, 2), "stored member counts follow"
+    expect_error(400, "MissingParameter.UserUids", api.change_users_group, v.ChangeUsersGroupRequest(
+        user_pool_uid=pool.uid, new_group_uid=c.uid, user_uids=[]))
+    other = api.create_user_pool(v.CreateUserPoolRequest(name=f"other-{uuid.uuid4().hex[:8]}"))
+    theirs = group(api, other, "theirs")
+    expect_error(404, "NotFound", api.change_users_group, v.ChangeUsersGroupRequest(
+        user_pool_uid=pool.uid, new_group_uid=theirs.uid, user_uids=u[:1]))

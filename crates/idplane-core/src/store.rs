@@ -154,6 +154,16 @@ pub trait GroupStore: Send + Sync {
         group: &GroupUid,
         users: &[UserUid],
     ) -> DomainResult<()>;
+    /// Makes `group` the only group of each of `users`, in one write: each leaves every other
+    /// group it is in and joins `group` (keeping when it joined, if it was a member already).
+    /// `NotFound` when the group or a user is not in the pool; nothing is written then.
+    async fn set_only_group(
+        &self,
+        scope: &PoolScope,
+        group: &GroupUid,
+        users: &[UserUid],
+        now: Timestamp,
+    ) -> DomainResult<()>;
     /// Every (user, group) membership of `users`, in one read: by user, then by when the user
     /// joined.
     async fn groups_of_users(

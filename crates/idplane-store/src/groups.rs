@@ -61,6 +61,32 @@ pub async fn lock_group(
     Ok(found.is_some())
 }
 
+/// Adds one member inside an open write (an existing member keeps when it joined).
+async fn insert_member(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    pool: &UserPoolUid,
+    group: &GroupUid,
+    user: &UserUid,
+    now: Timestamp,
+) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
+         user_created_at, user_updated_at) \
+         SELECT $1, u.uid, u.pool_uid, $4, lower(u.preferred_username), u.display_name, \
+         u.created_at, u.updated_at \
+         FROM users u WHERE u.uid = $2 AND u.pool_uid = $3 \
+         ON CONFLICT (group_uid, user_uid) DO NOTHING",
+    )
+    .bind(group.as_str().to_owned())
+    .bind(user.as_str().to_owned())
+    .bind(pool.as_str().to_owned())
+    .bind(now.millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| member_error(e, user.as_str()))?;
+    Ok(())
+}
+
 /// Checks, inside a write transaction, that every user is in the pool.
 pub async fn ensure_users_in_pool(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -227,21 +253,7 @@ impl GroupStore for SqlStore {
         }
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
-            sqlx::query(
-                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
-                 user_created_at, user_updated_at) \
-                 SELECT $1, u.uid, u.pool_uid, $4, lower(u.preferred_username), u.display_name, \
-                 u.created_at, u.updated_at \
-                 FROM users u WHERE u.uid = $2 AND u.pool_uid = $3 \
-                 ON CONFLICT (group_uid, user_uid) DO NOTHING",
-            )
-            .bind(group.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| member_error(e, user.as_str()))?;
+            insert_member(&mut tx, scope.pool_uid(), group, user, now).await?;
         }
         tx.commit().await.map_err(internal)
     }
@@ -264,6 +276,61 @@ impl GroupStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn set_only_group(
+        &self,
+        scope: &PoolScope,
+        group: &GroupUid,
+        users: &[UserUid],
+        now: Timestamp,
+    ) -> DomainResult<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let pool = scope.pool_uid();
+        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut sql = Sql::new("SELECT DISTINCT group_uid FROM group_members WHERE pool_uid = ");
+        let p = sql.text_param(pool.as_str());
+        let list = sql.text_list(users.iter().map(UserUid::as_str));
+        sql.push(&format!("{p} AND user_uid IN ({list})"));
+        let rows = sql.query().fetch_all(&mut *tx).await.map_err(internal)?;
+        let mut groups: Vec<GroupUid> = rows
+            .iter()
+            .map(|r| {
+                r.try_get::<String, _>("group_uid")
+                    .map(GroupUid::from_stored)
+            })
+            .collect::<Result<_, _>>()
+            .map_err(internal)?;
+        groups.push(group.clone());
+        groups.sort();
+        groups.dedup();
+        // Every group whose count changes is locked first, in one order, as single-group
+        // changes lock theirs: two writers never each hold what the other waits for. A user
+        // added to yet another group meanwhile stays there (that group is not touched).
+        for g in &groups {
+            let found = lock_group(&mut tx, self.dialect(), pool, g).await?;
+            if g == group && !found {
+                return Err(DomainError::not_found(Kind::Group, group.as_str()));
+            }
+        }
+        ensure_users_in_pool(&mut tx, pool, users).await?;
+        let others: Vec<&GroupUid> = groups.iter().filter(|g| *g != group).collect();
+        if !others.is_empty() {
+            let mut delete = Sql::new("DELETE FROM group_members WHERE pool_uid = ");
+            let p = delete.text_param(pool.as_str());
+            let members = delete.text_list(users.iter().map(UserUid::as_str));
+            let left = delete.text_list(others.iter().map(|g| g.as_str()));
+            delete.push(&format!(
+                "{p} AND user_uid IN ({members}) AND group_uid IN ({left})"
+            ));
+            delete.query().execute(&mut *tx).await.map_err(internal)?;
+        }
+        for user in users {
+            insert_member(&mut tx, pool, group, user, now).await?;
         }
         tx.commit().await.map_err(internal)
     }

@@ -22,6 +22,7 @@ store_tests!(
     batch_reads_of_nothing,
     moving_department_members,
     member_roles_and_primary,
+    only_group_races,
 );
 
 async fn batch_membership_reads(db: &Db) {
@@ -360,4 +361,51 @@ async fn member_roles_and_primary(db: &Db) {
         matches!(stranger, Err(DomainError::NotFound { .. })),
         "{stranger:?}"
     );
+}
+
+/// Writers moving overlapping users into different groups at once (each locking every group it
+/// changes, in one order) all finish, and the stored member counts match the memberships.
+async fn only_group_races(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let groups: Vec<_> = (0..4).map(|i| group(&scope, &format!("race{i}"))).collect();
+    for g in &groups {
+        store.insert_group(&scope, g).await.unwrap();
+    }
+    let users: Vec<_> = (0..6)
+        .map(|i| user(&scope, Some(&format!("race-u{i}")), i))
+        .collect();
+    for u in &users {
+        store.insert_user(&scope, u).await.unwrap();
+    }
+    let uids: Vec<UserUid> = users.iter().map(|u| u.uid.clone()).collect();
+    for g in &groups {
+        store
+            .add_group_members(&scope, &g.uid, &uids, ts(0))
+            .await
+            .unwrap();
+    }
+    let mut writers = Vec::new();
+    for round in 0..12 {
+        let (store, scope) = (store.clone(), scope.clone());
+        let target = groups[round % groups.len()].uid.clone();
+        let some: Vec<UserUid> = uids.iter().skip(round % 3).step_by(2).cloned().collect();
+        writers.push(tokio::spawn(async move {
+            store.set_only_group(&scope, &target, &some, ts(1)).await
+        }));
+    }
+    for w in writers {
+        w.await.unwrap().unwrap();
+    }
+    let pairs = store.groups_of_users(&scope, &uids).await.unwrap();
+    for g in &groups {
+        let stored = store
+            .get_group(&scope, &g.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count;
+        let counted = pairs.iter().filter(|(_, pg)| pg.uid == g.uid).count();
+        assert_eq!(stored, i64::try_from(counted).unwrap(), "group {}", g.name);
+    }
 }

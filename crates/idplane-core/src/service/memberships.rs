@@ -1,12 +1,12 @@
 //! Who belongs where, in batches: the groups and the departments of several users, several
 //! departments by uid, a department's path from the root (each one store read for the whole
 //! batch, plus one to tell unknown users apart, never one per item), and moving users from one
-//! department to another (one store write).
+//! department to another or into one group (one store write).
 
 use std::collections::HashSet;
 
 use crate::error::{DomainError, DomainResult, Kind};
-use crate::ids::{DepartmentUid, UserUid};
+use crate::ids::{DepartmentUid, GroupUid, UserUid};
 use crate::model::department::{
     DepartmentMember, DepartmentView, MemberFilter, MemberPatch, Membership,
 };
@@ -147,6 +147,21 @@ impl Directory {
         let new = self.get_department(access, new).await?.department.uid;
         self.store
             .move_department_members(&access.scope, &origin, &new, &users)
+            .await
+    }
+
+    /// Makes `group` the only group of each user (1 to 100): each leaves its other groups and
+    /// joins this one, in one write.
+    pub async fn change_users_group(
+        &self,
+        access: &PoolAccess,
+        group: &str,
+        users: &[String],
+    ) -> DomainResult<()> {
+        let users = unique("UserUids", users, UserUid::parse)?;
+        let group = GroupUid::parse(group)?;
+        self.store
+            .set_only_group(&access.scope, &group, &users, self.now())
             .await
     }
 

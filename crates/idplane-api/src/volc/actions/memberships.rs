@@ -1,5 +1,6 @@
 //! ListGroupsForUsers, BatchListDepartmentsForUsers, BatchGetDepartments, GetDepartmentPath,
-//! ChangeUsersDepartment, ListDepartmentMembers, UpdateDepartmentMember: who belongs where.
+//! ChangeUsersDepartment, ChangeUsersGroup, ListDepartmentMembers, UpdateDepartmentMember: who
+//! belongs where.
 
 use std::collections::BTreeMap;
 
@@ -268,4 +269,24 @@ pub async fn update_department_member(
         .update_department_member(&pool, &input.department_uid, &input.user_uid, patch)
         .await?;
     Ok(MessageOut::new("Department member updated successfully"))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeGroupIn {
+    user_pool_uid: String,
+    new_group_uid: String,
+    #[serde(default)]
+    user_uids: Vec<String>,
+}
+
+pub async fn change_users_group(
+    ctx: &Ctx<'_>,
+    input: ChangeGroupIn,
+) -> Result<MessageOut, VolcError> {
+    let pool = ctx.pool(&input.user_pool_uid).await?;
+    ctx.dir
+        .change_users_group(&pool, &input.new_group_uid, &input.user_uids)
+        .await?;
+    Ok(MessageOut::new("Users moved successfully"))
 }

@@ -83,6 +83,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Valu
         "BatchGetDepartments" => memberships::batch_get_departments,
         "GetDepartmentPath" => memberships::department_path,
         "ChangeUsersDepartment" => memberships::change_users_department,
+        "ChangeUsersGroup" => memberships::change_users_group,
         "ListDepartmentMembers" => memberships::department_members,
         "UpdateDepartmentMember" => memberships::update_department_member,
         "CreateDepartment" => departments::create,
