@@ -154,3 +154,101 @@ impl From<DomainError> for TcError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every domain failure answers one EIAM code (HTTP 200 for all, per API 3.0); the
+    /// directory's own failures use EIAM's `FailedOperation.*` names.
+    #[test]
+    fn each_domain_error_has_its_code() {
+        let table = [
+            (DomainError::missing("UserId"), "MissingParameter"),
+            (
+                DomainError::invalid("Email", "malformed"),
+                "InvalidParameterValue",
+            ),
+            (
+                DomainError::not_found(Kind::User, "u"),
+                "FailedOperation.UserNotFound",
+            ),
+            (
+                DomainError::not_found(Kind::Group, "g"),
+                "FailedOperation.UserGroupNotExist",
+            ),
+            (
+                DomainError::not_found(Kind::Department, "d"),
+                "FailedOperation.OrgNodeNotExist",
+            ),
+            (
+                DomainError::not_found(Kind::Client, "c"),
+                "ResourceNotFound",
+            ),
+            (
+                DomainError::duplicated(Kind::User, "PreferredUsername"),
+                "FailedOperation.UserNameAlreadyExists",
+            ),
+            (
+                DomainError::duplicated(Kind::User, "Email"),
+                "FailedOperation.UserEmailAlreadyExists",
+            ),
+            (
+                DomainError::duplicated(Kind::User, "PhoneNumber"),
+                "FailedOperation.UserPhoneAlreadyExists",
+            ),
+            (
+                DomainError::duplicated(Kind::Department, "Name"),
+                "FailedOperation.ChildOrgNodeNameAlreadyExists",
+            ),
+            (
+                DomainError::duplicated(Kind::Group, "Name"),
+                "FailedOperation.CreateUserGroupError",
+            ),
+            (
+                DomainError::Conflict {
+                    message: "busy".into(),
+                },
+                "FailedOperation.OperationFailure",
+            ),
+            (
+                DomainError::AccessDenied {
+                    message: "no".into(),
+                },
+                "AuthFailure.UnauthorizedOperation",
+            ),
+            (DomainError::internal("disk on fire"), "InternalError"),
+        ];
+        for (domain, code) in table {
+            let wire = TcError::from(domain);
+            assert_eq!(wire.code(), code);
+            assert!(
+                !wire.message().contains("disk on fire"),
+                "details stay in the log"
+            );
+        }
+    }
+
+    #[test]
+    fn authentication_failures_are_counted_and_named() {
+        for (error, code) in [
+            (
+                TcError::InvalidAuthorization("x".into()),
+                "AuthFailure.InvalidAuthorization",
+            ),
+            (TcError::SecretIdNotFound, "AuthFailure.SecretIdNotFound"),
+            (
+                TcError::SignatureFailure("x".into()),
+                "AuthFailure.SignatureFailure",
+            ),
+            (
+                TcError::SignatureExpire("x".into()),
+                "AuthFailure.SignatureExpire",
+            ),
+        ] {
+            assert!(error.is_authentication(), "{code}");
+            assert_eq!(error.code(), code);
+        }
+        assert!(!TcError::RequestLimitExceeded.is_authentication());
+    }
+}

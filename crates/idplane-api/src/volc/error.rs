@@ -188,3 +188,123 @@ impl From<DomainError> for VolcError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use idplane_core::error::Kind;
+
+    use super::*;
+
+    /// Every domain failure answers one code and status on the Volcengine dialect; "already
+    /// exists" is 409 `Duplicated` and "not found" 404 `NotFound`, as the agent kit relies on.
+    #[test]
+    fn each_domain_error_has_its_code_and_status() {
+        let table = [
+            (
+                DomainError::missing("UserPoolUid"),
+                "MissingParameter.UserPoolUid",
+                400,
+            ),
+            (
+                DomainError::invalid("Name", "too long"),
+                "InvalidParameter.Name",
+                400,
+            ),
+            (DomainError::not_found(Kind::User, "u1"), "NotFound", 404),
+            (
+                DomainError::not_found(Kind::Department, "d1"),
+                "NotFound",
+                404,
+            ),
+            (
+                DomainError::duplicated(Kind::Group, "Name"),
+                "Duplicated",
+                409,
+            ),
+            (
+                DomainError::Conflict {
+                    message: "busy".into(),
+                },
+                "Conflict",
+                409,
+            ),
+            (
+                DomainError::AccessDenied {
+                    message: "no".into(),
+                },
+                "AccessDenied",
+                403,
+            ),
+            (DomainError::internal("disk on fire"), "InternalError", 500),
+        ];
+        for (domain, code, status) in table {
+            let wire = VolcError::from(domain);
+            assert_eq!(
+                (wire.code(), wire.status().as_u16()),
+                (code.to_owned(), status)
+            );
+            assert!(
+                !wire.message().contains("disk on fire"),
+                "details stay in the log"
+            );
+        }
+    }
+
+    #[test]
+    fn protocol_failures_have_their_codes() {
+        let table = [
+            (VolcError::MissingAction, "MissingAction", 400, Some(100002)),
+            (
+                VolcError::InvalidAction("X".into()),
+                "InvalidAction",
+                400,
+                Some(100008),
+            ),
+            (
+                VolcError::InvalidVersion("1".into()),
+                "InvalidVersion",
+                400,
+                Some(100008),
+            ),
+            (
+                VolcError::NotImplemented("X".into()),
+                "NotImplemented",
+                501,
+                None,
+            ),
+            (VolcError::MethodNotAllowed, "MethodNotAllowed", 405, None),
+            (
+                VolcError::MissingAuthenticationToken,
+                "MissingAuthenticationToken",
+                401,
+                Some(100003),
+            ),
+            (
+                VolcError::InvalidAccessKeyId,
+                "InvalidAccessKeyId",
+                403,
+                Some(100009),
+            ),
+            (
+                VolcError::SignatureNotMatch("x".into()),
+                "SignatureNotMatch",
+                401,
+                Some(100010),
+            ),
+            (
+                VolcError::InvalidTimestamp("x".into()),
+                "InvalidTimestamp",
+                400,
+                Some(100006),
+            ),
+            (VolcError::Throttling, "Throttling", 429, None),
+            (VolcError::RequestTooLarge, "RequestTooLarge", 413, None),
+        ];
+        for (error, code, status, n) in table {
+            assert_eq!(
+                (error.code(), error.status().as_u16(), error.code_n()),
+                (code.to_owned(), status, n)
+            );
+        }
+    }
+}

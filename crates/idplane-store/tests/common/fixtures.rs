@@ -7,6 +7,7 @@ use idplane_core::model::department::Department;
 use idplane_core::model::group::Group;
 use idplane_core::model::pool::{PoolSettings, UserPool};
 use idplane_core::model::user::{User, UserProfile, UserState};
+use idplane_core::query::{Paging, SortDirection, UserCondition, UserField, UserQuery, UserSort};
 use idplane_core::store::{AccountStore, PoolScope, PoolStore};
 use idplane_store::SqlStore;
 
@@ -110,5 +111,20 @@ pub fn child_of(parent: &Department, name: &str) -> Department {
         iam_role_trn: String::new(),
         created_at: ts(0),
         updated_at: ts(0),
+    }
+}
+
+/// A search for every user under `conditions`, oldest first, one page of 100.
+pub fn all(conditions: Vec<UserCondition>) -> UserQuery {
+    UserQuery {
+        conditions,
+        sort: UserSort {
+            field: UserField::CreateTime,
+            direction: SortDirection::Asc,
+        },
+        paging: Paging::Page {
+            number: 1,
+            size: 100,
+        },
     }
 }
