@@ -22,7 +22,7 @@ use crate::model::sign_in::{
     AuthCode, CodeRedemption, Grant, GrantStart, LoginSession, RefreshRecord, RefreshSpend,
     SigningKeyRecord,
 };
-use crate::model::user::{User, UserSummary, UserWrite};
+use crate::model::user::{Placement, User, UserSummary, UserWrite};
 use crate::query::{ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
 
 /// Proof that a pool exists and belongs to an account: everything inside a pool is reached
@@ -120,6 +120,15 @@ pub trait UserStore: Send + Sync {
         scope: &PoolScope,
         query: &UserQuery,
     ) -> DomainResult<Page<UserSummary>>;
+    /// Inserts a user with its departments and groups in one write: `NotFound` when a
+    /// department or group is not in the pool, `Duplicated` as for insert; nothing is written
+    /// then.
+    async fn insert_placed_user(
+        &self,
+        scope: &PoolScope,
+        user: &User,
+        placement: &Placement,
+    ) -> DomainResult<()>;
     /// Which of `users` are in the pool, in one read.
     async fn existing_users(
         &self,

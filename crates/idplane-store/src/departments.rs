@@ -137,7 +137,7 @@ impl SqlStore {
 
     /// A write that changes memberships of `departments`: the tree held shared (no move or
     /// delete runs meanwhile) and each department checked to be in the pool (`NotFound`).
-    async fn members_write(
+    pub(crate) async fn members_write(
         &self,
         scope: &PoolScope,
         departments: &[&DepartmentUid],

@@ -62,7 +62,7 @@ pub async fn lock_group(
 }
 
 /// Adds one member inside an open write (an existing member keeps when it joined).
-async fn insert_member(
+pub(crate) async fn insert_member(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     pool: &UserPoolUid,
     group: &GroupUid,

@@ -5,7 +5,7 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::user::{
-    User, UserProfile, UserState, UserSummary, UserWrite, display_name,
+    Placement, User, UserProfile, UserState, UserSummary, UserWrite, display_name,
 };
 use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
@@ -13,6 +13,7 @@ use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
 
 use crate::error::{internal, write_error};
+use crate::groups::{insert_member, lock_group};
 use crate::identifiers;
 use crate::paging::DEEP_OFFSET;
 use crate::row::Columns;
@@ -269,23 +270,48 @@ impl UserRow for UserSummary {
 #[async_trait]
 impl UserStore for SqlStore {
     async fn insert_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()> {
-        let mut sql = Sql::new("");
-        let uid = sql.text_param(user.uid.as_str());
-        let pool = sql.text_param(scope.pool_uid().as_str());
-        let params = write_sql(&mut sql, user)?;
-        let text = format!(
-            "INSERT INTO users (uid, pool_uid, {}) VALUES ({uid}, {pool}, {})",
-            WRITE_COLUMNS.join(", "),
-            params.join(", ")
-        );
-        let mut full = Sql::new(&text);
-        full.append_binds_from(&sql);
         let mut tx = self.begin_write().await.map_err(internal)?;
-        full.query()
+        insert_user_in(&mut tx, scope, user).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn insert_placed_user(
+        &self,
+        scope: &PoolScope,
+        user: &User,
+        placement: &Placement,
+    ) -> DomainResult<()> {
+        let pool = scope.pool_uid();
+        let departments: Vec<&DepartmentUid> = placement.departments.iter().collect();
+        let mut tx = self.members_write(scope, &departments).await?;
+        let mut groups = placement.groups.clone();
+        groups.sort();
+        groups.dedup();
+        // Group rows in one order, as every membership change takes them.
+        for g in &groups {
+            if !lock_group(&mut tx, self.dialect(), pool, g).await? {
+                return Err(DomainError::not_found(Kind::Group, g.as_str()));
+            }
+        }
+        insert_user_in(&mut tx, scope, user).await?;
+        for (i, d) in placement.departments.iter().enumerate() {
+            // One millisecond apart, in the order given: the first is the primary one.
+            let joined = user.created_at.millis() + i64::try_from(i).unwrap_or(i64::MAX);
+            sqlx::query(
+                "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (department_uid, user_uid) DO NOTHING",
+            )
+            .bind(d.as_str().to_owned())
+            .bind(user.uid.as_str().to_owned())
+            .bind(pool.as_str().to_owned())
+            .bind(joined)
             .execute(&mut *tx)
             .await
-            .map_err(|e| write_error(e, Kind::User))?;
-        identifiers::write(&mut tx, scope.pool_uid(), user).await?;
+            .map_err(internal)?;
+        }
+        for g in &groups {
+            insert_member(&mut tx, pool, g, &user.uid, user.created_at).await?;
+        }
         tx.commit().await.map_err(internal)
     }
 
@@ -424,6 +450,30 @@ impl UserStore for SqlStore {
             .collect::<Result<_, _>>()
             .map_err(internal)
     }
+}
+
+/// Inserts a user row and its identifier keys inside an open write.
+async fn insert_user_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    scope: &PoolScope,
+    user: &User,
+) -> DomainResult<()> {
+    let mut sql = Sql::new("");
+    let uid = sql.text_param(user.uid.as_str());
+    let pool = sql.text_param(scope.pool_uid().as_str());
+    let params = write_sql(&mut sql, user)?;
+    let text = format!(
+        "INSERT INTO users (uid, pool_uid, {}) VALUES ({uid}, {pool}, {})",
+        WRITE_COLUMNS.join(", "),
+        params.join(", ")
+    );
+    let mut full = Sql::new(&text);
+    full.append_binds_from(&sql);
+    full.query()
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| write_error(e, Kind::User))?;
+    identifiers::write(tx, scope.pool_uid(), user).await
 }
 
 /// `(SELECT …)`, how many users `query` finds (`from` under `filter`). All of one group's

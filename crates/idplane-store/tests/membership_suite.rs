@@ -6,8 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use idplane_core::error::DomainError;
-use idplane_core::ids::{DepartmentUid, UserUid};
+use idplane_core::ids::{DepartmentUid, GroupUid, UserUid};
 use idplane_core::model::department::{DeleteOptions, MemberFilter, MemberPatch};
+use idplane_core::model::user::Placement;
 use idplane_core::store::*;
 use idplane_store::SqlStore;
 
@@ -23,6 +24,7 @@ store_tests!(
     moving_department_members,
     member_roles_and_primary,
     only_group_races,
+    placed_users_are_one_write,
 );
 
 async fn batch_membership_reads(db: &Db) {
@@ -408,4 +410,74 @@ async fn only_group_races(db: &Db) {
         let counted = pairs.iter().filter(|(_, pg)| pg.uid == g.uid).count();
         assert_eq!(stored, i64::try_from(counted).unwrap(), "group {}", g.name);
     }
+}
+
+/// A user written with its departments and groups: all of it, or (a group or department not in
+/// the pool) none of it.
+async fn placed_users_are_one_write(db: &Db) {
+    let store = db.open().await;
+    let (scope, root) = new_pool(&store, "acct").await;
+    let (other, other_root) = new_pool(&store, "acct").await;
+    let a = child_of(&root, "a");
+    store.insert_department(&scope, &a).await.unwrap();
+    let g = group(&scope, "g");
+    let foreign = group(&other, "g");
+    store.insert_group(&scope, &g).await.unwrap();
+    store.insert_group(&other, &foreign).await.unwrap();
+    let refused = [
+        Placement {
+            departments: vec![a.uid.clone()],
+            groups: vec![g.uid.clone(), GroupUid::generate()],
+        },
+        Placement {
+            departments: vec![a.uid.clone()],
+            groups: vec![foreign.uid.clone()],
+        },
+        Placement {
+            departments: vec![a.uid.clone(), other_root.uid.clone()],
+            groups: vec![g.uid.clone()],
+        },
+    ];
+    let u = user(&scope, Some("placed"), 0);
+    for placement in &refused {
+        let outcome = store.insert_placed_user(&scope, &u, placement).await;
+        assert!(
+            matches!(outcome, Err(DomainError::NotFound { .. })),
+            "{outcome:?}"
+        );
+        assert!(store.get_user(&scope, &u.uid).await.unwrap().is_none());
+        assert_eq!(
+            store
+                .get_group(&scope, &g.uid)
+                .await
+                .unwrap()
+                .unwrap()
+                .member_count,
+            0
+        );
+    }
+    let placement = Placement {
+        departments: vec![a.uid.clone(), root.uid.clone()],
+        groups: vec![g.uid.clone()],
+    };
+    store
+        .insert_placed_user(&scope, &u, &placement)
+        .await
+        .unwrap();
+    let of = store.departments_of_user(&scope, &u.uid).await.unwrap();
+    let order: Vec<_> = of.iter().map(|m| m.view.department.uid.clone()).collect();
+    assert_eq!(
+        order,
+        vec![a.uid.clone(), root.uid.clone()],
+        "the first named is primary"
+    );
+    assert_eq!(
+        store
+            .get_group(&scope, &g.uid)
+            .await
+            .unwrap()
+            .unwrap()
+            .member_count,
+        1
+    );
 }

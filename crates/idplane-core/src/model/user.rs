@@ -200,6 +200,14 @@ pub struct NewUser {
     pub pwd_need_reset: bool,
 }
 
+/// Where a new user goes, written with it in one transaction: its departments (the first is
+/// its primary one) and its groups.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    pub departments: Vec<DepartmentUid>,
+    pub groups: Vec<GroupUid>,
+}
+
 /// A change to a user. For text fields, `Some("")` clears the value and `None` keeps it.
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {

@@ -8,9 +8,10 @@ use std::collections::HashSet;
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::ids::{DepartmentUid, GroupUid, UserUid};
 use crate::model::department::{
-    DepartmentMember, DepartmentView, MemberFilter, MemberPatch, Membership,
+    DepartmentMember, DepartmentView, MemberFilter, MemberPatch, Membership, ROOT_ALIAS,
 };
 use crate::model::group::Group;
+use crate::model::user::{NewUser, Placement, User};
 use crate::query::{Page, Paging};
 use crate::service::users::check_batch;
 use crate::service::{Directory, PoolAccess};
@@ -212,6 +213,49 @@ impl Directory {
         self.store
             .update_department_member(&access.scope, &department, &user, &patch)
             .await
+    }
+
+    /// Creates a user in its departments (the first, or the root when none is named, is its
+    /// primary one; no department twice) and groups, in one write: when a department or group
+    /// is gone by then, nothing is written and the same request may be sent again.
+    pub async fn create_placed_user(
+        &self,
+        access: &PoolAccess,
+        new: NewUser,
+        departments: &[&str],
+        groups: &[String],
+    ) -> DomainResult<User> {
+        let mut placed: Vec<DepartmentUid> = Vec::with_capacity(departments.len().max(1));
+        for d in departments.iter().filter(|d| !d.is_empty()) {
+            let uid = self.get_department(access, d).await?.department.uid;
+            if placed.contains(&uid) {
+                return Err(DomainError::invalid(
+                    "SecondaryOrgNodeIdList",
+                    "a department appears twice, or is also the primary one",
+                ));
+            }
+            placed.push(uid);
+        }
+        if placed.is_empty() {
+            placed.push(
+                self.get_department(access, ROOT_ALIAS)
+                    .await?
+                    .department
+                    .uid,
+            );
+        }
+        let placement = Placement {
+            departments: placed,
+            groups: groups
+                .iter()
+                .map(|g| GroupUid::parse(g))
+                .collect::<DomainResult<_>>()?,
+        };
+        let user = self.build_user(access, new).await?;
+        self.store
+            .insert_placed_user(&access.scope, &user, &placement)
+            .await?;
+        Ok(user)
     }
 }
 

@@ -210,7 +210,7 @@ fn write_kind(before: &User, after: &User, patch: &UserPatch, new_password: bool
 }
 
 impl Directory {
-    async fn build_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
+    pub(crate) async fn build_user(&self, access: &PoolAccess, new: NewUser) -> DomainResult<User> {
         let mut profile = new.profile;
         normalize(&mut profile);
         prepare_identifiers(&mut profile, Identifiers::ALL)?;

@@ -7,6 +7,7 @@ use idplane_core::DomainError;
 use idplane_core::error::Kind;
 use idplane_core::identifiers;
 use idplane_core::ids::DepartmentUid;
+use idplane_core::model::department::ROOT_ALIAS;
 use idplane_core::model::user::{
     self, NewUser, User, UserPatch, UserProfile, UserState, UserSummary,
 };
@@ -229,9 +230,14 @@ pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, TcError
     super::batch("UserGroupIds", &groups)?;
     let secondary = input.secondary_org_node_id_list.unwrap_or_default();
     super::batch("SecondaryOrgNodeIdList", &secondary)?;
-    check_groups(ctx, &groups).await?;
-    let mut departments: Vec<&str> = secondary.iter().map(String::as_str).collect();
-    departments.extend(input.org_node_id.as_deref());
+    // The primary department first: the one named, else the root.
+    let primary = input
+        .org_node_id
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .unwrap_or(ROOT_ALIAS);
+    let mut departments = vec![primary];
+    departments.extend(secondary.iter().map(String::as_str));
     check_departments(ctx, &departments).await?;
     let new = NewUser {
         profile: UserProfile {
@@ -247,24 +253,10 @@ pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, TcError
         expiration_time: expiration(input.expiration_time.as_deref())?,
         pwd_need_reset: flex::get(input.pwd_need_reset).unwrap_or(false),
     };
-    let user = ctx.dir.create_user(ctx.access, new).await?;
-    ctx.dir
-        .place_user(
-            ctx.access,
-            &user.uid,
-            input.org_node_id.as_deref(),
-            Some(&secondary),
-        )
+    let user = ctx
+        .dir
+        .create_placed_user(ctx.access, new, &departments, &groups)
         .await?;
-    for g in &groups {
-        ctx.dir
-            .add_users_to_group(
-                ctx.access,
-                g,
-                std::slice::from_ref(&user.uid.as_str().to_owned()),
-            )
-            .await?;
-    }
     Ok(CreateOut {
         user_id: user.uid.into_string(),
     })
