@@ -200,12 +200,55 @@ pub fn redirect_error(
     Redirect::to(&with_query(redirect_uri, &params)).into_response()
 }
 
-/// RFC 6750 §3: 401 with a Bearer challenge.
-pub fn bearer_error(code: &str, description: &str) -> Response {
-    let challenge = format!("Bearer error=\"{code}\", error_description=\"{description}\"");
+/// The error codes a protected resource (userinfo) answers, RFC 6750 §3.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BearerErrorCode {
+    /// RFC 6750 §3.1: the request is malformed (a bad parameter, two ways of sending the
+    /// token). 400.
+    InvalidRequest,
+    /// RFC 6750 §3.1: the token is expired, revoked, malformed or not for this resource. 401.
+    InvalidToken,
+    /// RFC 6750 §3.1: the token lacks the scope the resource needs. 403.
+    InsufficientScope,
+}
+
+impl BearerErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+/// RFC 6750 §3.1: a request with no token at all gets 401 and a bare challenge, no error code.
+pub fn bearer_challenge() -> Response {
+    let mut response = StatusCode::UNAUTHORIZED.into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"idplane\""),
+    );
+    response
+}
+
+/// RFC 6750 §3: the code's status with a Bearer challenge naming the error.
+pub fn bearer_error(code: BearerErrorCode, description: &str) -> Response {
+    let challenge = format!(
+        "Bearer error=\"{}\", error_description=\"{description}\"",
+        code.as_str()
+    );
     let mut response = (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"error": code, "error_description": description})),
+        code.status(),
+        Json(json!({"error": code.as_str(), "error_description": description})),
     )
         .into_response();
     if let Ok(v) = HeaderValue::from_str(&challenge) {
@@ -239,6 +282,34 @@ mod tests {
             assert_eq!(answer.status().as_u16(), status, "{text}");
             assert_eq!(answer.headers()[header::CACHE_CONTROL], "no-store");
         }
+    }
+
+    /// RFC 6750 §3.1: 400, 401 and 403 by code, each naming itself in the challenge; no token
+    /// at all gets a bare challenge.
+    #[test]
+    fn bearer_errors_have_their_status_and_challenge() {
+        use BearerErrorCode::*;
+        for (code, status) in [
+            (InvalidRequest, 400),
+            (InvalidToken, 401),
+            (InsufficientScope, 403),
+        ] {
+            let answer = bearer_error(code, "why");
+            assert_eq!(answer.status().as_u16(), status);
+            let challenge = answer.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
+            assert!(
+                challenge.contains(&format!("error=\"{}\"", code.as_str())),
+                "{challenge}"
+            );
+        }
+        let bare = bearer_challenge();
+        assert_eq!(bare.status().as_u16(), 401);
+        assert!(
+            !bare.headers()[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .contains("error")
+        );
     }
 
     #[test]

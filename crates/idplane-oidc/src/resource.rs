@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::claims;
 use crate::client_auth;
-use crate::errors::{OAuthError, OAuthErrorCode, bearer_error};
+use crate::errors::{BearerErrorCode, OAuthError, OAuthErrorCode, bearer_challenge, bearer_error};
 use crate::params::Params;
 use crate::provider::Provider;
 use crate::secrets;
@@ -60,24 +60,21 @@ async fn userinfo_inner(
 ) -> idplane_core::DomainResult<Response> {
     let form = Params::parse(body);
     if let Some(fault) = form.fault() {
-        return Ok(bearer_error("invalid_request", fault));
+        return Ok(bearer_error(BearerErrorCode::InvalidRequest, fault));
     }
     let token = bearer(headers).or_else(|| form.get("access_token"));
     let Some(token) = token else {
-        return Ok(bearer_error(
-            "invalid_request",
-            "an access token is required",
-        ));
+        return Ok(bearer_challenge());
     };
     let Some(pool) = provider.pool(pool).await? else {
         return Ok(bearer_error(
-            "invalid_token",
+            BearerErrorCode::InvalidToken,
             "the access token is not valid here",
         ));
     };
     let Some(access) = provider.verify_access_token(&pool, token).await? else {
         return Ok(bearer_error(
-            "invalid_token",
+            BearerErrorCode::InvalidToken,
             "the access token is invalid, expired or revoked",
         ));
     };
@@ -92,11 +89,10 @@ async fn userinfo_inner(
         .and_then(Value::as_str)
         .unwrap_or_default();
     if !claims::has(scope, "openid") {
-        return Ok((
-            StatusCode::FORBIDDEN,
-            Json(json!({"error": "insufficient_scope", "error_description": "the openid scope is required"})),
-        )
-            .into_response());
+        return Ok(bearer_error(
+            BearerErrorCode::InsufficientScope,
+            "the openid scope is required",
+        ));
     }
     let user = match UserUid::parse(sub) {
         Ok(uid) => provider.user(&pool, &uid).await?,
@@ -104,7 +100,7 @@ async fn userinfo_inner(
     };
     let Some(user) = user.filter(|u| provider.user_may_sign_in(&pool, u)) else {
         return Ok(bearer_error(
-            "invalid_token",
+            BearerErrorCode::InvalidToken,
             "the access token's user cannot be served",
         ));
     };
