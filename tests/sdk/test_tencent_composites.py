@@ -78,3 +78,32 @@ def test_create_user_racing_a_group_delete_is_all_or_nothing(server, api):
     for name in failed:
         # Each refused request succeeds when sent again without the deleted group.
         assert eiam("CreateUser", UserName=name, Password=PASSWORD)["UserId"]
+
+
+def test_modify_user_info_is_all_or_nothing(bound):  # noqa: F811
+    pool, eiam = bound
+    keep, other = (eiam("CreateUserGroup", DisplayName=n)["UserGroupId"] for n in ("keep", "other"))
+    eng, ops = (eiam("CreateOrgNode", DisplayName=n)["OrgNodeId"] for n in ("eng", "ops"))
+    name = f"mod{uuid.uuid4().hex[:6]}"
+    user = eiam("CreateUser", UserName=name, Password=PASSWORD, UserGroupIds=[keep], OrgNodeId=eng)["UserId"]
+    before = eiam("DescribeUserInfo", UserId=user)
+    # A new display name, new groups (one unknown) and a new org node: refused whole.
+    code = eiam.error("ModifyUserInfo", UserId=user, DisplayName="Renamed", UserGroupIds=[other, "ug-gone"],
+                      OrgNodeId=ops)
+    assert code == "FailedOperation.UserGroupNotExist"
+    after = eiam("DescribeUserInfo", UserId=user)
+    assert {k: v for k, v in after.items() if k != "RequestId"} == {k: v for k, v in before.items() if k != "RequestId"}
+    # The org node named twice: refused whole too.
+    code = eiam.error("ModifyUserInfo", UserId=user, DisplayName="Renamed", OrgNodeId=ops,
+                      SecondaryOrgNodeIdList=[ops])
+    assert code == "InvalidParameterValue"
+    after = eiam("DescribeUserInfo", UserId=user)
+    assert (after["DisplayName"], after["UserGroupIds"], after["OrgNodeId"]) == \
+        (before["DisplayName"], [keep], eng)
+
+    eiam("ModifyUserInfo", UserId=user, DisplayName="Renamed", UserGroupIds=[other], OrgNodeId=ops,
+         SecondaryOrgNodeIdList=[eng])
+    after = eiam("DescribeUserInfo", UserId=user)
+    assert (after["DisplayName"], after["UserGroupIds"], after["OrgNodeId"], after["SecondaryOrgNodeIdList"]) == \
+        ("Renamed", [other], ops, [eng])
+    assert members(eiam, keep) == 0 and members(eiam, other) == 1

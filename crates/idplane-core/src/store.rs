@@ -22,7 +22,7 @@ use crate::model::sign_in::{
     AuthCode, CodeRedemption, Grant, GrantStart, LoginSession, RefreshRecord, RefreshSpend,
     SigningKeyRecord,
 };
-use crate::model::user::{Placement, User, UserSummary, UserWrite};
+use crate::model::user::{Placement, PlacementChange, User, UserSummary, UserWrite};
 use crate::query::{ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
 
 /// Proof that a pool exists and belongs to an account: everything inside a pool is reached
@@ -111,6 +111,16 @@ pub trait UserStore: Send + Sync {
         scope: &PoolScope,
         user: &User,
         write: UserWrite,
+    ) -> DomainResult<()>;
+    /// [`UserStore::update_user`] and a change of the user's departments and groups, in one
+    /// write: `NotFound` when a department or group named is not in the pool, and then nothing
+    /// is written.
+    async fn update_placed_user(
+        &self,
+        scope: &PoolScope,
+        user: &User,
+        write: UserWrite,
+        change: &PlacementChange,
     ) -> DomainResult<()>;
     async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool>;
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>>;

@@ -15,7 +15,7 @@ mod groups;
 mod identifiers;
 mod lite;
 mod member_select;
-mod memberships;
+pub(crate) mod memberships;
 mod meta;
 mod paging;
 mod pools;

@@ -5,9 +5,12 @@
 
 use std::collections::HashMap;
 
+use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
-use idplane_core::model::department::{DepartmentMember, MemberFilter, MemberPatch, Membership};
+use idplane_core::model::department::{
+    DEFAULT_ROLE, DepartmentMember, MemberFilter, MemberPatch, Membership,
+};
 use idplane_core::query::Page;
 use idplane_core::store::PoolScope;
 use sqlx::Row;
@@ -264,5 +267,53 @@ pub async fn move_members(
         "{p} AND department_uid = {d} AND user_uid IN ({list})"
     ));
     delete.query().execute(&mut **tx).await.map_err(internal)?;
+    Ok(())
+}
+
+/// Makes `departments` the user's memberships inside an open write (each checked by the
+/// caller): the first is primary (they join one millisecond apart, in order); a department the
+/// user stays in keeps its role.
+pub async fn replace_departments(
+    tx: &mut Tx,
+    pool: &UserPoolUid,
+    user: &UserUid,
+    departments: &[DepartmentUid],
+    now: Timestamp,
+) -> DomainResult<()> {
+    let rows = sqlx::query(
+        "SELECT department_uid, role FROM department_members WHERE pool_uid = $1 AND user_uid = $2",
+    )
+    .bind(pool.as_str().to_owned())
+    .bind(user.as_str().to_owned())
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let roles: HashMap<String, String> = rows
+        .iter()
+        .map(|r| Ok((r.try_get("department_uid")?, r.try_get("role")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM department_members WHERE pool_uid = $1 AND user_uid = $2")
+        .bind(pool.as_str().to_owned())
+        .bind(user.as_str().to_owned())
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    for (i, d) in departments.iter().enumerate() {
+        let joined = now.millis() + i64::try_from(i).unwrap_or(i64::MAX);
+        let role = roles.get(d.as_str()).map_or(DEFAULT_ROLE, String::as_str);
+        sqlx::query(
+            "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at, role) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (department_uid, user_uid) DO NOTHING",
+        )
+        .bind(d.as_str().to_owned())
+        .bind(user.as_str().to_owned())
+        .bind(pool.as_str().to_owned())
+        .bind(joined)
+        .bind(role.to_owned())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| member_error(e, user.as_str()))?;
+    }
     Ok(())
 }

@@ -5,7 +5,7 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::user::{
-    Placement, User, UserProfile, UserState, UserSummary, UserWrite, display_name,
+    Placement, PlacementChange, User, UserProfile, UserState, UserSummary, UserWrite, display_name,
 };
 use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
@@ -332,66 +332,56 @@ impl UserStore for SqlStore {
         user: &User,
         write: UserWrite,
     ) -> DomainResult<()> {
-        let mut sql = Sql::new("");
-        let params = write_sql(&mut sql, user)?;
-        let pool = sql.text_param(scope.pool_uid().as_str());
-        let uid = sql.text_param(user.uid.as_str());
-        let read_generation = sql.int_param(user.generation);
-        let mut sets: Vec<String> = WRITE_COLUMNS
-            .iter()
-            .zip(&params)
-            .filter(|(c, _)| !matches!(**c, "created_at" | "latest_login" | "num_logins"))
-            .map(|(c, p)| format!("{c} = {p}"))
-            .collect();
-        if write.ends_access {
-            sets.push("generation = generation + 1".to_owned());
-        }
-        if write.clears_lockout {
-            sets.push("failed_sign_ins = 0, locked_until = 0".to_owned());
-        }
-        let text = format!(
-            "UPDATE users SET {} WHERE pool_uid = {pool} AND uid = {uid} \
-             AND generation = {read_generation}",
-            sets.join(", ")
-        );
-        let mut full = Sql::new(&text);
-        full.append_binds_from(&sql);
         let mut tx = self.begin_write().await.map_err(internal)?;
-        let result = full
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| write_error(e, Kind::User))?;
-        if result.rows_affected() == 0 {
-            let exists = sqlx::query("SELECT 1 FROM users WHERE pool_uid = $1 AND uid = $2")
-                .bind(scope.pool_uid().as_str().to_owned())
-                .bind(user.uid.as_str().to_owned())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(internal)?;
-            return Err(match exists {
-                Some(_) => DomainError::Conflict {
-                    message: "the user was changed concurrently; read it again".to_owned(),
-                },
-                None => DomainError::not_found(Kind::User, user.uid.as_str()),
-            });
+        update_user_in(&mut tx, scope, user, write).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn update_placed_user(
+        &self,
+        scope: &PoolScope,
+        user: &User,
+        write: UserWrite,
+        change: &PlacementChange,
+    ) -> DomainResult<()> {
+        let pool = scope.pool_uid();
+        let mut tx = match &change.departments {
+            Some(departments) => {
+                let named: Vec<&DepartmentUid> = departments.iter().collect();
+                self.members_write(scope, &named).await?
+            }
+            None => self.begin_write().await.map_err(internal)?,
+        };
+        let left = match &change.groups {
+            Some(groups) => {
+                Some(lock_groups_of(&mut tx, self.dialect(), pool, &user.uid, groups).await?)
+            }
+            None => None,
+        };
+        update_user_in(&mut tx, scope, user, write).await?;
+        if let Some(departments) = &change.departments {
+            crate::memberships::replace_departments(
+                &mut tx,
+                pool,
+                &user.uid,
+                departments,
+                user.updated_at,
+            )
+            .await?;
         }
-        identifiers::write(&mut tx, scope.pool_uid(), user).await?;
-        if write.ends_access {
-            crate::sign_in::end_access(&mut tx, &user.uid).await?;
+        if let (Some(groups), Some(left)) = (&change.groups, left) {
+            if !left.is_empty() {
+                let mut delete = Sql::new("DELETE FROM group_members WHERE pool_uid = ");
+                let p = delete.text_param(pool.as_str());
+                let u = delete.text_param(user.uid.as_str());
+                let list = delete.text_list(left.iter().map(GroupUid::as_str));
+                delete.push(&format!("{p} AND user_uid = {u} AND group_uid IN ({list})"));
+                delete.query().execute(&mut *tx).await.map_err(internal)?;
+            }
+            for g in groups {
+                insert_member(&mut tx, pool, g, &user.uid, user.updated_at).await?;
+            }
         }
-        let [username, .., display] = member_keys(user);
-        sqlx::query(
-            "UPDATE group_members SET username = $1, display_name = $2, user_updated_at = $3 \
-             WHERE user_uid = $4",
-        )
-        .bind(username)
-        .bind(display)
-        .bind(user.updated_at.millis())
-        .bind(user.uid.as_str().to_owned())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
         tx.commit().await.map_err(internal)
     }
 
@@ -450,6 +440,115 @@ impl UserStore for SqlStore {
             .collect::<Result<_, _>>()
             .map_err(internal)
     }
+}
+
+/// Writes a user back inside an open write, provided its generation is still the one read
+/// (see [`UserStore::update_user`]).
+async fn update_user_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    scope: &PoolScope,
+    user: &User,
+    write: UserWrite,
+) -> DomainResult<()> {
+    let mut sql = Sql::new("");
+    let params = write_sql(&mut sql, user)?;
+    let pool = sql.text_param(scope.pool_uid().as_str());
+    let uid = sql.text_param(user.uid.as_str());
+    let read_generation = sql.int_param(user.generation);
+    let mut sets: Vec<String> = WRITE_COLUMNS
+        .iter()
+        .zip(&params)
+        .filter(|(c, _)| !matches!(**c, "created_at" | "latest_login" | "num_logins"))
+        .map(|(c, p)| format!("{c} = {p}"))
+        .collect();
+    if write.ends_access {
+        sets.push("generation = generation + 1".to_owned());
+    }
+    if write.clears_lockout {
+        sets.push("failed_sign_ins = 0, locked_until = 0".to_owned());
+    }
+    let text = format!(
+        "UPDATE users SET {} WHERE pool_uid = {pool} AND uid = {uid} \
+         AND generation = {read_generation}",
+        sets.join(", ")
+    );
+    let mut full = Sql::new(&text);
+    full.append_binds_from(&sql);
+    let result = full
+        .query()
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| write_error(e, Kind::User))?;
+    if result.rows_affected() == 0 {
+        let exists = sqlx::query("SELECT 1 FROM users WHERE pool_uid = $1 AND uid = $2")
+            .bind(scope.pool_uid().as_str().to_owned())
+            .bind(user.uid.as_str().to_owned())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+        return Err(match exists {
+            Some(_) => DomainError::Conflict {
+                message: "the user was changed concurrently; read it again".to_owned(),
+            },
+            None => DomainError::not_found(Kind::User, user.uid.as_str()),
+        });
+    }
+    identifiers::write(tx, scope.pool_uid(), user).await?;
+    if write.ends_access {
+        crate::sign_in::end_access(tx, &user.uid).await?;
+    }
+    let [username, .., display] = member_keys(user);
+    sqlx::query(
+        "UPDATE group_members SET username = $1, display_name = $2, user_updated_at = $3 \
+         WHERE user_uid = $4",
+    )
+    .bind(username)
+    .bind(display)
+    .bind(user.updated_at.millis())
+    .bind(user.uid.as_str().to_owned())
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Locks, in uid order, every group whose members change when `user`'s groups become `groups`
+/// (its current ones and the new ones); `NotFound` for a new one not in the pool. Returns the
+/// groups the user leaves.
+async fn lock_groups_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    dialect: crate::Dialect,
+    pool: &UserPoolUid,
+    user: &UserUid,
+    groups: &[GroupUid],
+) -> DomainResult<Vec<GroupUid>> {
+    let rows =
+        sqlx::query("SELECT group_uid FROM group_members WHERE pool_uid = $1 AND user_uid = $2")
+            .bind(pool.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(internal)?;
+    let current: Vec<GroupUid> = rows
+        .iter()
+        .map(|r| {
+            r.try_get::<String, _>("group_uid")
+                .map(GroupUid::from_stored)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(internal)?;
+    let mut all: Vec<GroupUid> = current.iter().chain(groups).cloned().collect();
+    all.sort();
+    all.dedup();
+    for g in &all {
+        if !lock_group(tx, dialect, pool, g).await? && groups.contains(g) {
+            return Err(DomainError::not_found(Kind::Group, g.as_str()));
+        }
+    }
+    Ok(current
+        .into_iter()
+        .filter(|g| !groups.contains(g))
+        .collect())
 }
 
 /// Inserts a user row and its identifier keys inside an open write.

@@ -208,6 +208,15 @@ pub struct Placement {
     pub groups: Vec<GroupUid>,
 }
 
+/// A change of where a user is, written with the user's own change in one transaction: its
+/// departments anew (the first is its primary one; a kept department keeps its role) and its
+/// groups anew. `None` leaves that side as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PlacementChange {
+    pub departments: Option<Vec<DepartmentUid>>,
+    pub groups: Option<Vec<GroupUid>>,
+}
+
 /// A change to a user. For text fields, `Some("")` clears the value and `None` keeps it.
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {

@@ -5,9 +5,10 @@ use async_trait::async_trait;
 use crate::clock::Timestamp;
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::identifiers;
-use crate::ids::UserUid;
+use crate::ids::{GroupUid, UserUid};
+use crate::model::department::ROOT_ALIAS;
 use crate::model::user::{
-    NewUser, User, UserPatch, UserProfile, UserState, UserSummary, UserWrite,
+    NewUser, PlacementChange, User, UserPatch, UserProfile, UserState, UserSummary, UserWrite,
 };
 use crate::query::{Page, UserQuery};
 use crate::service::validate::{self, MAX_TEXT, non_empty};
@@ -195,6 +196,15 @@ fn apply_patch(user: &mut User, patch: UserPatch) -> DomainResult<()> {
     Ok(())
 }
 
+/// Where a change moves a user, as asked (EIAM's `OrgNodeId`, `SecondaryOrgNodeIdList`,
+/// `UserGroupIds`); `None` leaves that as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PlacementEdit {
+    pub primary: Option<String>,
+    pub secondary: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+}
+
 /// How many times a write is tried again after a concurrent write moved the user on.
 const WRITE_ATTEMPTS: usize = 5;
 
@@ -298,7 +308,20 @@ impl Directory {
         &self,
         access: &PoolAccess,
         uid: &str,
+        patch: UserPatch,
+    ) -> DomainResult<User> {
+        self.update_placed_user(access, uid, patch, PlacementEdit::default())
+            .await
+    }
+
+    /// [`Directory::update_user`] and, in the same write, the user's departments and groups
+    /// as `edit` asks (EIAM's ModifyUserInfo): all of it, or nothing.
+    pub async fn update_placed_user(
+        &self,
+        access: &PoolAccess,
+        uid: &str,
         mut patch: UserPatch,
+        edit: PlacementEdit,
     ) -> DomainResult<User> {
         let password_hash = match patch.password.take() {
             Some(password) => {
@@ -321,7 +344,12 @@ impl Directory {
             validate_profile(&user.profile)?;
             user.updated_at = self.now();
             let write = write_kind(&before, &user, &patch, password_hash.is_some());
-            match self.store.update_user(&access.scope, &user, write).await {
+            let change = self.placement_change(access, &before, &edit).await?;
+            let written = self
+                .store
+                .update_placed_user(&access.scope, &user, write, &change)
+                .await;
+            match written {
                 Ok(()) => {
                     if write.ends_access {
                         user.generation += 1;
@@ -336,6 +364,73 @@ impl Directory {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// The departments and groups `edit` gives `user`: a primary department named (else the
+    /// current one, else the root) and the secondary ones named (else the current others), no
+    /// department twice; the groups named.
+    async fn placement_change(
+        &self,
+        access: &PoolAccess,
+        user: &User,
+        edit: &PlacementEdit,
+    ) -> DomainResult<PlacementChange> {
+        let groups = match &edit.groups {
+            Some(list) => Some(
+                list.iter()
+                    .map(|g| GroupUid::parse(g))
+                    .collect::<DomainResult<Vec<_>>>()?,
+            ),
+            None => None,
+        };
+        if edit.primary.is_none() && edit.secondary.is_none() {
+            return Ok(PlacementChange {
+                departments: None,
+                groups,
+            });
+        }
+        let current = self
+            .store
+            .departments_of_user(&access.scope, &user.uid)
+            .await?;
+        let primary = match edit.primary.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => self.get_department(access, p).await?.department.uid,
+            None => match current.first() {
+                Some(m) => m.view.department.uid.clone(),
+                None => {
+                    self.get_department(access, ROOT_ALIAS)
+                        .await?
+                        .department
+                        .uid
+                }
+            },
+        };
+        let mut departments = vec![primary.clone()];
+        match &edit.secondary {
+            Some(list) => {
+                for uid in list {
+                    let d = self.get_department(access, uid).await?.department.uid;
+                    if departments.contains(&d) {
+                        return Err(DomainError::invalid(
+                            "SecondaryOrgNodeIdList",
+                            "a department appears twice, or is also the primary one",
+                        ));
+                    }
+                    departments.push(d);
+                }
+            }
+            None => departments.extend(
+                current
+                    .iter()
+                    .skip(1)
+                    .map(|m| m.view.department.uid.clone())
+                    .filter(|d| *d != primary),
+            ),
+        }
+        Ok(PlacementChange {
+            departments: Some(departments),
+            groups,
+        })
     }
 
     pub async fn update_users(

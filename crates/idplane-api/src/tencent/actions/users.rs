@@ -12,6 +12,7 @@ use idplane_core::model::user::{
     self, NewUser, User, UserPatch, UserProfile, UserState, UserSummary,
 };
 use idplane_core::query::{Page, TextMatch, UserCondition, UserField, UserQuery};
+use idplane_core::service::users::PlacementEdit;
 use idplane_criteria::{ErrorKind, SearchCriteria, eiam_status, parse_criteria};
 use serde::{Deserialize, Serialize};
 
@@ -175,13 +176,6 @@ fn expiration(text: Option<&str>) -> Result<Option<idplane_core::clock::Timestam
 }
 
 /// Checks that every group exists before anything is written.
-async fn check_groups(ctx: &Ctx<'_>, groups: &[String]) -> Result<(), TcError> {
-    for g in groups {
-        ctx.dir.get_group(ctx.access, g).await?;
-    }
-    Ok(())
-}
-
 async fn check_departments(ctx: &Ctx<'_>, ids: &[&str]) -> Result<(), TcError> {
     for d in ids.iter().filter(|d| !d.is_empty()) {
         ctx.dir
@@ -362,7 +356,6 @@ pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, TcError> {
     let user = find_user(ctx, input.user_id.as_deref(), input.user_name.as_deref()).await?;
     if let Some(groups) = &input.user_group_ids {
         super::batch("UserGroupIds", groups)?;
-        check_groups(ctx, groups).await?;
     }
     let secondary = input.secondary_org_node_id_list.clone().unwrap_or_default();
     super::batch("SecondaryOrgNodeIdList", &secondary)?;
@@ -383,33 +376,14 @@ pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, TcError> {
         pwd_need_reset: flex::get(input.pwd_need_reset),
         ..UserPatch::default()
     };
-    let uid = user.uid.as_str().to_owned();
-    ctx.dir.update_user(ctx.access, &uid, patch).await?;
-    if input.org_node_id.is_some() || input.secondary_org_node_id_list.is_some() {
-        ctx.dir
-            .place_user(
-                ctx.access,
-                &user.uid,
-                input.org_node_id.as_deref(),
-                input.secondary_org_node_id_list.as_deref(),
-            )
-            .await?;
-    }
-    if let Some(groups) = input.user_group_ids {
-        let me = std::slice::from_ref(&uid);
-        for g in user
-            .group_uids
-            .iter()
-            .filter(|g| !groups.iter().any(|n| n == g.as_str()))
-        {
-            ctx.dir
-                .remove_users_from_group(ctx.access, g.as_str(), me)
-                .await?;
-        }
-        for g in &groups {
-            ctx.dir.add_users_to_group(ctx.access, g, me).await?;
-        }
-    }
+    let edit = PlacementEdit {
+        primary: input.org_node_id,
+        secondary: input.secondary_org_node_id_list,
+        groups: input.user_group_ids,
+    };
+    ctx.dir
+        .update_placed_user(ctx.access, user.uid.as_str(), patch, edit)
+        .await?;
     Ok(Empty {})
 }
 
