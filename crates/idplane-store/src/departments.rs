@@ -5,15 +5,15 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
 use idplane_core::model::department::{
-    DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter, MemberPatch,
-    Membership,
+    DEFAULT_ROLE, DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter,
+    MemberPatch, Membership,
 };
 use idplane_core::query::{DepartmentQuery, DepartmentSortField, Page, TextMatch};
 use idplane_core::store::{DepartmentStore, PoolScope};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::{internal, member_error, write_error};
+use crate::error::{internal, write_error};
 use crate::groups::ensure_users_in_pool;
 use crate::memberships;
 use crate::paging::{KeyKind, SortSpec};
@@ -472,17 +472,15 @@ impl DepartmentStore for SqlStore {
         let mut tx = self.members_write(scope, &[department]).await?;
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
-            sqlx::query(
-                "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (department_uid, user_uid) DO NOTHING",
+            memberships::insert_member(
+                &mut tx,
+                scope.pool_uid(),
+                department,
+                user,
+                now.millis(),
+                DEFAULT_ROLE,
             )
-            .bind(department.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(now.millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| member_error(e, user.as_str()))?;
+            .await?;
         }
         tx.commit().await.map_err(internal)
     }

@@ -87,6 +87,73 @@ pub(crate) async fn insert_member(
     Ok(())
 }
 
+/// Locks, inside an open write, every group whose members change when `users` come to be in
+/// exactly the groups `joining`: the groups they are in now and those they join, in uid order,
+/// as single-group changes lock theirs, so two writers never each hold what the other waits
+/// for. `NotFound` for a group to join that is not in the pool. Returns the groups the users
+/// leave. A user added to yet another group meanwhile stays there (that group is not touched).
+pub(crate) async fn lock_group_change(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    dialect: Dialect,
+    pool: &UserPoolUid,
+    users: &[UserUid],
+    joining: &[GroupUid],
+) -> DomainResult<Vec<GroupUid>> {
+    let mut sql = Sql::new("SELECT DISTINCT group_uid FROM group_members WHERE pool_uid = ");
+    let p = sql.text_param(pool.as_str());
+    let list = sql.text_list(users.iter().map(UserUid::as_str));
+    sql.push(&format!("{p} AND user_uid IN ({list})"));
+    let rows = sql.query().fetch_all(&mut **tx).await.map_err(internal)?;
+    let current: Vec<GroupUid> = rows
+        .iter()
+        .map(|r| {
+            r.try_get::<String, _>("group_uid")
+                .map(GroupUid::from_stored)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(internal)?;
+    let mut all: Vec<GroupUid> = current.iter().chain(joining).cloned().collect();
+    all.sort();
+    all.dedup();
+    for g in &all {
+        if !lock_group(tx, dialect, pool, g).await? && joining.contains(g) {
+            return Err(DomainError::not_found(Kind::Group, g.as_str()));
+        }
+    }
+    Ok(current
+        .into_iter()
+        .filter(|g| !joining.contains(g))
+        .collect())
+}
+
+/// The write [`lock_group_change`] prepared: `users` leave `left` and join `joining` (a member
+/// already keeps when it joined).
+pub(crate) async fn write_group_change(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    pool: &UserPoolUid,
+    users: &[UserUid],
+    left: &[GroupUid],
+    joining: &[GroupUid],
+    now: Timestamp,
+) -> DomainResult<()> {
+    if !left.is_empty() {
+        let mut delete = Sql::new("DELETE FROM group_members WHERE pool_uid = ");
+        let p = delete.text_param(pool.as_str());
+        let members = delete.text_list(users.iter().map(UserUid::as_str));
+        let groups = delete.text_list(left.iter().map(GroupUid::as_str));
+        delete.push(&format!(
+            "{p} AND user_uid IN ({members}) AND group_uid IN ({groups})"
+        ));
+        delete.query().execute(&mut **tx).await.map_err(internal)?;
+    }
+    for g in joining {
+        for user in users {
+            insert_member(tx, pool, g, user, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Checks, inside a write transaction, that every user is in the pool.
 pub async fn ensure_users_in_pool(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -292,46 +359,10 @@ impl GroupStore for SqlStore {
         }
         let pool = scope.pool_uid();
         let mut tx = self.begin_write().await.map_err(internal)?;
-        let mut sql = Sql::new("SELECT DISTINCT group_uid FROM group_members WHERE pool_uid = ");
-        let p = sql.text_param(pool.as_str());
-        let list = sql.text_list(users.iter().map(UserUid::as_str));
-        sql.push(&format!("{p} AND user_uid IN ({list})"));
-        let rows = sql.query().fetch_all(&mut *tx).await.map_err(internal)?;
-        let mut groups: Vec<GroupUid> = rows
-            .iter()
-            .map(|r| {
-                r.try_get::<String, _>("group_uid")
-                    .map(GroupUid::from_stored)
-            })
-            .collect::<Result<_, _>>()
-            .map_err(internal)?;
-        groups.push(group.clone());
-        groups.sort();
-        groups.dedup();
-        // Every group whose count changes is locked first, in one order, as single-group
-        // changes lock theirs: two writers never each hold what the other waits for. A user
-        // added to yet another group meanwhile stays there (that group is not touched).
-        for g in &groups {
-            let found = lock_group(&mut tx, self.dialect(), pool, g).await?;
-            if g == group && !found {
-                return Err(DomainError::not_found(Kind::Group, group.as_str()));
-            }
-        }
+        let joining = std::slice::from_ref(group);
+        let left = lock_group_change(&mut tx, self.dialect(), pool, users, joining).await?;
         ensure_users_in_pool(&mut tx, pool, users).await?;
-        let others: Vec<&GroupUid> = groups.iter().filter(|g| *g != group).collect();
-        if !others.is_empty() {
-            let mut delete = Sql::new("DELETE FROM group_members WHERE pool_uid = ");
-            let p = delete.text_param(pool.as_str());
-            let members = delete.text_list(users.iter().map(UserUid::as_str));
-            let left = delete.text_list(others.iter().map(|g| g.as_str()));
-            delete.push(&format!(
-                "{p} AND user_uid IN ({members}) AND group_uid IN ({left})"
-            ));
-            delete.query().execute(&mut *tx).await.map_err(internal)?;
-        }
-        for user in users {
-            insert_member(&mut tx, pool, group, user, now).await?;
-        }
+        write_group_change(&mut tx, pool, users, &left, joining, now).await?;
         tx.commit().await.map_err(internal)
     }
 

@@ -299,21 +299,49 @@ pub async fn replace_departments(
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
+    join_in_order(tx, pool, user, departments, now, &roles).await
+}
+
+/// The user joins `departments` inside an open write (each checked by the caller), one
+/// millisecond apart from `now` in the order given, so the first is its primary one; a
+/// department named in `roles` gets that role, the others the default. A membership the user
+/// already has is kept as it is.
+pub async fn join_in_order(
+    tx: &mut Tx,
+    pool: &UserPoolUid,
+    user: &UserUid,
+    departments: &[DepartmentUid],
+    now: Timestamp,
+    roles: &HashMap<String, String>,
+) -> DomainResult<()> {
     for (i, d) in departments.iter().enumerate() {
         let joined = now.millis() + i64::try_from(i).unwrap_or(i64::MAX);
         let role = roles.get(d.as_str()).map_or(DEFAULT_ROLE, String::as_str);
-        sqlx::query(
-            "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at, role) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (department_uid, user_uid) DO NOTHING",
-        )
-        .bind(d.as_str().to_owned())
-        .bind(user.as_str().to_owned())
-        .bind(pool.as_str().to_owned())
-        .bind(joined)
-        .bind(role.to_owned())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| member_error(e, user.as_str()))?;
+        insert_member(tx, pool, d, user, joined, role).await?;
     }
+    Ok(())
+}
+
+/// Adds one membership inside an open write; an existing one is kept as it is.
+pub async fn insert_member(
+    tx: &mut Tx,
+    pool: &UserPoolUid,
+    department: &DepartmentUid,
+    user: &UserUid,
+    joined: i64,
+    role: &str,
+) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at, role) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (department_uid, user_uid) DO NOTHING",
+    )
+    .bind(department.as_str().to_owned())
+    .bind(user.as_str().to_owned())
+    .bind(pool.as_str().to_owned())
+    .bind(joined)
+    .bind(role.to_owned())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| member_error(e, user.as_str()))?;
     Ok(())
 }

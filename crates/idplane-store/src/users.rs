@@ -1,5 +1,7 @@
 //! Users: rows, writes, and paged search.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -13,7 +15,7 @@ use idplane_core::store::{PoolScope, UserStore};
 use sqlx::Row;
 
 use crate::error::{internal, write_error};
-use crate::groups::{insert_member, lock_group};
+use crate::groups::{insert_member, lock_group, lock_group_change, write_group_change};
 use crate::identifiers;
 use crate::paging::DEEP_OFFSET;
 use crate::row::Columns;
@@ -294,21 +296,15 @@ impl UserStore for SqlStore {
             }
         }
         insert_user_in(&mut tx, scope, user).await?;
-        for (i, d) in placement.departments.iter().enumerate() {
-            // One millisecond apart, in the order given: the first is the primary one.
-            let joined = user.created_at.millis() + i64::try_from(i).unwrap_or(i64::MAX);
-            sqlx::query(
-                "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (department_uid, user_uid) DO NOTHING",
-            )
-            .bind(d.as_str().to_owned())
-            .bind(user.uid.as_str().to_owned())
-            .bind(pool.as_str().to_owned())
-            .bind(joined)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        }
+        crate::memberships::join_in_order(
+            &mut tx,
+            pool,
+            &user.uid,
+            &placement.departments,
+            user.created_at,
+            &HashMap::new(),
+        )
+        .await?;
         for g in &groups {
             insert_member(&mut tx, pool, g, &user.uid, user.created_at).await?;
         }
@@ -352,9 +348,10 @@ impl UserStore for SqlStore {
             }
             None => self.begin_write().await.map_err(internal)?,
         };
+        let me = std::slice::from_ref(&user.uid);
         let left = match &change.groups {
             Some(groups) => {
-                Some(lock_groups_of(&mut tx, self.dialect(), pool, &user.uid, groups).await?)
+                Some(lock_group_change(&mut tx, self.dialect(), pool, me, groups).await?)
             }
             None => None,
         };
@@ -370,17 +367,7 @@ impl UserStore for SqlStore {
             .await?;
         }
         if let (Some(groups), Some(left)) = (&change.groups, left) {
-            if !left.is_empty() {
-                let mut delete = Sql::new("DELETE FROM group_members WHERE pool_uid = ");
-                let p = delete.text_param(pool.as_str());
-                let u = delete.text_param(user.uid.as_str());
-                let list = delete.text_list(left.iter().map(GroupUid::as_str));
-                delete.push(&format!("{p} AND user_uid = {u} AND group_uid IN ({list})"));
-                delete.query().execute(&mut *tx).await.map_err(internal)?;
-            }
-            for g in groups {
-                insert_member(&mut tx, pool, g, &user.uid, user.updated_at).await?;
-            }
+            write_group_change(&mut tx, pool, me, &left, groups, user.updated_at).await?;
         }
         tx.commit().await.map_err(internal)
     }
@@ -510,45 +497,6 @@ async fn update_user_in(
     .await
     .map_err(internal)?;
     Ok(())
-}
-
-/// Locks, in uid order, every group whose members change when `user`'s groups become `groups`
-/// (its current ones and the new ones); `NotFound` for a new one not in the pool. Returns the
-/// groups the user leaves.
-async fn lock_groups_of(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    dialect: crate::Dialect,
-    pool: &UserPoolUid,
-    user: &UserUid,
-    groups: &[GroupUid],
-) -> DomainResult<Vec<GroupUid>> {
-    let rows =
-        sqlx::query("SELECT group_uid FROM group_members WHERE pool_uid = $1 AND user_uid = $2")
-            .bind(pool.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(internal)?;
-    let current: Vec<GroupUid> = rows
-        .iter()
-        .map(|r| {
-            r.try_get::<String, _>("group_uid")
-                .map(GroupUid::from_stored)
-        })
-        .collect::<Result<_, _>>()
-        .map_err(internal)?;
-    let mut all: Vec<GroupUid> = current.iter().chain(groups).cloned().collect();
-    all.sort();
-    all.dedup();
-    for g in &all {
-        if !lock_group(tx, dialect, pool, g).await? && groups.contains(g) {
-            return Err(DomainError::not_found(Kind::Group, g.as_str()));
-        }
-    }
-    Ok(current
-        .into_iter()
-        .filter(|g| !groups.contains(g))
-        .collect())
 }
 
 /// Inserts a user row and its identifier keys inside an open write.
