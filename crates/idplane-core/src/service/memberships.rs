@@ -215,6 +215,24 @@ impl Directory {
             .await
     }
 
+    /// Appends the department named (a uid or `root`) to `placed`, refusing one already there.
+    pub(crate) async fn place_once(
+        &self,
+        access: &PoolAccess,
+        placed: &mut Vec<DepartmentUid>,
+        name: &str,
+    ) -> DomainResult<()> {
+        let uid = self.get_department(access, name).await?.department.uid;
+        if placed.contains(&uid) {
+            return Err(DomainError::invalid(
+                "SecondaryOrgNodeIdList",
+                "a department appears twice, or is also the primary one",
+            ));
+        }
+        placed.push(uid);
+        Ok(())
+    }
+
     /// Creates a user in its departments (the first, or the root when none is named, is its
     /// primary one; no department twice) and groups, in one write: when a department or group
     /// is gone by then, nothing is written and the same request may be sent again.
@@ -227,14 +245,7 @@ impl Directory {
     ) -> DomainResult<User> {
         let mut placed: Vec<DepartmentUid> = Vec::with_capacity(departments.len().max(1));
         for d in departments.iter().filter(|d| !d.is_empty()) {
-            let uid = self.get_department(access, d).await?.department.uid;
-            if placed.contains(&uid) {
-                return Err(DomainError::invalid(
-                    "SecondaryOrgNodeIdList",
-                    "a department appears twice, or is also the primary one",
-                ));
-            }
-            placed.push(uid);
+            self.place_once(access, &mut placed, d).await?;
         }
         if placed.is_empty() {
             placed.push(

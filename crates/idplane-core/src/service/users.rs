@@ -408,15 +408,8 @@ impl Directory {
         let mut departments = vec![primary.clone()];
         match &edit.secondary {
             Some(list) => {
-                for uid in list {
-                    let d = self.get_department(access, uid).await?.department.uid;
-                    if departments.contains(&d) {
-                        return Err(DomainError::invalid(
-                            "SecondaryOrgNodeIdList",
-                            "a department appears twice, or is also the primary one",
-                        ));
-                    }
-                    departments.push(d);
+                for name in list {
+                    self.place_once(access, &mut departments, name).await?;
                 }
             }
             None => departments.extend(
