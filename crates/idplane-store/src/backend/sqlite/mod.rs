@@ -1,10 +1,12 @@
 //! The SQLite backend, on rusqlite alone: one writer connection and a few reader connections,
 //! each on a thread of its own (`thread`). A write leases the writer (one at a time, in
-//! order), a read one of the free readers; the lease sends the connection its statements and,
-//! dropped, ends the transaction it left open before the connection serves anyone else.
-//! `BEGIN` travels with a transaction's first statement, and a read's end with the next lease's
-//! work, so a single-statement read costs one hand-off to the thread and one back. An
-//! in-memory database, which other connections cannot see, is read on the writer.
+//! order), a snapshot read one of the free readers; the lease sends the connection its
+//! statements and, dropped, ends the transaction it left open before the connection serves
+//! anyone else. `BEGIN` travels with a transaction's first statement, and a read's end with
+//! the next lease's work. Reads outside a transaction need no lease: each statement goes to
+//! the queue every reader outside a transaction takes from, so a single-statement read costs
+//! one hand-off to a reader and one back. An in-memory database, which other connections
+//! cannot see, is read on the writer.
 
 mod migrate;
 mod rows;
@@ -18,7 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 use self::rows::db_error;
-use self::thread::Thread;
+use self::thread::{Queue, Thread};
 use super::DbResult;
 use crate::error::{DbError, StoreError};
 use crate::row::Columns;
@@ -46,6 +48,8 @@ struct Inner {
     /// Held by the one write (or in-memory read) at a time.
     writing: Arc<AsyncMutex<()>>,
     readers: Vec<Thread>,
+    /// Reads outside a transaction, for any reader outside one.
+    shared: Queue,
     /// The readers no lease holds, and a permit for each.
     free: Mutex<Vec<usize>>,
     permits: Arc<Semaphore>,
@@ -60,6 +64,8 @@ enum Lease {
         index: usize,
         _permit: OwnedSemaphorePermit,
     },
+    /// No connection of its own: each statement to the readers' shared queue.
+    Shared,
 }
 
 /// A leased connection; see the module's documentation.
@@ -139,11 +145,14 @@ impl Db {
     /// planner's statistics and starts the readers.
     pub(crate) async fn open(file: Option<&Path>, o: &StoreOptions) -> Result<Self, StoreError> {
         let (owned, synchronous) = (file.map(Path::to_owned), o.synchronous);
-        let writer = Thread::start("sqlite-writer".to_owned(), move || {
-            open_writer(owned.as_deref(), synchronous)
-        })
+        let writer = Thread::start(
+            "sqlite-writer".to_owned(),
+            move || open_writer(owned.as_deref(), synchronous),
+            None,
+        )
         .await?;
         writer
+            .queue
             .call(|conn| {
                 migrate::run(conn)?;
                 // Statistics where they are missing or stale (e.g. new indexes).
@@ -152,13 +161,18 @@ impl Db {
                 drop_value_samples(conn).map_err(StoreError::from)
             })
             .await?;
+        let (shared, shared_jobs) = Queue::new();
         let mut readers = Vec::new();
         if let Some(path) = file {
             for i in 0..o.size.sqlite.max(1) {
                 let path = path.to_owned();
-                readers.push(
-                    Thread::start(format!("sqlite-reader-{i}"), move || open_reader(&path)).await?,
-                );
+                let reader = Thread::start(
+                    format!("sqlite-reader-{i}"),
+                    move || open_reader(&path),
+                    Some(shared_jobs.clone()),
+                )
+                .await?;
+                readers.push(reader);
             }
         }
         let count = readers.len();
@@ -167,6 +181,7 @@ impl Db {
                 writer,
                 writing: Arc::new(AsyncMutex::new(())),
                 readers,
+                shared,
                 free: Mutex::new((0..count).collect()),
                 permits: Arc::new(Semaphore::new(count)),
             }),
@@ -176,6 +191,7 @@ impl Db {
     /// Ends every connection's thread once its queued work is done.
     pub(crate) fn close(&self) {
         self.inner.permits.close();
+        self.inner.shared.close();
         for reader in &self.inner.readers {
             reader.close();
         }
@@ -231,7 +247,15 @@ impl Db {
     }
 
     pub(crate) async fn reader(&self) -> DbResult<Conn> {
-        self.lease_reader(None).await
+        if self.inner.readers.is_empty() {
+            return self.lease_writer(None).await;
+        }
+        Ok(Conn {
+            inner: Arc::clone(&self.inner),
+            lease: Lease::Shared,
+            begin: None,
+            open: false,
+        })
     }
 
     /// Connections planning from now on use the new statistics (see [`drop_value_samples`]).
@@ -247,12 +271,15 @@ impl Db {
 }
 
 impl Conn {
-    fn thread(&self) -> &Thread {
+    fn queue(&self) -> &Queue {
         match &self.lease {
-            Lease::Writer { .. } => &self.inner.writer,
-            Lease::Reader { index, .. } => {
-                self.inner.readers.get(*index).unwrap_or(&self.inner.writer)
-            }
+            Lease::Writer { .. } => &self.inner.writer.queue,
+            Lease::Reader { index, .. } => self
+                .inner
+                .readers
+                .get(*index)
+                .map_or(&self.inner.shared, |reader| &reader.queue),
+            Lease::Shared => &self.inner.shared,
         }
     }
 
@@ -265,7 +292,7 @@ impl Conn {
     {
         let begin = self.begin.take();
         self.open |= begin.is_some();
-        self.thread()
+        self.queue()
             .call(move |conn| {
                 if let Some(begin) = begin {
                     conn.execute_batch(begin).map_err(db_error)?;
@@ -290,7 +317,7 @@ impl Conn {
 
     /// Commits a write; a read's transaction is left for the lease's end to close.
     pub(crate) async fn commit(mut self) -> DbResult<()> {
-        if !self.open || matches!(self.lease, Lease::Reader { .. }) {
+        if !self.open || !matches!(self.lease, Lease::Writer { .. }) {
             return Ok(());
         }
         self.call(|conn| conn.execute_batch("COMMIT").map_err(db_error))
@@ -304,7 +331,7 @@ impl Drop for Conn {
     fn drop(&mut self) {
         if self.open {
             // Queued before the lease is given up: the connection's next work runs after it.
-            self.thread().send(Box::new(|conn| {
+            self.queue().send(Box::new(|conn| {
                 if !conn.is_autocommit() {
                     let _ = conn.execute_batch("ROLLBACK");
                 }
