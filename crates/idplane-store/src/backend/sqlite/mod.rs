@@ -258,7 +258,8 @@ impl Db {
         })
     }
 
-    /// Connections planning from now on use the new statistics (see [`drop_value_samples`]).
+    /// The writer, and every connection opened from now on, plans with the new statistics
+    /// (see [`drop_value_samples`]).
     pub(crate) async fn analyze(&self) -> DbResult<()> {
         self.writer()
             .await?
@@ -344,5 +345,89 @@ impl Drop for Conn {
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(index);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::sql::sql;
+
+    async fn one_reader() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions {
+            size: crate::PoolSize {
+                sqlite: 1,
+                postgres: 1,
+            },
+            ..StoreOptions::default()
+        };
+        let db = Db::open(Some(&dir.path().join("t.db")), &options)
+            .await
+            .unwrap();
+        (dir, db)
+    }
+
+    async fn metas(db: &Db) -> i64 {
+        let mut reader = db.reader().await.unwrap();
+        let sql = Sql::new("SELECT COUNT(*) AS n FROM store_meta");
+        let count = |n: &mut i64, row: &dyn Columns| {
+            *n = row.int("n")?;
+            Ok(false)
+        };
+        reader.fold(sql, 0, count).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_lease_left_in_a_transaction_is_rolled_back() {
+        let (_dir, db) = one_reader().await;
+        let mut snapshot = db.snapshot().await.unwrap();
+        snapshot
+            .fold(Sql::new("SELECT 1 AS one"), (), |(), _| Ok(true))
+            .await
+            .unwrap();
+        drop(snapshot);
+        let mut next = db.snapshot().await.unwrap();
+        next.begin = None;
+        let autocommit = next.call(|conn| Ok(conn.is_autocommit())).await.unwrap();
+        assert!(autocommit, "the next lease starts outside a transaction");
+
+        let mut write = db.write().await.unwrap();
+        let insert = sql!("INSERT INTO store_meta (name, value) VALUES ($1, 'x')", "t");
+        write.execute(insert).await.unwrap();
+        drop(write);
+        assert_eq!(metas(&db).await, 0, "the dropped write left nothing");
+    }
+
+    #[tokio::test]
+    async fn readers_refuse_writes_and_see_commits() {
+        let (_dir, db) = one_reader().await;
+        let mut reader = db.reader().await.unwrap();
+        let insert = sql!("INSERT INTO store_meta (name, value) VALUES ($1, 'x')", "r");
+        assert!(reader.execute(insert.clone()).await.is_err());
+        let mut write = db.write().await.unwrap();
+        write.execute(insert).await.unwrap();
+        write.commit().await.unwrap();
+        assert_eq!(metas(&db).await, 1);
+    }
+
+    #[tokio::test]
+    async fn work_that_panics_fails_alone_and_a_closed_store_reads_nothing() {
+        let (_dir, db) = one_reader().await;
+        let mut reader = db.reader().await.unwrap();
+        let failed = reader.call(|_| -> DbResult<()> { panic!("a read failed") });
+        assert!(failed.await.is_err());
+        assert_eq!(metas(&db).await, 0, "the thread still serves");
+        db.close();
+        assert!(
+            db.reader()
+                .await
+                .unwrap()
+                .execute(Sql::new("SELECT 1"))
+                .await
+                .is_err()
+        );
     }
 }
