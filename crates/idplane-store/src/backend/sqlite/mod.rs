@@ -1,11 +1,11 @@
-//! The SQLite backend, on rusqlite alone: one writer connection and a few reader connections,
-//! each on a thread of its own (`thread`). A write leases the writer (one at a time, in
-//! order), a snapshot read one of the free readers; the lease sends the connection its
+//! The SQLite backend, on rusqlite alone: one writer connection and reader connections, each on
+//! a thread of its own (`thread`). A write leases the writer (one at a time, in order), a
+//! snapshot read one of the free snapshot readers; the lease sends the connection its
 //! statements and, dropped, ends the transaction it left open before the connection serves
 //! anyone else. `BEGIN` travels with a transaction's first statement, and a read's end with
-//! the next lease's work. Reads outside a transaction need no lease: each statement goes to
-//! the queue every reader outside a transaction takes from, so a single-statement read costs
-//! one hand-off to a reader and one back. An in-memory database, which other connections
+//! the next lease's work. Reads outside a transaction need no lease: each statement goes to a
+//! queue the other readers share, taken by whichever is free first, so a single-statement read
+//! costs one hand-off to a reader and one back. An in-memory database, which other connections
 //! cannot see, is read on the writer.
 
 mod migrate;
@@ -20,7 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 use self::rows::db_error;
-use self::thread::{Queue, Thread};
+use self::thread::{Pool, Queue, Thread};
 use super::DbResult;
 use crate::error::{DbError, StoreError};
 use crate::row::Columns;
@@ -47,10 +47,11 @@ struct Inner {
     writer: Thread,
     /// Held by the one write (or in-memory read) at a time.
     writing: Arc<AsyncMutex<()>>,
+    /// The snapshot readers, each leased whole.
     readers: Vec<Thread>,
-    /// Reads outside a transaction, for any reader outside one.
-    shared: Queue,
-    /// The readers no lease holds, and a permit for each.
+    /// The readers of single statements outside a transaction, sharing one queue.
+    shared: Pool,
+    /// The snapshot readers no lease holds, and a permit for each.
     free: Mutex<Vec<usize>>,
     permits: Arc<Semaphore>,
 }
@@ -145,11 +146,9 @@ impl Db {
     /// planner's statistics and starts the readers.
     pub(crate) async fn open(file: Option<&Path>, o: &StoreOptions) -> Result<Self, StoreError> {
         let (owned, synchronous) = (file.map(Path::to_owned), o.synchronous);
-        let writer = Thread::start(
-            "sqlite-writer".to_owned(),
-            move || open_writer(owned.as_deref(), synchronous),
-            None,
-        )
+        let writer = Thread::own("sqlite-writer".to_owned(), move || {
+            open_writer(owned.as_deref(), synchronous)
+        })
         .await?;
         writer
             .queue
@@ -161,20 +160,20 @@ impl Db {
                 drop_value_samples(conn).map_err(StoreError::from)
             })
             .await?;
-        let (shared, shared_jobs) = Queue::new();
+        let size = if file.is_some() {
+            o.size.sqlite.max(1)
+        } else {
+            0
+        };
+        let path = file.map(Path::to_owned).unwrap_or_default();
         let mut readers = Vec::new();
-        if let Some(path) = file {
-            for i in 0..o.size.sqlite.max(1) {
-                let path = path.to_owned();
-                let reader = Thread::start(
-                    format!("sqlite-reader-{i}"),
-                    move || open_reader(&path),
-                    Some(shared_jobs.clone()),
-                )
-                .await?;
-                readers.push(reader);
-            }
+        for i in 0..size {
+            let path = path.clone();
+            readers.push(
+                Thread::own(format!("sqlite-snapshot-{i}"), move || open_reader(&path)).await?,
+            );
         }
+        let shared = Pool::start("sqlite-reader", size, move || open_reader(&path)).await?;
         let count = readers.len();
         Ok(Self {
             inner: Arc::new(Inner {
@@ -247,7 +246,7 @@ impl Db {
     }
 
     pub(crate) async fn reader(&self) -> DbResult<Conn> {
-        if self.inner.readers.is_empty() {
+        if self.inner.shared.is_empty() {
             return self.lease_writer(None).await;
         }
         Ok(Conn {
@@ -279,8 +278,8 @@ impl Conn {
                 .inner
                 .readers
                 .get(*index)
-                .map_or(&self.inner.shared, |reader| &reader.queue),
-            Lease::Shared => &self.inner.shared,
+                .map_or(&self.inner.shared.queue, |reader| &reader.queue),
+            Lease::Shared => &self.inner.shared.queue,
         }
     }
 

@@ -1,10 +1,9 @@
-//! One SQLite connection on a thread of its own, taking work in order from its own queue, so
-//! that the statements of one transaction all reach the same connection — and, for a reader
-//! outside any transaction, also from a queue all readers share, so that a single read waits
-//! for whichever reader is free first. Work is handed whole to the thread and its rows read
-//! there: one hand-off there and one back per statement, however many rows it steps. (Tokio
-//! blocking tasks would keep adding threads to the blocking pool under load, and the
-//! allocator's memory with each.)
+//! One SQLite connection on a thread of its own, taking work in order from one queue: its own,
+//! so that the statements of one transaction all reach the same connection, or one several
+//! threads share, whose work needs no particular connection. Work is handed whole to the
+//! thread and its rows read there: one hand-off there and one back per statement, however many
+//! rows it steps. (Tokio blocking tasks would keep adding threads to the blocking pool under
+//! load, and the allocator's memory with each.)
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -73,6 +72,7 @@ impl Queue {
     }
 }
 
+/// A thread with a queue of its own.
 pub(super) struct Thread {
     pub(super) queue: Queue,
     /// Set when the store closes: the thread ends after the work it is doing.
@@ -80,35 +80,14 @@ pub(super) struct Thread {
 }
 
 impl Thread {
-    /// Starts a thread named `name` on the connection `open` makes there; it also takes work
-    /// from `shared` whenever its connection is outside a transaction.
-    pub(super) async fn start<F>(
-        name: String,
-        open: F,
-        shared: Option<Receiver<Job>>,
-    ) -> Result<Self, StoreError>
+    /// Starts a thread named `name` on the connection `open` makes there, taking work from a
+    /// queue of its own.
+    pub(super) async fn own<F>(name: String, open: F) -> Result<Self, StoreError>
     where
         F: FnOnce() -> Result<Connection, DbError> + Send + 'static,
     {
-        let (queue, own) = Queue::new();
-        let (opened, answer) = oneshot::channel();
-        let closing = Arc::new(AtomicBool::new(false));
-        let ends = Arc::clone(&closing);
-        std::thread::Builder::new()
-            .name(name)
-            .spawn(move || match open() {
-                Ok(mut conn) => {
-                    let _ = opened.send(Ok(()));
-                    serve(&mut conn, &own, shared.as_ref(), &ends);
-                }
-                Err(e) => {
-                    let _ = opened.send(Err(e));
-                }
-            })
-            .map_err(|e| StoreError::Config(format!("starting an SQLite thread: {e}")))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Config("an SQLite thread ended at start".to_owned()))??;
+        let (queue, jobs) = Queue::new();
+        let closing = start(name, open, jobs).await?;
         Ok(Self { queue, closing })
     }
 
@@ -121,25 +100,72 @@ impl Thread {
     }
 }
 
-/// The thread's work, one job at a time, until its queues close or the store closes.
-fn serve(
-    conn: &mut Connection,
-    own: &Receiver<Job>,
-    shared: Option<&Receiver<Job>>,
-    ends: &AtomicBool,
-) {
-    loop {
-        let next = match shared {
-            // Inside a transaction only the lease's own work may run here.
-            Some(shared) if conn.is_autocommit() => flume::Selector::new()
-                .recv(own, |job| job)
-                .recv(shared, |job| job)
-                .wait(),
-            _ => own.recv(),
-        };
-        let Ok(job) = next else {
-            return;
-        };
+/// Threads taking work from one queue they share.
+pub(super) struct Pool {
+    pub(super) queue: Queue,
+    closing: Vec<Arc<AtomicBool>>,
+}
+
+impl Pool {
+    /// Starts `size` threads named `name-i`, each on the connection `open` makes there.
+    pub(super) async fn start<F>(name: &str, size: u32, open: F) -> Result<Self, StoreError>
+    where
+        F: Fn() -> Result<Connection, DbError> + Clone + Send + 'static,
+    {
+        let (queue, jobs) = Queue::new();
+        let mut closing = Vec::new();
+        for i in 0..size {
+            closing.push(start(format!("{name}-{i}"), open.clone(), jobs.clone()).await?);
+        }
+        Ok(Self { queue, closing })
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.closing.is_empty()
+    }
+
+    /// Ends the threads once the work queued before is done, closing their connections.
+    pub(super) fn close(&self) {
+        for flag in &self.closing {
+            flag.store(true, Ordering::Release);
+        }
+        for _ in &self.closing {
+            self.queue.send(Box::new(|_| {}));
+        }
+        self.queue.close();
+    }
+}
+
+/// Starts a thread named `name` on the connection `open` makes there, serving `jobs`; returns
+/// the flag that ends it.
+async fn start<F>(name: String, open: F, jobs: Receiver<Job>) -> Result<Arc<AtomicBool>, StoreError>
+where
+    F: FnOnce() -> Result<Connection, DbError> + Send + 'static,
+{
+    let (opened, answer) = oneshot::channel();
+    let closing = Arc::new(AtomicBool::new(false));
+    let ends = Arc::clone(&closing);
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || match open() {
+            Ok(mut conn) => {
+                let _ = opened.send(Ok(()));
+                serve(&mut conn, &jobs, &ends);
+            }
+            Err(e) => {
+                let _ = opened.send(Err(e));
+            }
+        })
+        .map_err(|e| StoreError::Config(format!("starting an SQLite thread: {e}")))?;
+    answer
+        .await
+        .map_err(|_| StoreError::Config("an SQLite thread ended at start".to_owned()))??;
+    Ok(closing)
+}
+
+/// The thread's work, one job at a time, until its queue or the store closes.
+fn serve(conn: &mut Connection, jobs: &Receiver<Job>, ends: &AtomicBool) {
+    while let Ok(job) = jobs.recv() {
         // Work that panics loses its answer (its asker sees an error), not the thread; the
         // transaction it left open is rolled back by its lease.
         let _ = catch_unwind(AssertUnwindSafe(|| job(conn)));
