@@ -1,7 +1,7 @@
 //! Storage failures: how database errors become domain errors.
 
 use idplane_core::DomainError;
-use idplane_core::error::Kind;
+use idplane_core::error::{DepartmentError, Field, GroupError, Kind, PoolError, UserError};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -23,7 +23,7 @@ pub fn internal<E: std::fmt::Display + 'static>(e: E) -> DomainError {
     if let Some(sqlx::Error::Database(db)) = any.downcast_ref::<sqlx::Error>()
         && matches!(db.code().as_deref(), Some("22021" | "22P05"))
     {
-        return DomainError::invalid("Value", "text must not contain NUL characters");
+        return DomainError::invalid(Field::Text, "text must not contain NUL characters");
     }
     DomainError::internal(format!("database: {e}"))
 }
@@ -34,18 +34,22 @@ pub fn write_error(e: sqlx::Error, kind: Kind) -> DomainError {
         && db.is_unique_violation()
     {
         let text = format!("{} {}", db.constraint().unwrap_or(""), db.message());
-        let field = if text.contains("users_username_uq") {
-            "PreferredUsername"
+        return if text.contains("users_username_uq") {
+            UserError::UsernameTaken.into()
         } else if text.contains("users_email_uq") {
-            "Email"
+            UserError::EmailTaken.into()
         } else if text.contains("users_phone_uq") || text.contains("users.phone_number") {
-            "PhoneNumber"
+            UserError::PhoneTaken.into()
         } else if text.contains("_pkey") || text.contains(".uid") || text.contains(".id") {
-            "Uid"
+            DomainError::IdTaken(kind)
         } else {
-            "Name"
+            match kind {
+                Kind::Group => GroupError::NameTaken.into(),
+                Kind::Department => DepartmentError::NameTaken.into(),
+                Kind::UserPool => PoolError::NameTaken.into(),
+                _ => DomainError::IdTaken(kind),
+            }
         };
-        return DomainError::duplicated(kind, field);
     }
     internal(e)
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use futures_util::TryStreamExt;
-use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::error::{DomainError, DomainResult, UserError};
 use idplane_core::identifiers::{self, Attribute};
 use idplane_core::ids::UserPoolUid;
 use idplane_core::model::user::User;
@@ -71,9 +71,7 @@ pub(crate) async fn write(tx: &mut Tx, pool: &UserPoolUid, user: &User) -> Domai
     insert.query().execute(&mut **tx).await.map_err(|e| {
         match &e {
             // A concurrent writer took one of the keys between the check and the insert.
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                DomainError::duplicated(Kind::User, keys[0].0.field())
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => keys[0].0.taken().into(),
             _ => internal(e),
         }
     })?;
@@ -85,7 +83,7 @@ fn clash(keys: &[(Attribute, String)], taken: &str) -> DomainError {
         .iter()
         .find(|(_, k)| k == taken)
         .map_or(Attribute::Username, |(a, _)| *a);
-    DomainError::duplicated(Kind::User, attribute.field())
+    attribute.taken().into()
 }
 
 /// Identifier rows for users inserted in bulk (in the same transaction): many rows a statement.
@@ -129,7 +127,7 @@ async fn insert_rows(
             if let sqlx::Error::Database(db) = &e
                 && db.is_unique_violation()
             {
-                return DomainError::duplicated(Kind::User, "PreferredUsername");
+                return UserError::UsernameTaken.into();
             }
             internal(e)
         })?;

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use idplane_core::error::{DomainError, DomainResult};
+use idplane_core::error::{DomainError, DomainResult, Field};
 use idplane_core::query::{Paging, SortDirection};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -46,7 +46,7 @@ struct Token {
 
 fn bad_token() -> DomainError {
     DomainError::invalid(
-        "NextToken",
+        Field::NextToken,
         "the token is malformed or belongs to another query or sort order",
     )
 }

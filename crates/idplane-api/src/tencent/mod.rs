@@ -9,6 +9,7 @@ pub mod catalog;
 mod decode;
 mod envelope;
 pub mod error;
+mod fields;
 mod wire;
 
 use axum::http::Method;

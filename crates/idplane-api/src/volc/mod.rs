@@ -7,6 +7,7 @@ pub mod catalog;
 mod decode;
 mod envelope;
 pub mod error;
+pub(crate) mod fields;
 mod wire;
 
 use axum::http::Method;
