@@ -52,6 +52,7 @@ pub async fn handle(state: &ApiState, request: ApiRequest, too_large: bool) -> R
     };
     tracing::info!(
         action = crate::loggable_action(&action, catalog::is_catalog_action(&action)),
+        writes = actions::effect(&action) == actions::Effect::Writes,
         error = outcome
             .as_ref()
             .err()
