@@ -16,6 +16,7 @@ pub enum Kind {
     Group,
     Department,
     Client,
+    CustomAttribute,
 }
 
 /// A user, or one of its unique identifiers.
@@ -82,6 +83,26 @@ pub enum ClientError {
     NotFound(String),
 }
 
+/// A pool's custom attribute declarations.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AttributeError {
+    #[error("custom attribute {0} does not exist")]
+    NotFound(String),
+    /// Names are unique in a pool, whatever their letter case.
+    #[error("a custom attribute with this name already exists in the pool")]
+    NameTaken,
+    #[error("users hold values of this custom attribute; clear them first")]
+    InUse,
+    #[error("a pool declares at most {0} custom attributes")]
+    TooMany(usize),
+    /// A user names an attribute its pool does not declare.
+    #[error("the pool declares no custom attribute {0:?}")]
+    Undeclared(String),
+    /// A read-only value given again with another value.
+    #[error("custom attribute {0} is read-only once set")]
+    ReadOnly(String),
+}
+
 /// Who is calling, and what its key allows.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AccessError {
@@ -124,6 +145,8 @@ pub enum DomainError {
     Client(#[from] ClientError),
     #[error(transparent)]
     Access(#[from] AccessError),
+    #[error(transparent)]
+    Attribute(#[from] AttributeError),
     /// A record with the same identifier already exists.
     #[error("{0:?} with this id already exists")]
     IdTaken(Kind),
@@ -157,6 +180,7 @@ impl DomainError {
             Kind::Group => GroupError::NotFound(id).into(),
             Kind::Department => DepartmentError::NotFound(id).into(),
             Kind::Client => ClientError::NotFound(id).into(),
+            Kind::CustomAttribute => AttributeError::NotFound(id).into(),
         }
     }
 
@@ -171,6 +195,7 @@ impl DomainError {
                 )
                 | DomainError::Pool(PoolError::NotFound(_))
                 | DomainError::Client(ClientError::NotFound(_))
+                | DomainError::Attribute(AttributeError::NotFound(_))
                 | DomainError::Access(
                     AccessError::AccountNotFound(_) | AccessError::KeyNotFound(_)
                 )
@@ -186,6 +211,7 @@ impl DomainError {
             ) | DomainError::Group(GroupError::NameTaken)
                 | DomainError::Department(DepartmentError::NameTaken)
                 | DomainError::Pool(PoolError::NameTaken)
+                | DomainError::Attribute(AttributeError::NameTaken)
                 | DomainError::IdTaken(_)
         )
     }
@@ -200,6 +226,10 @@ impl DomainError {
             DomainError::User(UserError::NotFound(_)) => Some(Field::UserId),
             DomainError::Group(GroupError::NameTaken) => Some(Field::GroupName),
             DomainError::Department(DepartmentError::NameTaken) => Some(Field::DepartmentName),
+            DomainError::Attribute(AttributeError::NameTaken) => Some(Field::AttributeName),
+            DomainError::Attribute(AttributeError::Undeclared(_) | AttributeError::ReadOnly(_)) => {
+                Some(Field::CustomAttributeName)
+            }
             DomainError::Department(DepartmentError::ParentNotFound(_)) => {
                 Some(Field::ParentDepartment)
             }

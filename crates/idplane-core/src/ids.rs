@@ -86,6 +86,11 @@ id_type!(
     Field::DepartmentId
 );
 id_type!(
+    /// A custom attribute's `Uid`.
+    CustomAttributeUid,
+    Field::AttributeId
+);
+id_type!(
     /// A user pool client's `Uid`, which is also its OAuth `client_id`.
     ClientUid,
     Field::ClientId

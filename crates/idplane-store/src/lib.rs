@@ -8,6 +8,7 @@ mod activity;
 mod bulk;
 mod change_feed;
 mod clients;
+mod custom_attributes;
 mod departments;
 mod error;
 mod files;

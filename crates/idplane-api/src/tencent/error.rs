@@ -2,7 +2,9 @@
 //! mapped once to its code. Tencent answers every error with HTTP 200.
 
 use idplane_core::DomainError;
-use idplane_core::error::{AccessError, DepartmentError, GroupError, Kind, PoolError, UserError};
+use idplane_core::error::{
+    AccessError, AttributeError, DepartmentError, GroupError, Kind, PoolError, UserError,
+};
 
 use super::fields::wire;
 
@@ -212,6 +214,10 @@ pub fn from_domain(e: DomainError, codes: NotFoundCodes) -> TcError {
         DomainError::Pool(PoolError::NotFound(_)) | DomainError::Client(_) => {
             TcError::ResourceNotFound(e.to_string())
         }
+        DomainError::Attribute(AttributeError::NotFound(_)) => {
+            TcError::ResourceNotFound(e.to_string())
+        }
+        DomainError::Attribute(_) => TcError::InvalidParameterValue(e.to_string()),
         DomainError::Pool(PoolError::NameTaken) | DomainError::IdTaken(_) => {
             failed("OperationError", e.to_string())
         }

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use idplane_core::DomainError;
 use idplane_core::error::{
-    AccessError, ClientError, DepartmentError, GroupError, PoolError, UserError,
+    AccessError, AttributeError, ClientError, DepartmentError, GroupError, PoolError, UserError,
 };
 
 use super::fields::wire;
@@ -220,12 +220,28 @@ impl From<DomainError> for VolcError {
                     VolcError::InternalError
                 }
             },
+            DomainError::Attribute(reason) => attribute(reason),
             DomainError::IdTaken(_) => Duplicated("A resource with this Uid already exists".into()),
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 VolcError::InternalError
             }
         }
+    }
+}
+
+fn attribute(reason: AttributeError) -> VolcError {
+    let message = reason.to_string();
+    match reason {
+        AttributeError::NotFound(id) => {
+            VolcError::NotFound(format!("CustomAttribute {id} does not exist"))
+        }
+        AttributeError::NameTaken => VolcError::Duplicated(message),
+        AttributeError::InUse | AttributeError::TooMany(_) => VolcError::Conflict(message),
+        AttributeError::Undeclared(_) | AttributeError::ReadOnly(_) => VolcError::invalid(
+            wire(idplane_core::error::Field::CustomAttributeName),
+            message,
+        ),
     }
 }
 

@@ -1,6 +1,7 @@
 //! User use cases: create (one or a batch), read, change, delete, search.
 
 use crate::fields::Field;
+use crate::service::custom_attributes::check_read_only;
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
@@ -148,10 +149,15 @@ fn set_text(target: &mut Option<String>, value: Option<String>) {
     }
 }
 
+/// Sets each upserted attribute; an empty value removes it.
 fn merge_attributes(current: &mut Vec<(String, String)>, upserts: Vec<(String, String)>) {
     for (name, value) in upserts {
-        match current.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = value,
+        match current.iter().position(|(n, _)| *n == name) {
+            Some(at) if value.is_empty() => {
+                current.remove(at);
+            }
+            Some(at) => current[at].1 = value,
+            None if value.is_empty() => {}
             None => current.push((name, value)),
         }
     }
@@ -226,6 +232,9 @@ impl Directory {
         normalize(&mut profile);
         prepare_identifiers(&mut profile, Identifiers::ALL)?;
         validate_profile(&profile)?;
+        self.declared_values(access, &mut profile.custom_attributes)
+            .await?;
+        profile.custom_attributes.retain(|(_, v)| !v.is_empty());
         let password_hash = match new.password.filter(|p| !p.is_empty()) {
             Some(p) => {
                 validate::password(&p)?;
@@ -331,10 +340,17 @@ impl Directory {
             }
             None => None,
         };
+        let declared = match patch.custom_attributes.as_mut() {
+            Some(values) => self.declared_values(access, values).await?,
+            None => Vec::new(),
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             let before = self.stored_user(access, uid).await?;
+            if let Some(values) = &patch.custom_attributes {
+                check_read_only(&declared, &before.profile.custom_attributes, values)?;
+            }
             let mut user = before.clone();
             apply_patch(&mut user, patch.clone())?;
             if let Some(hash) = &password_hash {

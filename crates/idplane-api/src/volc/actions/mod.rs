@@ -2,6 +2,7 @@
 //! nothing and encodes nothing itself: it turns a typed input into one service call.
 
 mod clients;
+mod custom_attributes;
 mod departments;
 mod groups;
 mod maus;
@@ -73,6 +74,9 @@ actions! {
     "ListUserPools" => pools::list, Reads,
     "UpdateUserPool" => pools::update, Writes,
     "DeleteUserPool" => pools::delete, Writes,
+    "CreateUserPoolCustomAttribute" => custom_attributes::create, Writes,
+    "UpdateUserPoolCustomAttribute" => custom_attributes::update, Writes,
+    "DeleteUserPoolCustomAttribute" => custom_attributes::delete, Writes,
     "GetUserPoolMaus" => maus::get, Reads,
     "ListUserPoolWellKnownEndpoints" => clients::well_known, Reads,
     "CreateUserPoolClient" => clients::create, Writes,
