@@ -174,3 +174,29 @@ def test_malformed_requests(server, api, pool):
                  {"UserPoolUid": pool.uid, "Name": "x" * 100000, "DataType": "String", "Mutability": "ReadWrite"}]:
         r = raw_call(server, "CreateUserPoolCustomAttribute", json.dumps(body))
         assert r.status_code == 400, (r.status_code, r.text[:200])
+
+
+def test_claims_when_the_client_asks(server, api):
+    """With the `custom_attributes` scope, the ID token and userinfo carry each custom attribute
+    as a `custom:{name}` claim; without it, none."""
+    import requests
+    from test_oidc import CALLBACK, Provider, query_of
+
+    p = Provider(server, api)
+    declare(api, p.pool, "team")
+    set_attrs(api, p.pool, p.user.uid, team="web")
+    assert "custom_attributes" in p.discovery["scopes_supported"]
+    for scope, expected in [("openid custom_attributes", "web"), ("openid profile", None)]:
+        browser = requests.Session()
+        oauth = p.oauth()
+        oauth.scope = scope
+        page, verifier, _, _ = p.start(browser, oauth)
+        back = p.sign_in(browser, page)
+        assert back.status_code == 303, back.text
+        location = back.headers["Location"]
+        assert location.startswith(CALLBACK) and "code" in query_of(location)
+        token = oauth.fetch_token(p.discovery["token_endpoint"], authorization_response=location,
+                                  code_verifier=verifier)
+        info = requests.get(p.discovery["userinfo_endpoint"],
+                            headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+        assert info.get("custom:team") == expected, (scope, info)
