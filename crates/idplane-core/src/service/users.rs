@@ -302,6 +302,12 @@ impl Directory {
         Ok(self.stored_user(access, uid).await?.shown(self.now()))
     }
 
+    /// A user as stored (a timed lockout as it is), `None` when the pool has no such user:
+    /// what sign-in checks.
+    pub async fn stored(&self, access: &PoolAccess, uid: &UserUid) -> DomainResult<Option<User>> {
+        self.store.get_user(&access.scope, uid).await
+    }
+
     /// A user as stored, for changing it.
     async fn stored_user(&self, access: &PoolAccess, uid: &str) -> DomainResult<User> {
         let uid = UserUid::parse(uid)?;
