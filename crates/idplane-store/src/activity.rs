@@ -3,17 +3,16 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
+use crate::SqlStore;
+use crate::error::DbError;
+use crate::row::Columns;
+use crate::sql::{Sql, sql};
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult};
 use idplane_core::ids::{AccountId, UserPoolUid, UserUid};
 use idplane_core::model::activity::{Month, PoolMau};
 use idplane_core::store::{ActiveUser, ActivityStore};
-use sqlx::Row;
-
-use crate::SqlStore;
-use crate::error::internal;
-use crate::sql::Sql;
 
 /// Counter rows per pool-month: first activities of different users mostly touch different
 /// rows, so no single row is hot under concurrent sign-ins (PostgreSQL, distributed SQL).
@@ -33,10 +32,9 @@ pub fn shard_of(user: &str) -> i64 {
     i64::try_from(hash % COUNT_SHARDS).unwrap_or(0)
 }
 
-/// SQLSTATE 40001 (serialization failure) or 40P01 (deadlock): the transaction may be retried.
-fn retryable(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db)
-        if matches!(db.code().as_deref(), Some("40001" | "40P01")))
+/// A serialization failure, deadlock or busy database: the transaction may be retried.
+fn retryable(e: &DbError) -> bool {
+    matches!(e, DbError::Retry(_))
 }
 
 fn count(value: i64) -> u64 {
@@ -45,31 +43,29 @@ fn count(value: i64) -> u64 {
 
 impl SqlStore {
     /// One attempt: insert the (pool, month, user) row; if it is new, grow a counter row.
-    async fn record_once(&self, entry: &ActiveUser<'_>) -> Result<bool, sqlx::Error> {
-        let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO activity_users (pool_uid, month, user_uid, first_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(entry.pool_uid.as_str().to_owned())
-        .bind(entry.month.key())
-        .bind(entry.user_uid.as_str().to_owned())
-        .bind(entry.at.millis())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
+    async fn record_once(&self, entry: &ActiveUser<'_>) -> Result<bool, DbError> {
+        let mut tx = self.db.write().await?;
+        let inserted = tx
+            .execute(sql!(
+                "INSERT INTO activity_users (pool_uid, month, user_uid, first_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                entry.pool_uid.as_str(),
+                entry.month.key(),
+                entry.user_uid.as_str(),
+                entry.at.millis()
+            ))
+            .await?
             == 1;
         if inserted {
-            sqlx::query(
+            tx.execute(sql!(
                 "INSERT INTO activity_counts (pool_uid, month, shard, account_id, users) \
                  VALUES ($1, $2, $3, $4, 1) ON CONFLICT (pool_uid, month, shard) \
                  DO UPDATE SET users = activity_counts.users + 1",
-            )
-            .bind(entry.pool_uid.as_str().to_owned())
-            .bind(entry.month.key())
-            .bind(shard_of(entry.user_uid.as_str()))
-            .bind(entry.account_id.as_str().to_owned())
-            .execute(&mut *tx)
+                entry.pool_uid.as_str(),
+                entry.month.key(),
+                shard_of(entry.user_uid.as_str()),
+                entry.account_id.as_str()
+            ))
             .await?;
         }
         tx.commit().await?;
@@ -86,34 +82,28 @@ impl SqlStore {
             "SELECT (SELECT string_agg(uid, ',') FROM user_pools WHERE account_id = $1) AS known, {}",
             counted_column("")
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(text))
-            .bind(account.as_str().to_owned())
-            .bind(month.key())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(internal)?;
-        merge(
-            row.try_get("known").map_err(internal)?,
-            row.try_get("counted").map_err(internal)?,
-        )
+        let sql = sql!(&text, account.as_str(), month.key());
+        self.db.fetch_one(sql, figures_from).await?
     }
 
     /// Whether the (pool, month, user) row exists: a read, so a process that restarted does not
     /// take the write lock again for users already counted.
-    async fn recorded(&self, entry: &ActiveUser<'_>) -> Result<bool, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT 1 FROM activity_users WHERE pool_uid = $1 AND month = $2 AND user_uid = $3",
-        )
-        .bind(entry.pool_uid.as_str().to_owned())
-        .bind(entry.month.key())
-        .bind(entry.user_uid.as_str().to_owned())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.is_some())
+    async fn recorded(&self, entry: &ActiveUser<'_>) -> Result<bool, DbError> {
+        let sql = sql!(
+            "SELECT 1 AS one FROM activity_users WHERE pool_uid = $1 AND month = $2 AND user_uid = $3",
+            entry.pool_uid.as_str(),
+            entry.month.key(),
+            entry.user_uid.as_str()
+        );
+        Ok(self.db.fetch_optional(sql, |_| Ok(())).await?.is_some())
     }
 }
 
-/// Named pools past which a read takes the whole account and keeps the pools asked for.
+/// The figures of one account's pools a row carries (`known` and `counted`, see [`merge`]).
+fn figures_from(row: &dyn Columns) -> DomainResult<DomainResult<BTreeMap<String, u64>>> {
+    Ok(merge(row.opt_text("known")?, row.opt_text("counted")?))
+}
+
 const LONG_LIST: usize = 64;
 
 /// Users per INSERT in [`SqlStore::bulk_record_activity`]: one parameter each.
@@ -131,7 +121,7 @@ impl SqlStore {
         users: &[UserUid],
         at: Timestamp,
     ) -> DomainResult<u64> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         let mut per_shard = [0i64; COUNT_SHARDS as usize];
         for chunk in users.chunks(BULK_ROWS) {
             let mut sql = Sql::new(
@@ -148,10 +138,13 @@ impl SqlStore {
                 .collect();
             sql.push(&rows.join(", "));
             sql.push(" ON CONFLICT DO NOTHING RETURNING user_uid");
-            for row in sql.query().fetch_all(&mut *tx).await.map_err(internal)? {
-                let uid: String = row.try_get("user_uid").map_err(internal)?;
-                let shard = usize::try_from(shard_of(&uid)).unwrap_or(0);
-                if let Some(n) = per_shard.get_mut(shard) {
+            let shards = tx
+                .fetch(sql, |row| {
+                    Ok(shard_of(row.str("user_uid")?.unwrap_or_default()))
+                })
+                .await?;
+            for shard in shards {
+                if let Some(n) = per_shard.get_mut(usize::try_from(shard).unwrap_or(0)) {
                     *n += 1;
                 }
             }
@@ -160,21 +153,19 @@ impl SqlStore {
             if added == 0 {
                 continue;
             }
-            sqlx::query(
+            tx.execute(sql!(
                 "INSERT INTO activity_counts (pool_uid, month, shard, account_id, users) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pool_uid, month, shard) \
                  DO UPDATE SET users = activity_counts.users + $5",
-            )
-            .bind(pool.as_str().to_owned())
-            .bind(month.key())
-            .bind(shard)
-            .bind(account.as_str().to_owned())
-            .bind(added)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+                pool.as_str(),
+                month.key(),
+                shard,
+                account.as_str(),
+                added
+            ))
+            .await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(per_shard.iter().map(|&n| count(n)).sum())
     }
 }
@@ -224,7 +215,7 @@ fn into_maus(figures: BTreeMap<String, u64>) -> Vec<PoolMau> {
 #[async_trait]
 impl ActivityStore for SqlStore {
     async fn record_active_user(&self, entry: &ActiveUser<'_>) -> DomainResult<bool> {
-        if self.recorded(entry).await.map_err(internal)? {
+        if self.recorded(entry).await? {
             return Ok(false);
         }
         let mut attempt = 1;
@@ -236,7 +227,7 @@ impl ActivityStore for SqlStore {
                     tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
                     attempt += 1;
                 }
-                Err(e) => return Err(internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -270,11 +261,7 @@ impl ActivityStore for SqlStore {
                  WHERE account_id = $1 AND uid IN ({list})) AS known, {}",
                 counted_column(&format!(" AND pool_uid IN ({list})"))
             ));
-            let row = sql.query().fetch_one(&self.pool).await.map_err(internal)?;
-            merge(
-                row.try_get("known").map_err(internal)?,
-                row.try_get("counted").map_err(internal)?,
-            )?
+            self.db.fetch_one(sql, figures_from).await??
         };
         // Pools neither live nor active that month may be deleted pools with older history.
         let missing: Vec<UserPoolUid> = pools
@@ -290,8 +277,8 @@ impl ActivityStore for SqlStore {
                 "SELECT DISTINCT pool_uid FROM activity_counts \
                  WHERE account_id = $1 AND pool_uid IN ({list})"
             ));
-            for row in sql.query().fetch_all(&self.pool).await.map_err(internal)? {
-                figures.insert(row.try_get("pool_uid").map_err(internal)?, 0);
+            for pool in self.db.fetch(sql, |row| row.text("pool_uid")).await? {
+                figures.insert(pool, 0);
             }
         }
         Ok(into_maus(figures))

@@ -1,17 +1,15 @@
 //! Bulk loading: many users or memberships per statement and per transaction, for imports and
 //! for seeding benchmarks, instead of one signed call per user.
 
+use crate::SqlStore;
+use crate::error::write_error;
+use crate::sql::Sql;
+use crate::users::{WRITE_COLUMNS, write_sql};
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainResult, Kind};
 use idplane_core::ids::{GroupUid, UserUid};
 use idplane_core::model::user::User;
 use idplane_core::store::PoolScope;
-use sqlx::Executor;
-
-use crate::SqlStore;
-use crate::error::{internal, write_error};
-use crate::sql::Sql;
-use crate::users::{WRITE_COLUMNS, write_sql};
 
 /// Rows per INSERT: 32 parameters a row stays under SQLite's 32,766-parameter limit.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -19,7 +17,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 impl SqlStore {
     /// Inserts users in multi-row statements inside one transaction; all or nothing.
     pub async fn bulk_insert_users(&self, scope: &PoolScope, users: &[User]) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         for chunk in users.chunks(ROWS_PER_STATEMENT) {
             let mut sql = Sql::new("");
             let mut rows = Vec::with_capacity(chunk.len());
@@ -35,13 +33,12 @@ impl SqlStore {
                 rows.join(", ")
             ));
             full.append_binds_from(&sql);
-            full.query()
-                .execute(&mut *tx)
+            tx.execute(full)
                 .await
                 .map_err(|e| write_error(e, Kind::User))?;
             crate::identifiers::write_many(&mut tx, scope.pool_uid(), chunk).await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     /// Adds many members to a group; uids not in the pool are skipped, already-members are fine.
@@ -52,8 +49,8 @@ impl SqlStore {
         users: &[UserUid],
         now: Timestamp,
     ) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        crate::groups::lock_group(&mut tx, self.dialect, scope.pool_uid(), group).await?;
+        let mut tx = self.db.write().await?;
+        crate::groups::lock_group(&mut tx, scope.pool_uid(), group).await?;
         for chunk in users.chunks(ROWS_PER_STATEMENT * 4) {
             let mut sql = Sql::new(
                 "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
@@ -70,34 +67,13 @@ impl SqlStore {
             let uids: Vec<String> = chunk.iter().map(|u| sql.text_param(u.as_str())).collect();
             sql.push(&format!(" AND u.uid IN ({})", uids.join(", ")));
             sql.push(" ON CONFLICT (group_uid, user_uid) DO NOTHING");
-            sql.query().execute(&mut *tx).await.map_err(internal)?;
+            tx.execute(sql).await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
-    /// Refreshes the planner's statistics after a bulk load. On SQLite, connections opened
-    /// from now on plan with them (see `drop_value_samples`). On PostgreSQL the loaded tables
-    /// are also vacuumed, which marks their pages all-visible so that searches answered from
-    /// the membership indexes do not visit the table.
+    /// Refreshes the planner's statistics after a bulk load (see the backends' `analyze`).
     pub async fn analyze(&self) -> DomainResult<()> {
-        match self.dialect {
-            crate::Dialect::Sqlite => {
-                sqlx::query("ANALYZE")
-                    .execute(&self.pool)
-                    .await
-                    .map_err(internal)?;
-                crate::drop_value_samples(&self.pool)
-                    .await
-                    .map_err(internal)?;
-            }
-            crate::Dialect::Postgres => {
-                // Unprepared: VACUUM runs outside any transaction.
-                self.pool
-                    .execute("VACUUM (ANALYZE) users, group_members")
-                    .await
-                    .map_err(internal)?;
-            }
-        }
-        Ok(())
+        Ok(self.db.analyze().await?)
     }
 }

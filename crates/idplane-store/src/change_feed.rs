@@ -8,37 +8,34 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use idplane_core::changes::ChangeFeed;
 use idplane_core::error::DomainResult;
-use sqlx::Row;
 
-use crate::error::internal;
-use crate::{Dialect, SqlStore};
+use crate::SqlStore;
+use crate::sql::Sql;
 
 impl SqlStore {
     /// The feed other processes announce their changes on; `None` where no other process can
     /// share the store.
     pub fn change_feed(&self) -> Option<Arc<dyn ChangeFeed>> {
-        match self.dialect {
-            Dialect::Postgres => Some(Arc::new(self.clone())),
-            Dialect::Sqlite => None,
-        }
+        self.db
+            .shared()
+            .then(|| Arc::new(self.clone()) as Arc<dyn ChangeFeed>)
     }
 }
 
 #[async_trait]
 impl ChangeFeed for SqlStore {
     async fn announce(&self) -> DomainResult<()> {
-        sqlx::query("SELECT nextval('change_feed')")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(internal)?;
+        let sql = Sql::new("SELECT nextval('change_feed') AS n");
+        self.db
+            .writer()
+            .await?
+            .fetch_one(sql, |row| row.int("n"))
+            .await?;
         Ok(())
     }
 
     async fn latest(&self) -> DomainResult<i64> {
-        let row = sqlx::query("SELECT last_value FROM change_feed")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.try_get::<i64, _>("last_value").map_err(internal)
+        let sql = Sql::new("SELECT last_value FROM change_feed");
+        Ok(self.db.fetch_one(sql, |row| row.int("last_value")).await?)
     }
 }

@@ -10,10 +10,9 @@ use idplane_core::model::custom_attribute::{AttributeType, CustomAttribute, Muta
 use idplane_core::store::{AttributeStore, PoolScope};
 
 use crate::SqlStore;
-use crate::departments::Tx;
-use crate::error::internal;
+use crate::backend::Conn;
 use crate::row::Columns;
-use crate::sql::{Sql, like_escape, opt};
+use crate::sql::{Sql, like_escape, opt, sql};
 
 const COLUMNS: &str =
     "uid, pool_uid, name, data_type, mutability, minimum, maximum, created_at, updated_at";
@@ -43,17 +42,18 @@ fn text_of(bound: Option<i64>) -> String {
 
 /// Holds the pool's row until the transaction ends (PostgreSQL; SQLite's writer holds the
 /// whole database), so that checks of the pool's declarations and the write are one step.
-async fn hold_pool(tx: &mut Tx, pool: &UserPoolUid) -> DomainResult<bool> {
-    let mut sql = Sql::new("UPDATE user_pools SET updated_at = updated_at WHERE uid = ");
-    let p = sql.text_param(pool.as_str());
-    sql.push(&p);
-    let done = sql.query().execute(&mut **tx).await.map_err(internal)?;
-    Ok(done.rows_affected() > 0)
+async fn hold_pool(tx: &mut Conn, pool: &UserPoolUid) -> DomainResult<bool> {
+    let held = tx
+        .execute(sql!(
+            "UPDATE user_pools SET updated_at = updated_at WHERE uid = $1",
+            pool.as_str()
+        ))
+        .await?;
+    Ok(held > 0)
 }
 
-async fn count(tx: &mut Tx, sql: Sql) -> DomainResult<i64> {
-    let row = sql.query().fetch_one(&mut **tx).await.map_err(internal)?;
-    row.int("n")
+async fn count(tx: &mut Conn, sql: Sql) -> DomainResult<i64> {
+    Ok(tx.fetch_one(sql, |row| row.int("n")).await?)
 }
 
 #[async_trait]
@@ -65,58 +65,62 @@ impl AttributeStore for SqlStore {
         limit: usize,
     ) -> DomainResult<()> {
         let pool = scope.pool_uid();
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         if !hold_pool(&mut tx, pool).await? {
             return Err(DomainError::not_found(
                 idplane_core::error::Kind::UserPool,
                 pool.as_str(),
             ));
         }
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM custom_attributes WHERE pool_uid = ");
-        let p = sql.text_param(pool.as_str());
-        sql.push(&p);
+        let sql = sql!(
+            "SELECT COUNT(*) AS n FROM custom_attributes WHERE pool_uid = $1",
+            pool.as_str()
+        );
         if usize::try_from(count(&mut tx, sql).await?).unwrap_or(usize::MAX) >= limit {
             return Err(AttributeError::TooMany(limit).into());
         }
-        let mut sql = Sql::new(
+        let sql = sql!(
             "SELECT COUNT(*) AS n FROM custom_attributes WHERE pool_uid = $1 AND lower(name) = $2",
+            pool.as_str(),
+            a.name.to_ascii_lowercase()
         );
-        sql.text_param(pool.as_str());
-        sql.text_param(a.name.to_ascii_lowercase());
         if count(&mut tx, sql).await? > 0 {
             return Err(AttributeError::NameTaken.into());
         }
-        let mut sql = Sql::new(&format!(
-            "INSERT INTO custom_attributes ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ));
-        sql.text_param(a.uid.as_str());
-        sql.text_param(pool.as_str());
-        sql.text_param(a.name.as_str());
-        sql.text_param(a.data_type.as_str());
-        sql.text_param(a.mutability.as_str());
-        sql.text_param(text_of(a.minimum));
-        sql.text_param(text_of(a.maximum));
-        sql.int_param(a.created_at.millis());
-        sql.int_param(a.updated_at.millis());
-        sql.query().execute(&mut *tx).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        tx.execute(sql!(
+            &format!(
+                "INSERT INTO custom_attributes ({COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+            a.uid.as_str(),
+            pool.as_str(),
+            a.name.as_str(),
+            a.data_type.as_str(),
+            a.mutability.as_str(),
+            text_of(a.minimum),
+            text_of(a.maximum),
+            a.created_at.millis(),
+            a.updated_at.millis()
+        ))
+        .await?;
+        Ok(tx.commit().await?)
     }
 
     async fn update_attribute(&self, scope: &PoolScope, a: &CustomAttribute) -> DomainResult<bool> {
-        let mut sql = Sql::new(
-            "UPDATE custom_attributes SET mutability = $1, minimum = $2, maximum = $3, \
-             updated_at = $4 WHERE pool_uid = $5 AND uid = $6",
-        );
-        sql.text_param(a.mutability.as_str());
-        sql.text_param(text_of(a.minimum));
-        sql.text_param(text_of(a.maximum));
-        sql.int_param(a.updated_at.millis());
-        sql.text_param(scope.pool_uid().as_str());
-        sql.text_param(a.uid.as_str());
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        let done = sql.query().execute(&mut *tx).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(done.rows_affected() > 0)
+        let changed = self
+            .db
+            .execute(sql!(
+                "UPDATE custom_attributes SET mutability = $1, minimum = $2, maximum = $3, \
+                 updated_at = $4 WHERE pool_uid = $5 AND uid = $6",
+                a.mutability.as_str(),
+                text_of(a.minimum),
+                text_of(a.maximum),
+                a.updated_at.millis(),
+                scope.pool_uid().as_str(),
+                a.uid.as_str()
+            ))
+            .await?;
+        Ok(changed > 0)
     }
 
     async fn delete_attribute(
@@ -125,47 +129,43 @@ impl AttributeStore for SqlStore {
         uid: &CustomAttributeUid,
     ) -> DomainResult<bool> {
         let pool = scope.pool_uid();
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         hold_pool(&mut tx, pool).await?;
-        let mut sql =
-            Sql::new("SELECT name FROM custom_attributes WHERE pool_uid = $1 AND uid = $2");
-        sql.text_param(pool.as_str());
-        sql.text_param(uid.as_str());
-        let Some(row) = sql
-            .query()
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?
-        else {
+        let named = sql!(
+            "SELECT name FROM custom_attributes WHERE pool_uid = $1 AND uid = $2",
+            pool.as_str(),
+            uid.as_str()
+        );
+        let Some(name) = tx.fetch_optional(named, |row| row.text("name")).await? else {
             return Ok(false);
         };
-        let name = row.text("name")?;
         // Values are kept as a JSON list of [name, value] pairs.
-        let mut sql = Sql::new(
+        let held = sql!(
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM users WHERE pool_uid = $1 \
              AND custom_attributes LIKE $2 ESCAPE '\\' LIMIT 1) held",
+            pool.as_str(),
+            format!("%[\"{}\",%", like_escape(&name))
         );
-        sql.text_param(pool.as_str());
-        sql.text_param(format!("%[\"{}\",%", like_escape(&name)));
-        if count(&mut tx, sql).await? > 0 {
+        if count(&mut tx, held).await? > 0 {
             return Err(AttributeError::InUse.into());
         }
-        let mut sql = Sql::new("DELETE FROM custom_attributes WHERE pool_uid = $1 AND uid = $2");
-        sql.text_param(pool.as_str());
-        sql.text_param(uid.as_str());
-        sql.query().execute(&mut *tx).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        tx.execute(sql!(
+            "DELETE FROM custom_attributes WHERE pool_uid = $1 AND uid = $2",
+            pool.as_str(),
+            uid.as_str()
+        ))
+        .await?;
+        tx.commit().await?;
         Ok(true)
     }
 
     async fn attributes(&self, scope: &PoolScope) -> DomainResult<Vec<CustomAttribute>> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM custom_attributes WHERE pool_uid = $1 ORDER BY name, uid"
-        ));
-        sql.text_param(scope.pool_uid().as_str());
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-        rows.iter()
-            .map(|row| attribute_from(row as &dyn Columns))
-            .collect()
+        let sql = sql!(
+            &format!(
+                "SELECT {COLUMNS} FROM custom_attributes WHERE pool_uid = $1 ORDER BY name, uid"
+            ),
+            scope.pool_uid().as_str()
+        );
+        Ok(self.db.fetch(sql, attribute_from).await?)
     }
 }

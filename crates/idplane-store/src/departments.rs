@@ -1,5 +1,14 @@
 //! Departments: the tree kept as materialised paths, its counts, moves and members.
 
+use crate::SqlStore;
+use crate::backend::{Conn, RowLock};
+use crate::error::write_error;
+use crate::groups::ensure_users_in_pool;
+use crate::memberships;
+use crate::paging::{KeyKind, SortSpec};
+use crate::pools::text_condition;
+use crate::row::Columns;
+use crate::sql::{Sql, sql};
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DepartmentError, DomainError, DomainResult, Field, Kind};
@@ -10,16 +19,6 @@ use idplane_core::model::department::{
 };
 use idplane_core::query::{DepartmentQuery, DepartmentSortField, Page, TextMatch};
 use idplane_core::store::{DepartmentStore, PoolScope};
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
-use crate::error::{internal, write_error};
-use crate::groups::ensure_users_in_pool;
-use crate::memberships;
-use crate::paging::{KeyKind, SortSpec};
-use crate::pools::text_condition;
-use crate::sql::Sql;
-use crate::{Dialect, SqlStore};
 
 /// Every character of a path sorts below `~`, so `[path, path || '~')` is its subtree.
 pub(crate) const COLUMNS: &str = "d.uid, d.pool_uid, d.parent_uid, d.name, d.description, d.external_id, \
@@ -30,60 +29,49 @@ pub(crate) const COLUMNS: &str = "d.uid, d.pool_uid, d.parent_uid, d.name, d.des
         JOIN departments s ON s.uid = m.department_uid \
         WHERE s.pool_uid = d.pool_uid AND s.path >= d.path AND s.path < d.path || '~') AS members";
 
-pub(crate) fn view_from(row: &AnyRow) -> Result<DepartmentView, sqlx::Error> {
+pub(crate) fn view_from(row: &dyn Columns) -> DomainResult<DepartmentView> {
     Ok(DepartmentView {
         department: Department {
-            uid: DepartmentUid::from_stored(row.try_get("uid")?),
-            pool_uid: UserPoolUid::from_stored(row.try_get("pool_uid")?),
-            parent_uid: row
-                .try_get::<Option<String>, _>("parent_uid")?
-                .map(DepartmentUid::from_stored),
-            name: row.try_get("name")?,
-            description: row.try_get("description")?,
-            external_id: row.try_get("external_id")?,
-            source: row.try_get("source")?,
-            precedence: row.try_get("precedence")?,
-            iam_role_trn: row.try_get("iam_role_trn")?,
-            path: row.try_get("path")?,
-            name_path: row.try_get("name_path")?,
-            created_at: Timestamp::from_millis(row.try_get("created_at")?),
-            updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+            uid: DepartmentUid::from_stored(row.text("uid")?),
+            pool_uid: UserPoolUid::from_stored(row.text("pool_uid")?),
+            parent_uid: row.opt_text("parent_uid")?.map(DepartmentUid::from_stored),
+            name: row.text("name")?,
+            description: row.text("description")?,
+            external_id: row.text("external_id")?,
+            source: row.text("source")?,
+            precedence: row.int("precedence")?,
+            iam_role_trn: row.text("iam_role_trn")?,
+            path: row.text("path")?,
+            name_path: row.text("name_path")?,
+            created_at: Timestamp::from_millis(row.int("created_at")?),
+            updated_at: Timestamp::from_millis(row.int("updated_at")?),
         },
-        direct_children: row.try_get("direct_children")?,
-        direct_members: row.try_get("direct_members")?,
-        members: row.try_get("members")?,
+        direct_children: row.int("direct_children")?,
+        direct_members: row.int("direct_members")?,
+        members: row.int("members")?,
     })
 }
 
-fn views(rows: &[AnyRow]) -> DomainResult<Vec<DepartmentView>> {
-    rows.iter()
-        .map(view_from)
-        .collect::<Result<_, _>>()
-        .map_err(internal)
-}
-
-pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
 /// Inserts a department inside an open write transaction.
-pub async fn insert_department_in(tx: &mut Tx, d: &Department) -> DomainResult<()> {
-    sqlx::query(
-        "INSERT INTO departments (uid, pool_uid, parent_uid, name, description, external_id, source, precedence, iam_role_trn, path, name_path, created_at, updated_at) \
+pub async fn insert_department_in(tx: &mut Conn, d: &Department) -> DomainResult<()> {
+    tx.execute(sql!(
+        "INSERT INTO departments (uid, pool_uid, parent_uid, name, description, external_id, \
+         source, precedence, iam_role_trn, path, name_path, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(d.uid.as_str().to_owned())
-    .bind(d.pool_uid.as_str().to_owned())
-    .bind(d.parent_uid.as_ref().map(|p| p.as_str().to_owned()))
-    .bind(d.name.clone())
-    .bind(d.description.clone())
-    .bind(d.external_id.clone())
-    .bind(d.source.clone())
-    .bind(d.precedence)
-    .bind(d.iam_role_trn.clone())
-    .bind(d.path.clone())
-    .bind(d.name_path.clone())
-    .bind(d.created_at.millis())
-    .bind(d.updated_at.millis())
-    .execute(&mut **tx)
+        d.uid.as_str(),
+        d.pool_uid.as_str(),
+        d.parent_uid.as_ref().map(DepartmentUid::as_str),
+        &d.name,
+        &d.description,
+        &d.external_id,
+        &d.source,
+        d.precedence,
+        &d.iam_role_trn,
+        &d.path,
+        &d.name_path,
+        d.created_at.millis(),
+        d.updated_at.millis()
+    ))
     .await
     .map_err(|e| write_error(e, Kind::Department))?;
     Ok(())
@@ -107,31 +95,28 @@ enum TreeLock {
 
 impl SqlStore {
     async fn one_department(&self, sql: Sql) -> DomainResult<Option<DepartmentView>> {
-        let row = sql
-            .query()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(view_from).transpose().map_err(internal)
+        Ok(self.db.fetch_optional(sql, view_from).await?)
     }
 
-    async fn lock_tree(&self, tx: &mut Tx, pool: &UserPoolUid, lock: TreeLock) -> DomainResult<()> {
-        if self.dialect() == Dialect::Sqlite {
+    async fn lock_tree(
+        &self,
+        tx: &mut Conn,
+        pool: &UserPoolUid,
+        lock: TreeLock,
+    ) -> DomainResult<()> {
+        if !tx.locks_rows() {
             return Ok(());
         }
-        let sql = match lock {
-            TreeLock::Shared => {
-                "SELECT uid FROM departments WHERE pool_uid = $1 AND parent_uid IS NULL FOR SHARE"
-            }
-            TreeLock::Exclusive => {
-                "SELECT uid FROM departments WHERE pool_uid = $1 AND parent_uid IS NULL FOR UPDATE"
-            }
+        let lock = match lock {
+            TreeLock::Shared => RowLock::Share,
+            TreeLock::Exclusive => RowLock::Update,
         };
-        sqlx::query(sql)
-            .bind(pool.as_str().to_owned())
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?;
+        let text = format!(
+            "SELECT uid FROM departments WHERE pool_uid = $1 AND parent_uid IS NULL{}",
+            tx.row_lock(lock)
+        );
+        tx.fetch_optional(sql!(&text, pool.as_str()), |_| Ok(()))
+            .await?;
         Ok(())
     }
 
@@ -141,8 +126,8 @@ impl SqlStore {
         &self,
         scope: &PoolScope,
         departments: &[&DepartmentUid],
-    ) -> DomainResult<Tx> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
+    ) -> DomainResult<Conn> {
+        let mut tx = self.db.write().await?;
         self.lock_tree(&mut tx, scope.pool_uid(), TreeLock::Shared)
             .await?;
         for department in departments {
@@ -161,44 +146,43 @@ impl SqlStore {
 }
 
 async fn place_in(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     uid: &DepartmentUid,
 ) -> DomainResult<Option<Place>> {
-    let row = sqlx::query(
+    let sql = sql!(
         "SELECT path, name_path, parent_uid FROM departments WHERE pool_uid = $1 AND uid = $2",
-    )
-    .bind(pool.as_str().to_owned())
-    .bind(uid.as_str().to_owned())
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(internal)?;
-    row.map(|r| {
-        Ok::<_, sqlx::Error>(Place {
-            path: r.try_get("path")?,
-            name_path: r.try_get("name_path")?,
-            parent_uid: r.try_get("parent_uid")?,
+        pool.as_str(),
+        uid.as_str()
+    );
+    let place = tx
+        .fetch_optional(sql, |row| {
+            Ok(Place {
+                path: row.text("path")?,
+                name_path: row.text("name_path")?,
+                parent_uid: row.opt_text("parent_uid")?,
+            })
         })
-    })
-    .transpose()
-    .map_err(internal)
+        .await?;
+    Ok(place)
 }
 
 /// The parent's place, or `NotFound` naming it.
-async fn parent_in(tx: &mut Tx, pool: &UserPoolUid, parent: &DepartmentUid) -> DomainResult<Place> {
+async fn parent_in(
+    tx: &mut Conn,
+    pool: &UserPoolUid,
+    parent: &DepartmentUid,
+) -> DomainResult<Place> {
     place_in(tx, pool, parent)
         .await?
         .ok_or_else(|| DomainError::not_found(Kind::Department, parent.as_str()))
 }
 
-async fn count_in(tx: &mut Tx, sql: &'static str, pool: &str, key: &str) -> DomainResult<i64> {
-    let row = sqlx::query(sql)
-        .bind(pool.to_owned())
-        .bind(key.to_owned())
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(internal)?;
-    row.try_get::<i64, _>(0).map_err(internal)
+/// `sql` counts (`n`) by a pool and a key.
+async fn count_in(tx: &mut Conn, sql: &'static str, pool: &str, key: &str) -> DomainResult<i64> {
+    Ok(tx
+        .fetch_one(sql!(sql, pool, key), |row| row.int("n"))
+        .await?)
 }
 
 #[async_trait]
@@ -215,14 +199,14 @@ impl DepartmentStore for SqlStore {
         let Some(parent_uid) = &d.parent_uid else {
             return Err(DomainError::internal("a second root department"));
         };
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         self.lock_tree(&mut tx, pool, TreeLock::Shared).await?;
         let parent = parent_in(&mut tx, pool, parent_uid).await?;
         let mut d = d.clone();
         d.path = format!("{}{}/", parent.path, d.uid);
         d.name_path = format!("{}/{}", parent.name_path, d.name);
         insert_department_in(&mut tx, &d).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(d)
     }
 
@@ -255,7 +239,7 @@ impl DepartmentStore for SqlStore {
         department: &Department,
     ) -> DomainResult<Department> {
         let pool = scope.pool_uid();
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         self.lock_tree(&mut tx, pool, TreeLock::Exclusive).await?;
         let old = place_in(&mut tx, pool, &department.uid)
             .await?
@@ -284,45 +268,43 @@ impl DepartmentStore for SqlStore {
                 ));
             }
         }
-        sqlx::query(
+        tx.execute(sql!(
             "UPDATE departments SET parent_uid = $1, name = $2, description = $3, precedence = $4, \
              iam_role_trn = $5, path = $6, name_path = $7, updated_at = $8, external_id = $11 \
              WHERE pool_uid = $9 AND uid = $10",
-        )
-        .bind(new.parent_uid.as_ref().map(|p| p.as_str().to_owned()))
-        .bind(new.name.clone())
-        .bind(new.description.clone())
-        .bind(new.precedence)
-        .bind(new.iam_role_trn.clone())
-        .bind(new.path.clone())
-        .bind(new.name_path.clone())
-        .bind(new.updated_at.millis())
-        .bind(pool.as_str().to_owned())
-        .bind(new.uid.as_str().to_owned())
-        .bind(new.external_id.clone())
-        .execute(&mut *tx)
+            new.parent_uid.as_ref().map(DepartmentUid::as_str),
+            &new.name,
+            &new.description,
+            new.precedence,
+            &new.iam_role_trn,
+            &new.path,
+            &new.name_path,
+            new.updated_at.millis(),
+            pool.as_str(),
+            new.uid.as_str(),
+            &new.external_id
+        ))
         .await
         .map_err(|e| write_error(e, Kind::Department))?;
         if old.path != new.path || old.name_path != new.name_path {
             // Descendants: rewrite both path prefixes at once.
-            sqlx::query(
+            tx.execute(sql!(
                 "UPDATE departments SET \
                    path = $1 || substr(path, CAST($2 AS INTEGER)), \
                    name_path = $3 || substr(name_path, CAST($4 AS INTEGER)) \
                  WHERE pool_uid = $5 AND path > $6 AND path < $7",
-            )
-            .bind(new.path.clone())
-            .bind(i64::try_from(old.path.chars().count() + 1).unwrap_or(i64::MAX))
-            .bind(format!("{}/", new.name_path))
-            .bind(i64::try_from(old.name_path.chars().count() + 2).unwrap_or(i64::MAX))
-            .bind(pool.as_str().to_owned())
-            .bind(old.path.clone())
-            .bind(format!("{}~", old.path))
-            .execute(&mut *tx)
+                &new.path,
+                i64::try_from(old.path.chars().count() + 1).unwrap_or(i64::MAX),
+                format!("{}/", new.name_path),
+                i64::try_from(old.name_path.chars().count() + 2).unwrap_or(i64::MAX),
+                pool.as_str(),
+                &old.path,
+                format!("{}~", old.path)
+            ))
             .await
             .map_err(|e| write_error(e, Kind::Department))?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(new)
     }
 
@@ -333,7 +315,7 @@ impl DepartmentStore for SqlStore {
         options: DeleteOptions,
     ) -> DomainResult<bool> {
         let pool = scope.pool_uid();
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         self.lock_tree(&mut tx, pool, TreeLock::Exclusive).await?;
         let Some(place) = place_in(&mut tx, pool, uid).await? else {
             return Ok(false);
@@ -344,7 +326,7 @@ impl DepartmentStore for SqlStore {
         let path = place.path;
         let children = count_in(
             &mut tx,
-            "SELECT COUNT(*) FROM departments WHERE pool_uid = $1 AND parent_uid = $2",
+            "SELECT COUNT(*) AS n FROM departments WHERE pool_uid = $1 AND parent_uid = $2",
             pool.as_str(),
             uid.as_str(),
         )
@@ -354,7 +336,8 @@ impl DepartmentStore for SqlStore {
         }
         let members = count_in(
             &mut tx,
-            "SELECT COUNT(*) FROM department_members m JOIN departments s ON s.uid = m.department_uid \
+            "SELECT COUNT(*) AS n FROM department_members m \
+             JOIN departments s ON s.uid = m.department_uid \
              WHERE s.pool_uid = $1 AND s.path >= $2 AND s.path < $2 || '~'",
             pool.as_str(),
             &path,
@@ -363,7 +346,7 @@ impl DepartmentStore for SqlStore {
         if members > 0 && !options.force_delete_members {
             let own = count_in(
                 &mut tx,
-                "SELECT COUNT(*) FROM department_members m JOIN departments s \
+                "SELECT COUNT(*) AS n FROM department_members m JOIN departments s \
                  ON s.uid = m.department_uid WHERE s.pool_uid = $1 AND s.uid = $2",
                 pool.as_str(),
                 uid.as_str(),
@@ -377,16 +360,16 @@ impl DepartmentStore for SqlStore {
             .into());
         }
         // The whole subtree, by path; memberships go with it, users stay.
-        let result =
-            sqlx::query("DELETE FROM departments WHERE pool_uid = $1 AND path >= $2 AND path < $3")
-                .bind(pool.as_str().to_owned())
-                .bind(path.clone())
-                .bind(format!("{path}~"))
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(result.rows_affected() > 0)
+        let deleted = tx
+            .execute(sql!(
+                "DELETE FROM departments WHERE pool_uid = $1 AND path >= $2 AND path < $3",
+                pool.as_str(),
+                &path,
+                format!("{path}~")
+            ))
+            .await?;
+        tx.commit().await?;
+        Ok(deleted > 0)
     }
 
     async fn query_departments(
@@ -435,11 +418,18 @@ impl DepartmentStore for SqlStore {
             tiebreak: "d.uid",
             direction: query.sort.1,
         };
-        let (rows, next_token) = self
-            .page(COLUMNS, "departments d", &filter, &spec, &query.paging)
+        let (items, next_token) = self
+            .page(
+                COLUMNS,
+                "departments d",
+                &filter,
+                &spec,
+                &query.paging,
+                view_from,
+            )
             .await?;
         Ok(Page {
-            items: views(&rows)?,
+            items,
             total,
             next_token,
         })
@@ -460,9 +450,8 @@ impl DepartmentStore for SqlStore {
         sql.push(&format!(
             "{p} AND d.path >= {lo} AND d.path < {hi} ORDER BY d.path"
         ));
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
         let base = path.matches('/').count();
-        let mut all = views(&rows)?;
+        let mut all = self.db.fetch(sql, view_from).await?;
         if let Some(depth) = max_depth {
             all.retain(|v| v.department.path.matches('/').count() - base <= depth as usize);
         }
@@ -489,7 +478,7 @@ impl DepartmentStore for SqlStore {
             )
             .await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn remove_department_members(
@@ -498,19 +487,18 @@ impl DepartmentStore for SqlStore {
         department: &DepartmentUid,
         users: &[UserUid],
     ) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         for user in users {
-            sqlx::query(
-                "DELETE FROM department_members WHERE pool_uid = $1 AND department_uid = $2 AND user_uid = $3",
-            )
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(department.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            tx.execute(sql!(
+                "DELETE FROM department_members WHERE pool_uid = $1 AND department_uid = $2 \
+                 AND user_uid = $3",
+                scope.pool_uid().as_str(),
+                department.as_str(),
+                user.as_str()
+            ))
+            .await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn departments_of_user(
@@ -542,7 +530,7 @@ impl DepartmentStore for SqlStore {
         }
         let mut tx = self.members_write(scope, &[from, to]).await?;
         memberships::move_members(&mut tx, scope.pool_uid(), from, to, users).await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn department_members(
@@ -565,7 +553,7 @@ impl DepartmentStore for SqlStore {
     ) -> DomainResult<()> {
         let mut tx = self.members_write(scope, &[department]).await?;
         memberships::update(&mut tx, scope.pool_uid(), department, user, patch).await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn departments_by_uid(
@@ -582,7 +570,6 @@ impl DepartmentStore for SqlStore {
         let p = sql.text_param(scope.pool_uid().as_str());
         let list = sql.text_list(uids.iter().map(DepartmentUid::as_str));
         sql.push(&format!("{p} AND d.uid IN ({list}) ORDER BY d.path"));
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-        views(&rows)
+        Ok(self.db.fetch(sql, view_from).await?)
     }
 }

@@ -1,4 +1,5 @@
-//! Storage failures: how database errors become domain errors.
+//! Storage failures: what either backend reports ([`DbError`]) and how it becomes a domain
+//! error.
 
 use idplane_core::DomainError;
 use idplane_core::error::{DepartmentError, Field, GroupError, Kind, PoolError, UserError};
@@ -9,31 +10,70 @@ pub enum StoreError {
     #[error("{0}")]
     Config(String),
     #[error("database: {0}")]
-    Sqlx(#[from] sqlx::Error),
+    Database(String),
     #[error("migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
 }
 
-/// Any database failure as an internal domain error (logged by the dialect, never sent) — but
-/// for text the database cannot hold (PostgreSQL refuses NUL characters in text), which is the
-/// caller's bad value: the boundaries refuse such text first, this keeps it a client error
-/// wherever a value slips through.
-pub fn internal<E: std::fmt::Display + 'static>(e: E) -> DomainError {
-    let any: &dyn std::any::Any = &e;
-    if let Some(sqlx::Error::Database(db)) = any.downcast_ref::<sqlx::Error>()
-        && matches!(db.code().as_deref(), Some("22021" | "22P05"))
-    {
-        return DomainError::invalid(Field::Text, "text must not contain NUL characters");
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Domain(d) => Self::Database(d.to_string()),
+            other => Self::Database(other.to_string()),
+        }
     }
+}
+
+/// A failed statement, sorted into what the store tells apart; the text is the database's.
+#[derive(Debug, Error)]
+pub enum DbError {
+    /// A unique index or primary key refused a row (the text names the constraint).
+    #[error("{0}")]
+    Unique(String),
+    #[error("{0}")]
+    ForeignKey(String),
+    /// A serialization failure or deadlock: the transaction may succeed if run again.
+    #[error("{0}")]
+    Retry(String),
+    /// Text the database cannot hold (PostgreSQL refuses NUL characters in text).
+    #[error("{0}")]
+    BadText(String),
+    #[error("{0}")]
+    Other(String),
+    /// A row that did not read as the store expects, or another failure of the store's own.
+    #[error("{0}")]
+    Domain(DomainError),
+}
+
+impl From<DomainError> for DbError {
+    fn from(e: DomainError) -> Self {
+        Self::Domain(e)
+    }
+}
+
+/// Any database failure as an internal domain error (logged by the server, never sent) — but
+/// for text the database cannot hold, which is the caller's bad value: the boundaries refuse
+/// such text first, this keeps it a client error wherever a value slips through.
+impl From<DbError> for DomainError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Domain(d) => d,
+            DbError::BadText(_) => {
+                DomainError::invalid(Field::Text, "text must not contain NUL characters")
+            }
+            other => internal(other),
+        }
+    }
+}
+
+/// A failure outside SQL (a thread, a channel) as an internal domain error.
+pub fn internal<E: std::fmt::Display>(e: E) -> DomainError {
     DomainError::internal(format!("database: {e}"))
 }
 
 /// A unique-index violation names the attribute that clashed; anything else is internal.
-pub fn write_error(e: sqlx::Error, kind: Kind) -> DomainError {
-    if let sqlx::Error::Database(db) = &e
-        && db.is_unique_violation()
-    {
-        let text = format!("{} {}", db.constraint().unwrap_or(""), db.message());
+pub fn write_error(e: DbError, kind: Kind) -> DomainError {
+    if let DbError::Unique(text) = &e {
         return if text.contains("users_username_uq") {
             UserError::UsernameTaken.into()
         } else if text.contains("users_email_uq") {
@@ -51,16 +91,14 @@ pub fn write_error(e: sqlx::Error, kind: Kind) -> DomainError {
             }
         };
     }
-    internal(e)
+    e.into()
 }
 
 /// A membership insert whose user vanished between the check and the write (PostgreSQL only:
 /// SQLite runs one writer at a time): the user is gone, not an internal failure.
-pub fn member_error(e: sqlx::Error, user: &str) -> DomainError {
-    if let sqlx::Error::Database(db) = &e
-        && db.is_foreign_key_violation()
-    {
+pub fn member_error(e: DbError, user: &str) -> DomainError {
+    if let DbError::ForeignKey(_) = &e {
         return DomainError::not_found(Kind::User, user);
     }
-    internal(e)
+    e.into()
 }

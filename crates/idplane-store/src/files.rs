@@ -85,7 +85,7 @@ pub(crate) fn describe_postgres(url: &str) -> String {
 /// by name instead of after the pool's retries.
 pub(crate) async fn reach_postgres(url: &str, timeout: Duration) -> Result<(), StoreError> {
     let target = describe_postgres(url);
-    match tokio::time::timeout(timeout, sqlx::AnyConnection::connect(url)).await {
+    match tokio::time::timeout(timeout, sqlx::PgConnection::connect(url)).await {
         Ok(Ok(conn)) => {
             let _ = conn.close().await;
             Ok(())

@@ -1,5 +1,12 @@
 //! Groups and their members.
 
+use crate::SqlStore;
+use crate::backend::{Conn, RowLock};
+use crate::error::{member_error, write_error};
+use crate::paging::{KeyKind, SortSpec};
+use crate::pools::text_condition;
+use crate::row::Columns;
+use crate::sql::{Sql, sql};
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -7,30 +14,22 @@ use idplane_core::ids::{GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::group::Group;
 use idplane_core::query::{GroupQuery, GroupSortField, Page, TextMatch};
 use idplane_core::store::{GroupStore, PoolScope};
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
-use crate::error::{internal, member_error, write_error};
-use crate::paging::{KeyKind, SortSpec};
-use crate::pools::text_condition;
-use crate::sql::Sql;
-use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "g.uid, g.pool_uid, g.name, g.description, g.precedence, g.iam_role_trn, \
      g.source, g.created_at, g.updated_at, g.member_count";
 
-fn group_from(row: &AnyRow) -> Result<Group, sqlx::Error> {
+fn group_from(row: &dyn Columns) -> DomainResult<Group> {
     Ok(Group {
-        uid: GroupUid::from_stored(row.try_get("uid")?),
-        pool_uid: UserPoolUid::from_stored(row.try_get("pool_uid")?),
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        precedence: row.try_get("precedence")?,
-        iam_role_trn: row.try_get("iam_role_trn")?,
-        source: row.try_get("source")?,
-        member_count: row.try_get("member_count")?,
-        created_at: Timestamp::from_millis(row.try_get("created_at")?),
-        updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+        uid: GroupUid::from_stored(row.text("uid")?),
+        pool_uid: UserPoolUid::from_stored(row.text("pool_uid")?),
+        name: row.text("name")?,
+        description: row.text("description")?,
+        precedence: row.int("precedence")?,
+        iam_role_trn: row.text("iam_role_trn")?,
+        source: row.text("source")?,
+        member_count: row.int("member_count")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
     })
 }
 
@@ -40,48 +39,35 @@ fn group_from(row: &AnyRow) -> Result<Group, sqlx::Error> {
 /// the users, the membership rows), so two writers meet here and never each hold what the
 /// other waits for. NO KEY UPDATE: a concurrent group delete still waits or wins. SQLite
 /// writes one transaction at a time.
-pub async fn lock_group(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    dialect: Dialect,
-    pool: &UserPoolUid,
-    group: &GroupUid,
-) -> DomainResult<bool> {
-    let lock = match dialect {
-        Dialect::Sqlite => "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2",
-        Dialect::Postgres => {
-            "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2 FOR NO KEY UPDATE"
-        }
-    };
-    let found = sqlx::query(lock)
-        .bind(pool.as_str().to_owned())
-        .bind(group.as_str().to_owned())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(internal)?;
-    Ok(found.is_some())
+pub async fn lock_group(tx: &mut Conn, pool: &UserPoolUid, group: &GroupUid) -> DomainResult<bool> {
+    let lock = format!(
+        "SELECT uid FROM groups WHERE pool_uid = $1 AND uid = $2{}",
+        tx.row_lock(RowLock::NoKeyUpdate)
+    );
+    let sql = sql!(&lock, pool.as_str(), group.as_str());
+    Ok(tx.fetch_optional(sql, |_| Ok(())).await?.is_some())
 }
 
 /// Adds one member inside an open write (an existing member keeps when it joined).
 pub(crate) async fn insert_member(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     group: &GroupUid,
     user: &UserUid,
     now: Timestamp,
 ) -> DomainResult<()> {
-    sqlx::query(
+    tx.execute(sql!(
         "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
          user_created_at, user_updated_at) \
          SELECT $1, u.uid, u.pool_uid, $4, lower(u.preferred_username), u.display_name, \
          u.created_at, u.updated_at \
          FROM users u WHERE u.uid = $2 AND u.pool_uid = $3 \
          ON CONFLICT (group_uid, user_uid) DO NOTHING",
-    )
-    .bind(group.as_str().to_owned())
-    .bind(user.as_str().to_owned())
-    .bind(pool.as_str().to_owned())
-    .bind(now.millis())
-    .execute(&mut **tx)
+        group.as_str(),
+        user.as_str(),
+        pool.as_str(),
+        now.millis()
+    ))
     .await
     .map_err(|e| member_error(e, user.as_str()))?;
     Ok(())
@@ -93,8 +79,7 @@ pub(crate) async fn insert_member(
 /// for. `NotFound` for a group to join that is not in the pool. Returns the groups the users
 /// leave. A user added to yet another group meanwhile stays there (that group is not touched).
 pub(crate) async fn lock_group_change(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    dialect: Dialect,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     users: &[UserUid],
     joining: &[GroupUid],
@@ -103,20 +88,14 @@ pub(crate) async fn lock_group_change(
     let p = sql.text_param(pool.as_str());
     let list = sql.text_list(users.iter().map(UserUid::as_str));
     sql.push(&format!("{p} AND user_uid IN ({list})"));
-    let rows = sql.query().fetch_all(&mut **tx).await.map_err(internal)?;
-    let current: Vec<GroupUid> = rows
-        .iter()
-        .map(|r| {
-            r.try_get::<String, _>("group_uid")
-                .map(GroupUid::from_stored)
-        })
-        .collect::<Result<_, _>>()
-        .map_err(internal)?;
+    let current: Vec<GroupUid> = tx
+        .fetch(sql, |row| Ok(GroupUid::from_stored(row.text("group_uid")?)))
+        .await?;
     let mut all: Vec<GroupUid> = current.iter().chain(joining).cloned().collect();
     all.sort();
     all.dedup();
     for g in &all {
-        if !lock_group(tx, dialect, pool, g).await? && joining.contains(g) {
+        if !lock_group(tx, pool, g).await? && joining.contains(g) {
             return Err(DomainError::not_found(Kind::Group, g.as_str()));
         }
     }
@@ -129,7 +108,7 @@ pub(crate) async fn lock_group_change(
 /// The write [`lock_group_change`] prepared: `users` leave `left` and join `joining` (a member
 /// already keeps when it joined).
 pub(crate) async fn write_group_change(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     users: &[UserUid],
     left: &[GroupUid],
@@ -144,7 +123,7 @@ pub(crate) async fn write_group_change(
         delete.push(&format!(
             "{p} AND user_uid IN ({members}) AND group_uid IN ({groups})"
         ));
-        delete.query().execute(&mut **tx).await.map_err(internal)?;
+        tx.execute(delete).await?;
     }
     for g in joining {
         for user in users {
@@ -156,7 +135,7 @@ pub(crate) async fn write_group_change(
 
 /// Checks, inside a write transaction, that every user is in the pool.
 pub async fn ensure_users_in_pool(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     users: &[UserUid],
 ) -> DomainResult<()> {
@@ -167,12 +146,7 @@ pub async fn ensure_users_in_pool(
     let list = sql.text_list(users.iter().map(UserUid::as_str));
     sql.push(&list);
     sql.push(")");
-    let rows = sql.query().fetch_all(&mut **tx).await.map_err(internal)?;
-    let found: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get::<String, _>("uid"))
-        .collect::<Result<_, _>>()
-        .map_err(internal)?;
+    let found: Vec<String> = tx.fetch(sql, |row| row.text("uid")).await?;
     match users
         .iter()
         .find(|u| !found.iter().any(|f| f == u.as_str()))
@@ -185,65 +159,66 @@ pub async fn ensure_users_in_pool(
 #[async_trait]
 impl GroupStore for SqlStore {
     async fn insert_group(&self, scope: &PoolScope, group: &Group) -> DomainResult<()> {
-        sqlx::query(
-            "INSERT INTO groups (uid, pool_uid, name, description, precedence, iam_role_trn, source, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(group.uid.as_str().to_owned())
-        .bind(scope.pool_uid().as_str().to_owned())
-        .bind(group.name.clone())
-        .bind(group.description.clone())
-        .bind(group.precedence)
-        .bind(group.iam_role_trn.clone())
-        .bind(group.source.clone())
-        .bind(group.created_at.millis())
-        .bind(group.updated_at.millis())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| write_error(e, Kind::Group))?;
+        self.db
+            .execute(sql!(
+                "INSERT INTO groups (uid, pool_uid, name, description, precedence, iam_role_trn, \
+                 source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                group.uid.as_str(),
+                scope.pool_uid().as_str(),
+                &group.name,
+                &group.description,
+                group.precedence,
+                &group.iam_role_trn,
+                &group.source,
+                group.created_at.millis(),
+                group.updated_at.millis()
+            ))
+            .await
+            .map_err(|e| write_error(e, Kind::Group))?;
         Ok(())
     }
 
     async fn get_group(&self, scope: &PoolScope, uid: &GroupUid) -> DomainResult<Option<Group>> {
-        let sql = format!("SELECT {COLUMNS} FROM groups g WHERE g.pool_uid = $1 AND g.uid = $2");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(uid.as_str().to_owned())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(group_from).transpose().map_err(internal)
+        let sql = sql!(
+            &format!("SELECT {COLUMNS} FROM groups g WHERE g.pool_uid = $1 AND g.uid = $2"),
+            scope.pool_uid().as_str(),
+            uid.as_str()
+        );
+        Ok(self.db.fetch_optional(sql, group_from).await?)
     }
 
     async fn update_group(&self, scope: &PoolScope, group: &Group) -> DomainResult<()> {
-        let result = sqlx::query(
-            "UPDATE groups SET name = $1, description = $2, precedence = $3, iam_role_trn = $4, updated_at = $5 \
-             WHERE pool_uid = $6 AND uid = $7",
-        )
-        .bind(group.name.clone())
-        .bind(group.description.clone())
-        .bind(group.precedence)
-        .bind(group.iam_role_trn.clone())
-        .bind(group.updated_at.millis())
-        .bind(scope.pool_uid().as_str().to_owned())
-        .bind(group.uid.as_str().to_owned())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| write_error(e, Kind::Group))?;
-        if result.rows_affected() == 0 {
+        let updated = self
+            .db
+            .execute(sql!(
+                "UPDATE groups SET name = $1, description = $2, precedence = $3, \
+                 iam_role_trn = $4, updated_at = $5 WHERE pool_uid = $6 AND uid = $7",
+                &group.name,
+                &group.description,
+                group.precedence,
+                &group.iam_role_trn,
+                group.updated_at.millis(),
+                scope.pool_uid().as_str(),
+                group.uid.as_str()
+            ))
+            .await
+            .map_err(|e| write_error(e, Kind::Group))?;
+        if updated == 0 {
             return Err(DomainError::not_found(Kind::Group, group.uid.as_str()));
         }
         Ok(())
     }
 
     async fn delete_group(&self, scope: &PoolScope, uid: &GroupUid) -> DomainResult<bool> {
-        let result = sqlx::query("DELETE FROM groups WHERE pool_uid = $1 AND uid = $2")
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(uid.as_str().to_owned())
-            .execute(&self.pool)
-            .await
-            .map_err(internal)?;
-        Ok(result.rows_affected() > 0)
+        let deleted = self
+            .db
+            .execute(sql!(
+                "DELETE FROM groups WHERE pool_uid = $1 AND uid = $2",
+                scope.pool_uid().as_str(),
+                uid.as_str()
+            ))
+            .await?;
+        Ok(deleted > 0)
     }
 
     async fn query_groups(
@@ -292,15 +267,18 @@ impl GroupStore for SqlStore {
             tiebreak: "g.uid",
             direction: query.sort.1,
         };
-        let (rows, next_token) = self
-            .page(COLUMNS, "groups g", &filter, &spec, &query.paging)
+        let (items, next_token) = self
+            .page(
+                COLUMNS,
+                "groups g",
+                &filter,
+                &spec,
+                &query.paging,
+                group_from,
+            )
             .await?;
         Ok(Page {
-            items: rows
-                .iter()
-                .map(group_from)
-                .collect::<Result<_, _>>()
-                .map_err(internal)?,
+            items,
             total,
             next_token,
         })
@@ -313,16 +291,16 @@ impl GroupStore for SqlStore {
         users: &[UserUid],
         now: Timestamp,
     ) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         // The group row stays locked until commit, so a concurrent delete waits or wins.
-        if !lock_group(&mut tx, self.dialect(), scope.pool_uid(), group).await? {
+        if !lock_group(&mut tx, scope.pool_uid(), group).await? {
             return Err(DomainError::not_found(Kind::Group, group.as_str()));
         }
         ensure_users_in_pool(&mut tx, scope.pool_uid(), users).await?;
         for user in users {
             insert_member(&mut tx, scope.pool_uid(), group, user, now).await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn remove_group_members(
@@ -331,20 +309,18 @@ impl GroupStore for SqlStore {
         group: &GroupUid,
         users: &[UserUid],
     ) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        lock_group(&mut tx, self.dialect(), scope.pool_uid(), group).await?;
+        let mut tx = self.db.write().await?;
+        lock_group(&mut tx, scope.pool_uid(), group).await?;
         for user in users {
-            sqlx::query(
+            tx.execute(sql!(
                 "DELETE FROM group_members WHERE pool_uid = $1 AND group_uid = $2 AND user_uid = $3",
-            )
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(group.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+                scope.pool_uid().as_str(),
+                group.as_str(),
+                user.as_str()
+            ))
+            .await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn set_only_group(
@@ -358,12 +334,12 @@ impl GroupStore for SqlStore {
             return Ok(());
         }
         let pool = scope.pool_uid();
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         let joining = std::slice::from_ref(group);
-        let left = lock_group_change(&mut tx, self.dialect(), pool, users, joining).await?;
+        let left = lock_group_change(&mut tx, pool, users, joining).await?;
         ensure_users_in_pool(&mut tx, pool, users).await?;
         write_group_change(&mut tx, pool, users, &left, joining, now).await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn groups_of_users(
@@ -384,13 +360,15 @@ impl GroupStore for SqlStore {
             "{p} AND g.pool_uid = {p} AND gm.user_uid IN ({list}) \
              ORDER BY gm.user_uid, gm.created_at, g.uid"
         ));
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-        rows.iter()
-            .map(|row| {
-                let user = UserUid::from_stored(row.try_get("member_uid")?);
-                Ok((user, group_from(row)?))
+        let pairs = self
+            .db
+            .fetch(sql, |row| {
+                Ok((
+                    UserUid::from_stored(row.text("member_uid")?),
+                    group_from(row)?,
+                ))
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(internal)
+            .await?;
+        Ok(pairs)
     }
 }

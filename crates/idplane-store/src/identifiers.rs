@@ -4,18 +4,14 @@
 
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
+use crate::SqlStore;
+use crate::backend::Conn;
+use crate::error::{DbError, StoreError};
+use crate::sql::{Sql, sql};
 use idplane_core::error::{DomainError, DomainResult, UserError};
 use idplane_core::identifiers::{self, Attribute};
 use idplane_core::ids::UserPoolUid;
 use idplane_core::model::user::User;
-use sqlx::Row;
-
-use crate::error::{StoreError, internal};
-use crate::sql::Sql;
-use crate::{Dialect, SqlStore};
-
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// The `store_meta` entry saying every user has its identifier rows.
 const FILLED: &str = "user_identifiers";
@@ -32,13 +28,13 @@ pub(crate) fn keys_of(user: &User) -> Vec<(Attribute, String)> {
 
 /// Writes a user's identifier rows, replacing any it had. `Duplicated` naming the attribute
 /// when another user of the pool has one of the keys.
-pub(crate) async fn write(tx: &mut Tx, pool: &UserPoolUid, user: &User) -> DomainResult<()> {
+pub(crate) async fn write(tx: &mut Conn, pool: &UserPoolUid, user: &User) -> DomainResult<()> {
     let keys = keys_of(user);
-    sqlx::query("DELETE FROM user_identifiers WHERE user_uid = $1")
-        .bind(user.uid.as_str().to_owned())
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+    tx.execute(sql!(
+        "DELETE FROM user_identifiers WHERE user_uid = $1",
+        user.uid.as_str()
+    ))
+    .await?;
     if keys.is_empty() {
         return Ok(());
     }
@@ -50,9 +46,10 @@ pub(crate) async fn write(tx: &mut Tx, pool: &UserPoolUid, user: &User) -> Domai
         .map(|(_, k)| check.text_param(k.clone()))
         .collect();
     check.push(&format!(" AND match_key IN ({})", list.join(", ")));
-    let taken = check.query().fetch_all(&mut **tx).await.map_err(internal)?;
-    if let Some(row) = taken.first() {
-        let key: String = row.try_get("match_key").map_err(internal)?;
+    if let Some(key) = tx
+        .fetch_optional(check, |row| row.text("match_key"))
+        .await?
+    {
         return Err(clash(&keys, &key));
     }
     let mut insert =
@@ -68,12 +65,10 @@ pub(crate) async fn write(tx: &mut Tx, pool: &UserPoolUid, user: &User) -> Domai
         })
         .collect();
     insert.push(&rows.join(", "));
-    insert.query().execute(&mut **tx).await.map_err(|e| {
-        match &e {
-            // A concurrent writer took one of the keys between the check and the insert.
-            sqlx::Error::Database(db) if db.is_unique_violation() => keys[0].0.taken().into(),
-            _ => internal(e),
-        }
+    tx.execute(insert).await.map_err(|e| match e {
+        // A concurrent writer took one of the keys between the check and the insert.
+        DbError::Unique(_) => DomainError::from(keys[0].0.taken()),
+        e => e.into(),
     })?;
     Ok(())
 }
@@ -88,7 +83,7 @@ fn clash(keys: &[(Attribute, String)], taken: &str) -> DomainError {
 
 /// Identifier rows for users inserted in bulk (in the same transaction): many rows a statement.
 pub(crate) async fn write_many(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     users: &[User],
 ) -> DomainResult<()> {
@@ -104,7 +99,7 @@ pub(crate) async fn write_many(
 }
 
 async fn insert_rows(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     rows: &[(String, String, &'static str)],
 ) -> DomainResult<()> {
@@ -123,13 +118,9 @@ async fn insert_rows(
             })
             .collect();
         sql.push(&values.join(", "));
-        sql.query().execute(&mut **tx).await.map_err(|e| {
-            if let sqlx::Error::Database(db) = &e
-                && db.is_unique_violation()
-            {
-                return UserError::UsernameTaken.into();
-            }
-            internal(e)
+        tx.execute(sql).await.map_err(|e| match e {
+            DbError::Unique(_) => DomainError::from(UserError::UsernameTaken),
+            e => e.into(),
         })?;
     }
     Ok(())
@@ -157,45 +148,42 @@ impl SqlStore {
     /// stored identifiers, all in one transaction. Refuses — changing nothing — with a report
     /// of every clash when two users of a pool would share a key.
     pub(crate) async fn fill_identifiers(&self) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("LOCK TABLE user_identifiers IN EXCLUSIVE MODE")
-                .execute(&mut *tx)
-                .await?;
-        }
-        let done = sqlx::query("SELECT value FROM store_meta WHERE name = $1")
-            .bind(FILLED)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if done.is_some() {
+        let mut tx = self.db.write().await?;
+        tx.lock_table("user_identifiers").await?;
+        let done = sql!("SELECT value FROM store_meta WHERE name = $1", FILLED);
+        if tx.fetch_optional(done, |_| Ok(())).await?.is_some() {
             return Ok(());
         }
-        let mut pools: Vec<(String, Vec<Stored>)> = Vec::new();
-        let mut rows = sqlx::query(
+        let users = Sql::new(
             "SELECT uid, pool_uid, preferred_username, email, phone_number FROM users \
              ORDER BY pool_uid, uid",
-        )
-        .fetch(&mut *tx);
-        while let Some(row) = rows.try_next().await? {
-            let pool: String = row.try_get("pool_uid")?;
-            let mut values: [Option<String>; 3] = [None, None, None];
-            for (i, column) in ["preferred_username", "email", "phone_number"]
-                .into_iter()
-                .enumerate()
-            {
-                let v: String = row.try_get(column)?;
-                values[i] = (!v.is_empty()).then_some(v);
-            }
-            let user = Stored {
-                uid: row.try_get("uid")?,
-                values,
-            };
-            match pools.last_mut() {
-                Some((p, users)) if *p == pool => users.push(user),
-                _ => pools.push((pool, vec![user])),
-            }
-        }
-        drop(rows);
+        );
+        let pools: Vec<(String, Vec<Stored>)> = tx
+            .fold(
+                users,
+                Vec::new(),
+                |pools: &mut Vec<(String, Vec<Stored>)>, row| {
+                    let pool = row.text("pool_uid")?;
+                    let mut values: [Option<String>; 3] = [None, None, None];
+                    for (i, column) in ["preferred_username", "email", "phone_number"]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let v = row.text(column)?;
+                        values[i] = (!v.is_empty()).then_some(v);
+                    }
+                    let user = Stored {
+                        uid: row.text("uid")?,
+                        values,
+                    };
+                    match pools.last_mut() {
+                        Some((p, users)) if *p == pool => users.push(user),
+                        _ => pools.push((pool, vec![user])),
+                    }
+                    Ok(true)
+                },
+            )
+            .await?;
         let mut clashes = Vec::new();
         let mut work = Vec::new();
         for (pool, users) in pools {
@@ -256,20 +244,22 @@ impl SqlStore {
             )));
         }
         for (uid, normal) in work {
-            sqlx::query(
-                "UPDATE users SET preferred_username = $1, email = $2, phone_number = $3 WHERE uid = $4",
-            )
-            .bind(normal[0].clone().unwrap_or_default())
-            .bind(normal[1].clone().unwrap_or_default())
-            .bind(normal[2].clone().unwrap_or_default())
-            .bind(uid)
-            .execute(&mut *tx)
+            let [username, email, phone] = normal.map(Option::unwrap_or_default);
+            tx.execute(sql!(
+                "UPDATE users SET preferred_username = $1, email = $2, phone_number = $3 \
+                 WHERE uid = $4",
+                username,
+                email,
+                phone,
+                uid
+            ))
             .await?;
         }
-        sqlx::query("INSERT INTO store_meta (name, value) VALUES ($1, 'v1')")
-            .bind(FILLED)
-            .execute(&mut *tx)
-            .await?;
+        tx.execute(sql!(
+            "INSERT INTO store_meta (name, value) VALUES ($1, 'v1')",
+            FILLED
+        ))
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -338,7 +338,7 @@ mod tests {
         #[test]
         fn bounds_give_the_page_of_a_full_sort(
             keys in proptest::collection::vec("[a-c,:é]{0,3}|[ab]{7,10}", 0..60),
-            desc in any::<bool>(),
+            desc in proptest::bool::ANY,
             offset in 0u64..70,
             limit in 1u32..20,
         ) {

@@ -5,6 +5,11 @@
 
 use std::collections::HashMap;
 
+use crate::SqlStore;
+use crate::backend::Conn;
+use crate::departments::{COLUMNS, view_from};
+use crate::error::member_error;
+use crate::sql::{Sql, sql};
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DepartmentError, DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
@@ -13,12 +18,6 @@ use idplane_core::model::department::{
 };
 use idplane_core::query::Page;
 use idplane_core::store::PoolScope;
-use sqlx::Row;
-
-use crate::SqlStore;
-use crate::departments::{COLUMNS, Tx, view_from};
-use crate::error::{internal, member_error};
-use crate::sql::Sql;
 
 /// True (1) when membership `dm` (of department `d`) is its user's first: no other membership
 /// of the user joined earlier, or at the same time in a department earlier by path.
@@ -47,18 +46,18 @@ pub async fn of_users(
         "{p} AND dm.pool_uid = {p} AND dm.user_uid IN ({list}) \
          ORDER BY dm.user_uid, dm.created_at, d.path"
     ));
-    let rows = sql.query().fetch_all(&store.pool).await.map_err(internal)?;
-    rows.iter()
-        .map(|row| {
-            let user = UserUid::from_stored(row.try_get("member_uid")?);
+    let pairs = store
+        .db
+        .fetch(sql, |row| {
+            let user = UserUid::from_stored(row.text("member_uid")?);
             let membership = Membership {
                 view: view_from(row)?,
-                role: row.try_get("member_role")?,
+                role: row.text("member_role")?,
             };
             Ok((user, membership))
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(internal)
+        .await?;
+    Ok(pairs)
 }
 
 /// The members of one department matching `filter`, as `WHERE` text over `dm` and `d`.
@@ -90,13 +89,7 @@ pub async fn page(
         " FROM department_members dm JOIN departments d ON d.uid = dm.department_uid";
     let mut count = Sql::new(&format!("SELECT COUNT(*) AS n{FROM}"));
     member_filter(&mut count, scope, department, filter);
-    let total: i64 = count
-        .query()
-        .fetch_one(&store.pool)
-        .await
-        .map_err(internal)?
-        .try_get("n")
-        .map_err(internal)?;
+    let total = store.db.fetch_one(count, |row| row.int("n")).await?;
     let mut sql = Sql::new(&format!(
         "SELECT dm.user_uid, dm.role, {IS_PRIMARY} AS is_primary{FROM}"
     ));
@@ -106,18 +99,16 @@ pub async fn page(
     sql.push(&format!(
         " ORDER BY dm.created_at, dm.user_uid LIMIT {limit} OFFSET {offset}"
     ));
-    let rows = sql.query().fetch_all(&store.pool).await.map_err(internal)?;
-    let items = rows
-        .iter()
-        .map(|row| {
+    let items = store
+        .db
+        .fetch(sql, |row| {
             Ok(DepartmentMember {
-                user_uid: UserUid::from_stored(row.try_get("user_uid")?),
-                role: row.try_get("role")?,
-                is_primary: row.try_get::<i64, _>("is_primary")? == 1,
+                user_uid: UserUid::from_stored(row.text("user_uid")?),
+                role: row.text("role")?,
+                is_primary: row.int("is_primary")? == 1,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(internal)?;
+        .await?;
     Ok(Page {
         items,
         total,
@@ -127,27 +118,27 @@ pub async fn page(
 
 /// When each of the user's memberships began, by department.
 async fn join_times(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     user: &UserUid,
 ) -> DomainResult<HashMap<String, i64>> {
-    let rows = sqlx::query(
-        "SELECT department_uid, created_at FROM department_members WHERE pool_uid = $1 AND user_uid = $2",
-    )
-    .bind(pool.as_str().to_owned())
-    .bind(user.as_str().to_owned())
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(internal)?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("department_uid")?, r.try_get("created_at")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(internal)
+    let sql = sql!(
+        "SELECT department_uid, created_at FROM department_members \
+         WHERE pool_uid = $1 AND user_uid = $2",
+        pool.as_str(),
+        user.as_str()
+    );
+    let times = tx
+        .fetch(sql, |row| {
+            Ok((row.text("department_uid")?, row.int("created_at")?))
+        })
+        .await?;
+    Ok(times.into_iter().collect())
 }
 
 /// Changes one membership inside an open write.
 pub async fn update(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     department: &DepartmentUid,
     user: &UserUid,
@@ -196,7 +187,7 @@ pub async fn update(
         "{} WHERE pool_uid = {p} AND department_uid = {d} AND user_uid = {u}",
         sets.join(", ")
     ));
-    sql.query().execute(&mut **tx).await.map_err(internal)?;
+    tx.execute(sql).await?;
     Ok(())
 }
 
@@ -204,7 +195,7 @@ pub async fn update(
 /// caller): each keeps when it joined and its role (the earlier time, and the role in `to`, for
 /// a user already there). `Conflict` naming the first user not in `from`.
 pub async fn move_members(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     from: &DepartmentUid,
     to: &DepartmentUid,
@@ -218,17 +209,16 @@ pub async fn move_members(
     sql.push(&format!(
         "{p} AND department_uid = {d} AND user_uid IN ({list})"
     ));
-    let rows = sql.query().fetch_all(&mut **tx).await.map_err(internal)?;
-    let joined: HashMap<String, (i64, String)> = rows
-        .iter()
-        .map(|r| {
+    let joined: HashMap<String, (i64, String)> = tx
+        .fetch(sql, |row| {
             Ok((
-                r.try_get("user_uid")?,
-                (r.try_get("created_at")?, r.try_get("role")?),
+                row.text("user_uid")?,
+                (row.int("created_at")?, row.text("role")?),
             ))
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(internal)?;
+        .await?
+        .into_iter()
+        .collect();
     if let Some(outsider) = users.iter().find(|u| !joined.contains_key(u.as_str())) {
         return Err(DepartmentError::NotAMember {
             user: outsider.as_str().to_owned(),
@@ -240,18 +230,17 @@ pub async fn move_members(
         let Some((at, role)) = joined.get(user.as_str()) else {
             continue;
         };
-        sqlx::query(
+        tx.execute(sql!(
             "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at, role) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (department_uid, user_uid) DO UPDATE SET \
              created_at = CASE WHEN excluded.created_at < department_members.created_at \
              THEN excluded.created_at ELSE department_members.created_at END",
-        )
-        .bind(to.as_str().to_owned())
-        .bind(user.as_str().to_owned())
-        .bind(pool.as_str().to_owned())
-        .bind(*at)
-        .bind(role.clone())
-        .execute(&mut **tx)
+            to.as_str(),
+            user.as_str(),
+            pool.as_str(),
+            *at,
+            role
+        ))
         .await
         .map_err(|e| member_error(e, user.as_str()))?;
     }
@@ -262,7 +251,7 @@ pub async fn move_members(
     delete.push(&format!(
         "{p} AND department_uid = {d} AND user_uid IN ({list})"
     ));
-    delete.query().execute(&mut **tx).await.map_err(internal)?;
+    tx.execute(delete).await?;
     Ok(())
 }
 
@@ -270,31 +259,30 @@ pub async fn move_members(
 /// caller): the first is primary (they join one millisecond apart, in order); a department the
 /// user stays in keeps its role.
 pub async fn replace_departments(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     user: &UserUid,
     departments: &[DepartmentUid],
     now: Timestamp,
 ) -> DomainResult<()> {
-    let rows = sqlx::query(
+    let sql = sql!(
         "SELECT department_uid, role FROM department_members WHERE pool_uid = $1 AND user_uid = $2",
-    )
-    .bind(pool.as_str().to_owned())
-    .bind(user.as_str().to_owned())
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(internal)?;
-    let roles: HashMap<String, String> = rows
-        .iter()
-        .map(|r| Ok((r.try_get("department_uid")?, r.try_get("role")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(internal)?;
-    sqlx::query("DELETE FROM department_members WHERE pool_uid = $1 AND user_uid = $2")
-        .bind(pool.as_str().to_owned())
-        .bind(user.as_str().to_owned())
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+        pool.as_str(),
+        user.as_str()
+    );
+    let roles: HashMap<String, String> = tx
+        .fetch(sql, |row| {
+            Ok((row.text("department_uid")?, row.text("role")?))
+        })
+        .await?
+        .into_iter()
+        .collect();
+    tx.execute(sql!(
+        "DELETE FROM department_members WHERE pool_uid = $1 AND user_uid = $2",
+        pool.as_str(),
+        user.as_str()
+    ))
+    .await?;
     join_in_order(tx, pool, user, departments, now, &roles).await
 }
 
@@ -303,7 +291,7 @@ pub async fn replace_departments(
 /// department named in `roles` gets that role, the others the default. A membership the user
 /// already has is kept as it is.
 pub async fn join_in_order(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     user: &UserUid,
     departments: &[DepartmentUid],
@@ -320,23 +308,22 @@ pub async fn join_in_order(
 
 /// Adds one membership inside an open write; an existing one is kept as it is.
 pub async fn insert_member(
-    tx: &mut Tx,
+    tx: &mut Conn,
     pool: &UserPoolUid,
     department: &DepartmentUid,
     user: &UserUid,
     joined: i64,
     role: &str,
 ) -> DomainResult<()> {
-    sqlx::query(
+    tx.execute(sql!(
         "INSERT INTO department_members (department_uid, user_uid, pool_uid, created_at, role) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (department_uid, user_uid) DO NOTHING",
-    )
-    .bind(department.as_str().to_owned())
-    .bind(user.as_str().to_owned())
-    .bind(pool.as_str().to_owned())
-    .bind(joined)
-    .bind(role.to_owned())
-    .execute(&mut **tx)
+        department.as_str(),
+        user.as_str(),
+        pool.as_str(),
+        joined,
+        role
+    ))
     .await
     .map_err(|e| member_error(e, user.as_str()))?;
     Ok(())

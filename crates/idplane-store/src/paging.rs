@@ -1,16 +1,13 @@
 //! Sorting and paging shared by every list: ORDER BY a sort key with the uid as tie-breaker,
 //! LIMIT/OFFSET for page and offset paging, and keyset conditions for cursor paging.
 
+use crate::row::Columns;
+use crate::sql::{Bind, Sql};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use idplane_core::error::{DomainError, DomainResult, Field};
 use idplane_core::query::{Paging, SortDirection};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
-use crate::row::Columns;
-use crate::sql::{Bind, Sql};
 
 /// From this offset on, a page of one group's members matched on one key and sorted on another
 /// is selected from the matches' keys (`member_select`), or else, on SQLite, sorted whole
@@ -145,26 +142,42 @@ impl SortSpec {
         limit
     }
 
-    /// Trims the look-ahead row of cursor paging and makes the next token from the last row kept.
-    pub fn next_token(
+    /// Reads a page's rows as they are stepped, each by `read`, into [`PageRows`]: up to
+    /// `limit` of them; for cursor paging the look-ahead row past them means a next page,
+    /// whose token is made from the last row kept. With `counted`, the first row's
+    /// `total_found` is kept too.
+    pub fn page_reader<T, F>(
         &self,
-        rows: &mut Vec<AnyRow>,
         paging: &Paging,
         limit: u32,
-        uid_column: &str,
-    ) -> DomainResult<Option<String>> {
-        if !matches!(paging, Paging::Cursor { .. }) || rows.len() <= limit as usize {
-            return Ok(None);
+        counted: bool,
+        read: F,
+    ) -> impl FnMut(&mut PageRows<T>, &dyn Columns) -> DomainResult<bool> + Send + 'static
+    where
+        F: Fn(&dyn Columns) -> DomainResult<T> + Send + 'static,
+    {
+        let spec = self.clone();
+        let cursor = matches!(paging, Paging::Cursor { .. });
+        let limit = limit as usize;
+        let mut last = None;
+        move |page, row| {
+            if page.items.len() == limit {
+                page.next_token = last.take();
+                return Ok(false);
+            }
+            if counted && page.total.is_none() {
+                page.total = Some(row.int("total_found")?);
+            }
+            if cursor && page.items.len() + 1 == limit {
+                last = Some(spec.token_after(row, "uid")?);
+            }
+            page.items.push(read(row)?);
+            Ok(true)
         }
-        rows.truncate(limit as usize);
-        let Some(last) = rows.last() else {
-            return Ok(None);
-        };
-        self.token_after(last, uid_column).map(Some)
     }
 
     /// The token of the page after `row`, read by the sort key (`sort_key`) and uid it carries.
-    pub fn token_after(&self, row: &impl Columns, uid_column: &str) -> DomainResult<String> {
+    pub fn token_after(&self, row: &dyn Columns, uid_column: &str) -> DomainResult<String> {
         let key = match self.kind {
             KeyKind::Text => serde_json::Value::String(row.text("sort_key")?),
             KeyKind::Int => serde_json::Value::from(row.int("sort_key")?),
@@ -179,41 +192,56 @@ impl SortSpec {
     }
 }
 
+/// A page's rows as [`SortSpec::page_reader`] read them.
+pub struct PageRows<T> {
+    pub items: Vec<T>,
+    /// The count the rows carried (`total_found`), when asked for and there was a row.
+    pub total: Option<i64>,
+    pub next_token: Option<String>,
+}
+
+impl<T> Default for PageRows<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            total: None,
+            next_token: None,
+        }
+    }
+}
+
 impl crate::SqlStore {
     /// How many rows `from` holds under `filter` (a ` WHERE …` clause).
     pub(crate) async fn count(&self, from: &str, filter: &Sql) -> DomainResult<i64> {
         let mut count = Sql::new(&format!("SELECT COUNT(*) AS n FROM {from}"));
         count.append(filter);
-        count
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|r| r.try_get("n"))
-            .map_err(crate::error::internal)
+        Ok(self.db.fetch_one(count, |row| row.int("n")).await?)
     }
 
-    /// One page of `columns` from `from` under `filter`, in `spec`'s order, and the token of
-    /// the next page for cursor paging. The rows' uid column must be named `uid`.
-    pub(crate) async fn page(
+    /// One page of `columns` from `from` under `filter`, in `spec`'s order, each row read by
+    /// `read`, and the token of the next page for cursor paging. The rows' uid column must be
+    /// named `uid`.
+    pub(crate) async fn page<T, F>(
         &self,
         columns: &str,
         from: &str,
         filter: &Sql,
         spec: &SortSpec,
         paging: &Paging,
-    ) -> DomainResult<(Vec<AnyRow>, Option<String>)> {
+        read: F,
+    ) -> DomainResult<(Vec<T>, Option<String>)>
+    where
+        T: Send + 'static,
+        F: Fn(&dyn Columns) -> DomainResult<T> + Send + 'static,
+    {
         let mut page = Sql::new(&format!(
             "SELECT {columns}, {} FROM {from}",
             spec.key_column()
         ));
         page.append(filter);
         let limit = spec.finish(&mut page, paging)?;
-        let mut rows = page
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(crate::error::internal)?;
-        let token = spec.next_token(&mut rows, paging, limit, "uid")?;
-        Ok((rows, token))
+        let reader = spec.page_reader(paging, limit, false, read);
+        let rows = self.db.fold(page, PageRows::default(), reader).await?;
+        Ok((rows.items, rows.next_token))
     }
 }

@@ -1,5 +1,11 @@
 //! User pools (and the root department made with each).
 
+use crate::SqlStore;
+use crate::departments::insert_department_in;
+use crate::error::write_error;
+use crate::paging::{KeyKind, SortSpec};
+use crate::row::Columns;
+use crate::sql::{Sql, flag, like_escape, prefix_upper_bound, sql};
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -8,15 +14,6 @@ use idplane_core::model::department::Department;
 use idplane_core::model::pool::{PoolView, UserPool};
 use idplane_core::query::{Page, PoolQuery, PoolSortField, TextMatch};
 use idplane_core::store::PoolStore;
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
-use crate::SqlStore;
-use crate::departments::insert_department_in;
-use crate::error::{internal, write_error};
-use crate::paging::{KeyKind, SortSpec};
-use crate::row::Columns;
-use crate::sql::{Sql, flag, like_escape, prefix_upper_bound};
 
 const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, p.enabled, \
      p.settings, p.created_at, p.updated_at, \
@@ -26,7 +23,7 @@ const COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_nam
 pub(crate) const POOL_COLUMNS: &str = "p.uid, p.account_id, p.name, p.description, p.project_name, \
      p.enabled, p.settings, p.created_at, p.updated_at";
 
-pub(crate) fn pool_from<R: Columns + ?Sized>(row: &R) -> DomainResult<UserPool> {
+pub(crate) fn pool_from(row: &dyn Columns) -> DomainResult<UserPool> {
     let settings = row.text("settings")?;
     Ok(UserPool {
         uid: UserPoolUid::from_stored(row.text("uid")?),
@@ -41,11 +38,11 @@ pub(crate) fn pool_from<R: Columns + ?Sized>(row: &R) -> DomainResult<UserPool> 
     })
 }
 
-fn view_from(row: &AnyRow) -> DomainResult<PoolView> {
+fn view_from(row: &dyn Columns) -> DomainResult<PoolView> {
     Ok(PoolView {
         pool: pool_from(row)?,
-        total_users: row.try_get("total_users").map_err(internal)?,
-        total_clients: row.try_get("total_clients").map_err(internal)?,
+        total_users: row.int("total_users")?,
+        total_clients: row.int("total_clients")?,
         total_connections: 0,
     })
 }
@@ -76,25 +73,24 @@ pub fn text_condition(sql: &mut Sql, column: &str, m: &TextMatch) {
 impl PoolStore for SqlStore {
     async fn insert_pool(&self, pool: &UserPool, root: &Department) -> DomainResult<()> {
         let settings = serde_json::to_string(&pool.settings).map_err(DomainError::internal)?;
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        sqlx::query(
-            "INSERT INTO user_pools (uid, account_id, name, description, project_name, enabled, settings, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(pool.uid.as_str().to_owned())
-        .bind(pool.account_id.as_str().to_owned())
-        .bind(pool.name.clone())
-        .bind(pool.description.clone())
-        .bind(pool.project_name.clone())
-        .bind(i64::from(pool.enabled))
-        .bind(settings)
-        .bind(pool.created_at.millis())
-        .bind(pool.updated_at.millis())
-        .execute(&mut *tx)
+        let mut tx = self.db.write().await?;
+        tx.execute(sql!(
+            "INSERT INTO user_pools (uid, account_id, name, description, project_name, enabled, \
+             settings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            pool.uid.as_str(),
+            pool.account_id.as_str(),
+            &pool.name,
+            &pool.description,
+            &pool.project_name,
+            pool.enabled,
+            settings,
+            pool.created_at.millis(),
+            pool.updated_at.millis()
+        ))
         .await
         .map_err(|e| write_error(e, Kind::UserPool))?;
         insert_department_in(&mut tx, root).await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn get_pool(
@@ -102,15 +98,12 @@ impl PoolStore for SqlStore {
         account: &AccountId,
         uid: &UserPoolUid,
     ) -> DomainResult<Option<PoolView>> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM user_pools p WHERE p.account_id = $1 AND p.uid = $2");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(account.as_str().to_owned())
-            .bind(uid.as_str().to_owned())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(view_from).transpose()
+        let sql = sql!(
+            &format!("SELECT {COLUMNS} FROM user_pools p WHERE p.account_id = $1 AND p.uid = $2"),
+            account.as_str(),
+            uid.as_str()
+        );
+        Ok(self.db.fetch_optional(sql, view_from).await?)
     }
 
     async fn find_pool(
@@ -118,10 +111,8 @@ impl PoolStore for SqlStore {
         account: &AccountId,
         uid: &UserPoolUid,
     ) -> DomainResult<Option<UserPool>> {
-        self.read_optional(pool_where(account, "p.uid", uid.as_str()), |row| {
-            pool_from(row)
-        })
-        .await
+        let sql = pool_where(account, "p.uid", uid.as_str());
+        Ok(self.db.fetch_optional(sql, pool_from).await?)
     }
 
     async fn find_pool_by_name(
@@ -129,8 +120,8 @@ impl PoolStore for SqlStore {
         account: &AccountId,
         name: &str,
     ) -> DomainResult<Option<UserPool>> {
-        self.read_optional(pool_where(account, "p.name", name), |row| pool_from(row))
-            .await
+        let sql = pool_where(account, "p.name", name);
+        Ok(self.db.fetch_optional(sql, pool_from).await?)
     }
 
     async fn list_pools(
@@ -172,11 +163,18 @@ impl PoolStore for SqlStore {
             tiebreak: "p.uid",
             direction: query.sort.1,
         };
-        let (rows, next_token) = self
-            .page(COLUMNS, "user_pools p", &filter, &spec, &query.paging)
+        let (items, next_token) = self
+            .page(
+                COLUMNS,
+                "user_pools p",
+                &filter,
+                &spec,
+                &query.paging,
+                view_from,
+            )
             .await?;
         Ok(Page {
-            items: rows.iter().map(view_from).collect::<DomainResult<_>>()?,
+            items,
             total,
             next_token,
         })
@@ -184,34 +182,37 @@ impl PoolStore for SqlStore {
 
     async fn update_pool(&self, pool: &UserPool) -> DomainResult<()> {
         let settings = serde_json::to_string(&pool.settings).map_err(DomainError::internal)?;
-        let result = sqlx::query(
-            "UPDATE user_pools SET name = $1, description = $2, enabled = $3, settings = $4, updated_at = $5 \
-             WHERE account_id = $6 AND uid = $7",
-        )
-        .bind(pool.name.clone())
-        .bind(pool.description.clone())
-        .bind(i64::from(pool.enabled))
-        .bind(settings)
-        .bind(pool.updated_at.millis())
-        .bind(pool.account_id.as_str().to_owned())
-        .bind(pool.uid.as_str().to_owned())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| write_error(e, Kind::UserPool))?;
-        if result.rows_affected() == 0 {
+        let updated = self
+            .db
+            .execute(sql!(
+                "UPDATE user_pools SET name = $1, description = $2, enabled = $3, settings = $4, \
+                 updated_at = $5 WHERE account_id = $6 AND uid = $7",
+                &pool.name,
+                &pool.description,
+                pool.enabled,
+                settings,
+                pool.updated_at.millis(),
+                pool.account_id.as_str(),
+                pool.uid.as_str()
+            ))
+            .await
+            .map_err(|e| write_error(e, Kind::UserPool))?;
+        if updated == 0 {
             return Err(DomainError::not_found(Kind::UserPool, pool.uid.as_str()));
         }
         Ok(())
     }
 
     async fn delete_pool(&self, account: &AccountId, uid: &UserPoolUid) -> DomainResult<bool> {
-        let result = sqlx::query("DELETE FROM user_pools WHERE account_id = $1 AND uid = $2")
-            .bind(account.as_str().to_owned())
-            .bind(uid.as_str().to_owned())
-            .execute(&self.pool)
-            .await
-            .map_err(internal)?;
-        Ok(result.rows_affected() > 0)
+        let deleted = self
+            .db
+            .execute(sql!(
+                "DELETE FROM user_pools WHERE account_id = $1 AND uid = $2",
+                account.as_str(),
+                uid.as_str()
+            ))
+            .await?;
+        Ok(deleted > 0)
     }
 }
 

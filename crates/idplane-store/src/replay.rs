@@ -5,14 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::SqlStore;
+use crate::sql::sql;
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::DomainResult;
 use idplane_core::store::{Claim, ReplayStore};
-use sqlx::Row;
-
-use crate::error::internal;
-use crate::{Dialect, SqlStore};
 
 /// The most requests remembered in memory; past it, claims fail until some expire.
 const MAX_REMEMBERED: usize = 2_000_000;
@@ -60,7 +58,7 @@ impl ReplayStore for SqlStore {
         expires_at: Timestamp,
     ) -> DomainResult<Claim> {
         let now = now.millis();
-        if self.dialect == Dialect::Sqlite {
+        if !self.db.shared() {
             return Ok(self
                 .seen
                 .claim(key, action, expires_at.millis(), now)
@@ -69,36 +67,30 @@ impl ReplayStore for SqlStore {
                 }));
         }
         let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-        let inserted = sqlx::query(
-            "INSERT INTO used_requests (request, action, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (request) DO NOTHING",
-        )
-        .bind(hex.clone())
-        .bind(action.to_owned())
-        .bind(expires_at.millis())
-        .execute(&self.pool)
-        .await
-        .map_err(internal)?;
+        let mut writer = self.db.writer().await?;
+        let inserted = writer
+            .execute(sql!(
+                "INSERT INTO used_requests (request, action, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (request) DO NOTHING",
+                hex.as_str(),
+                action,
+                expires_at.millis()
+            ))
+            .await?;
         if key[0] == 0 {
             // One claim in 256 sweeps what may be forgotten.
-            sqlx::query("DELETE FROM used_requests WHERE expires_at < $1")
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(internal)?;
+            writer
+                .execute(sql!("DELETE FROM used_requests WHERE expires_at < $1", now))
+                .await?;
         }
-        if inserted.rows_affected() == 1 {
+        if inserted == 1 {
             return Ok(Claim::First);
         }
-        let row = sqlx::query("SELECT action FROM used_requests WHERE request = $1")
-            .bind(hex)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        let action = match row {
-            Some(r) => r.try_get::<String, _>("action").map_err(internal)?,
-            None => String::new(),
-        };
+        let sql = sql!("SELECT action FROM used_requests WHERE request = $1", hex);
+        let action = writer
+            .fetch_optional(sql, |row| row.text("action"))
+            .await?
+            .unwrap_or_default();
         Ok(Claim::Again { action })
     }
 }

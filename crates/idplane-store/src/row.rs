@@ -1,29 +1,51 @@
-//! Reading a result row's columns by name, alike for sqlx's rows and the SQLite readers'
-//! (`lite::LiteRow`), so that each kind of row is read by one function.
+//! Reading a result row's columns by name, alike for either backend's rows, so that each kind
+//! of row is read by one function over `&dyn Columns`.
 
 use idplane_core::error::DomainResult;
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
-use crate::error::internal;
 
 pub(crate) trait Columns {
     fn text(&self, name: &str) -> DomainResult<String>;
     /// Text or NULL.
     fn opt_text(&self, name: &str) -> DomainResult<Option<String>>;
+    /// Text or NULL as the row holds it, not copied.
+    fn str(&self, name: &str) -> DomainResult<Option<&str>>;
     fn int(&self, name: &str) -> DomainResult<i64>;
+    /// An integer or NULL.
+    fn opt_int(&self, name: &str) -> DomainResult<Option<i64>>;
 }
 
-impl Columns for AnyRow {
-    fn text(&self, name: &str) -> DomainResult<String> {
-        self.try_get(name).map_err(internal)
-    }
+/// A value one column reads as, chosen by the type asked for ([`Columns::get`]).
+pub(crate) trait FromColumn: Sized {
+    fn read(row: &dyn Columns, name: &str) -> DomainResult<Self>;
+}
 
-    fn opt_text(&self, name: &str) -> DomainResult<Option<String>> {
-        self.try_get(name).map_err(internal)
+impl FromColumn for String {
+    fn read(row: &dyn Columns, name: &str) -> DomainResult<Self> {
+        row.text(name)
     }
+}
 
-    fn int(&self, name: &str) -> DomainResult<i64> {
-        self.try_get(name).map_err(internal)
+impl FromColumn for Option<String> {
+    fn read(row: &dyn Columns, name: &str) -> DomainResult<Self> {
+        row.opt_text(name)
+    }
+}
+
+impl FromColumn for i64 {
+    fn read(row: &dyn Columns, name: &str) -> DomainResult<Self> {
+        row.int(name)
+    }
+}
+
+impl FromColumn for Option<i64> {
+    fn read(row: &dyn Columns, name: &str) -> DomainResult<Self> {
+        row.opt_int(name)
+    }
+}
+
+impl dyn Columns + '_ {
+    /// Column `name` as a `T`.
+    pub(crate) fn get<T: FromColumn>(&self, name: &str) -> DomainResult<T> {
+        T::read(self, name)
     }
 }

@@ -1,14 +1,70 @@
-//! A small builder for SQL text with numbered (`$n`) parameters, which both dialects accept.
+//! A small builder for SQL text with numbered (`$n`) parameters, which both backends accept.
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AssertSqlSafe};
-
+/// One parameter's value. A NULL carries its type: PostgreSQL types every parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bind {
     Text(String),
     Int(i64),
+    NullText,
+    NullInt,
 }
+
+impl From<String> for Bind {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<&str> for Bind {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+
+impl From<&String> for Bind {
+    fn from(v: &String) -> Self {
+        Self::Text(v.clone())
+    }
+}
+
+impl From<i64> for Bind {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+/// A flag, stored as 0 or 1.
+impl From<bool> for Bind {
+    fn from(v: bool) -> Self {
+        Self::Int(i64::from(v))
+    }
+}
+
+impl From<Option<String>> for Bind {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Self::NullText, Self::Text)
+    }
+}
+
+impl From<Option<&str>> for Bind {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Self::NullText, |s| Self::Text(s.to_owned()))
+    }
+}
+
+impl From<Option<i64>> for Bind {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Self::NullInt, Self::Int)
+    }
+}
+
+/// A statement with its parameters in order: `sql!("… $1 … $2", a, b)`.
+macro_rules! sql {
+    ($text:expr $(, $bind:expr)* $(,)?) => {
+        $crate::sql::Sql::with($text, vec![$($crate::sql::Bind::from($bind)),*])
+    };
+}
+pub(crate) use sql;
 
 #[derive(Debug, Clone, Default)]
 pub struct Sql {
@@ -21,6 +77,14 @@ impl Sql {
         Self {
             text: text.to_owned(),
             binds: Vec::new(),
+        }
+    }
+
+    /// `text` with its parameters, numbered `$1…` in order.
+    pub fn with(text: &str, binds: Vec<Bind>) -> Self {
+        Self {
+            text: text.to_owned(),
+            binds,
         }
     }
 
@@ -85,17 +149,6 @@ impl Sql {
 
     pub fn binds(&self) -> &[Bind] {
         &self.binds
-    }
-
-    pub fn query(&self) -> Query<'static, Any, AnyArguments> {
-        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
-        for b in &self.binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
-                Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q
     }
 }
 

@@ -1,19 +1,15 @@
 //! Reading a page of a user search: one statement whose rows carry the count, or a deep page
-//! of one group's members selected from the matches' keys (`member_select`); on SQLite's read
-//! connections where there are any (`lite`), else on sqlx's pool.
+//! of one group's members selected from the matches' keys (`member_select`).
 
 use idplane_core::error::{DomainError, DomainResult};
 use idplane_core::ids::GroupUid;
 use idplane_core::query::{Page, Paging};
-use sqlx::Row;
 
-use crate::error::internal;
-use crate::lite;
+use crate::SqlStore;
 use crate::member_select::{self, Bounds, Selection};
-use crate::paging::SortSpec;
+use crate::paging::{PageRows, SortSpec};
 use crate::sql::Sql;
 use crate::users::{UserRow, View};
-use crate::{Dialect, SqlStore};
 
 /// The users of a page of membership rows (`page`, selecting `member_uid` and `sort_key`),
 /// in the page's order, with `count` as `total_found` when given.
@@ -43,7 +39,7 @@ pub(crate) fn members_of(page: &Sql, view: View, spec: &SortSpec, count: Option<
 
 impl SqlStore {
     /// Runs a page statement whose rows carry `total_found` (`count`, run alone when the page
-    /// is empty), with the next token for cursor paging.
+    /// is empty), with the next token for cursor paging; rows are read as they are stepped.
     pub(crate) async fn run_page<T: UserRow>(
         &self,
         outer: Sql,
@@ -52,41 +48,27 @@ impl SqlStore {
         paging: &Paging,
         limit: u32,
     ) -> DomainResult<Page<T>> {
-        let cursor = matches!(paging, Paging::Cursor { .. });
-        if let Some(readers) = &self.readers {
-            return readers
-                .read(move |conn| read_page(conn, &outer, &count, &spec, cursor, limit))
-                .await;
-        }
-        let mut rows = outer
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?;
-        let total = match rows.first() {
-            Some(row) => row.try_get::<i64, _>("total_found").map_err(internal)?,
-            None => count_alone(&count)
-                .query()
-                .fetch_one(&self.pool)
-                .await
-                .and_then(|row| row.try_get::<Option<i64>, _>("n"))
-                .map_err(internal)?
+        let reader = spec.page_reader(paging, limit, true, T::from_row);
+        let rows = self.db.fold(outer, PageRows::default(), reader).await?;
+        let total = match rows.total {
+            Some(total) => total,
+            None => self
+                .db
+                .fetch_one(count_alone(&count), |row| row.opt_int("n"))
+                .await?
                 .unwrap_or(0),
         };
-        let next_token = spec.next_token(&mut rows, paging, limit, "uid")?;
         Ok(Page {
-            items: rows
-                .iter()
-                .map(T::from_row)
-                .collect::<DomainResult<Vec<_>>>()?,
+            items: rows.items,
             total,
-            next_token,
+            next_token: rows.next_token,
         })
     }
 
     /// A deep page of one group's members by [`member_select`], `filter` being the ` WHERE …`
     /// clause over `group_members gm`; `None` when the keys could not be selected from, for
-    /// the caller to answer in one statement instead. Both statements read one snapshot.
+    /// the caller to answer in one statement instead. Both statements read one snapshot, and
+    /// the scan's keys are selected from where the database hands over its row.
     pub(crate) async fn select_member_page<T: UserRow>(
         &self,
         group: &GroupUid,
@@ -96,32 +78,25 @@ impl SqlStore {
     ) -> DomainResult<Option<Page<T>>> {
         let scan = member_select::key_scan(spec, filter, group.as_str());
         let (offset, limit) = paging.offset_limit();
-        if let Some(readers) = &self.readers {
-            let (filter, spec) = (filter.clone(), spec.clone());
-            return readers
-                .read(move |conn| read_member_page(conn, &scan, &filter, &spec, offset, limit))
-                .await;
-        }
-        let mut tx = self.begin_snapshot().await.map_err(internal)?;
-        let scan = scan.query().fetch_one(&mut *tx).await.map_err(internal)?;
-        let n: i64 = scan.try_get("n").map_err(internal)?;
-        let keys: Option<&str> = scan.try_get("keys").map_err(internal)?;
-        let members: Option<i64> = scan.try_get("members").map_err(internal)?;
-        let selection = member_select::select(n, keys, spec.kind, spec.direction, offset, limit)?;
+        let (kind, direction) = (spec.kind, spec.direction);
+        let mut snapshot = self.db.snapshot().await?;
+        let (selection, members) = snapshot
+            .fetch_one(scan, move |row| {
+                let n = row.int("n")?;
+                let selection =
+                    member_select::select(n, row.str("keys")?, kind, direction, offset, limit)?;
+                Ok((selection, row.opt_int("members")?))
+            })
+            .await?;
         let bounds = match within(selection)? {
             Ok(bounds) => bounds,
             Err(answer) => return Ok(answer),
         };
-        let rows = member_page::<T>(filter, spec, &bounds, members, self.dialect, limit)?
-            .query()
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        let items = rows
-            .iter()
-            .map(T::from_row)
-            .collect::<DomainResult<Vec<_>>>()?;
+        let by_sort_index =
+            self.db.weighs_indexes() || bounds.sort_index_pays(members.unwrap_or(0));
+        let page = member_page::<T>(filter, spec, &bounds, by_sort_index, limit)?;
+        let items = snapshot.fetch(page, T::from_row).await?;
+        snapshot.commit().await?;
         Ok(paged(items, &bounds))
     }
 }
@@ -132,91 +107,6 @@ fn count_alone(count: &Sql) -> Sql {
     let mut alone = Sql::new("SELECT ");
     alone.append(count).push(" AS n");
     alone
-}
-
-/// [`SqlStore::run_page`] on an SQLite read connection, rows read as they are stepped.
-fn read_page<T: UserRow>(
-    conn: &rusqlite::Connection,
-    outer: &Sql,
-    count: &Sql,
-    spec: &SortSpec,
-    cursor: bool,
-    limit: u32,
-) -> DomainResult<Page<T>> {
-    let limit = limit as usize;
-    let (items, total, next_token) = lite::query(conn, outer, |mut rows| {
-        let (mut items, mut total, mut last) = (Vec::with_capacity(limit), None, None);
-        while let Some(row) = rows.next()? {
-            if items.len() == limit {
-                // Cursor paging's look-ahead row: there is a next page.
-                return Ok((items, total, last));
-            }
-            if total.is_none() {
-                total = Some(row.get("total_found")?);
-            }
-            if cursor && items.len() + 1 == limit {
-                last = Some(spec.token_after(&row, "uid")?);
-            }
-            items.push(T::from_row(&row)?);
-        }
-        Ok((items, total, None))
-    })?;
-    let total = match total {
-        Some(total) => total,
-        None => lite::query(conn, &count_alone(count), |mut rows| match rows.next()? {
-            Some(row) => row.get::<Option<i64>>("n"),
-            None => Ok(None),
-        })?
-        .unwrap_or(0),
-    };
-    Ok(Page {
-        items,
-        total,
-        next_token,
-    })
-}
-
-/// [`SqlStore::select_member_page`] on an SQLite read connection: the scan's keys are selected
-/// from where SQLite holds them, and the page's rows read as they are stepped.
-fn read_member_page<T: UserRow>(
-    conn: &rusqlite::Connection,
-    scan: &Sql,
-    filter: &Sql,
-    spec: &SortSpec,
-    offset: u64,
-    limit: u32,
-) -> DomainResult<Option<Page<T>>> {
-    lite::begin(conn)?;
-    let (selection, members) = lite::query(conn, scan, |mut rows| {
-        let row = rows
-            .next()?
-            .ok_or_else(|| DomainError::internal("the key scan read no row"))?;
-        let n: i64 = row.get("n")?;
-        let selection = member_select::select(
-            n,
-            row.str("keys")?,
-            spec.kind,
-            spec.direction,
-            offset,
-            limit,
-        )?;
-        let members: Option<i64> = row.get("members")?;
-        Ok((selection, members))
-    })?;
-    let bounds = match within(selection)? {
-        Ok(bounds) => bounds,
-        Err(answer) => return Ok(answer),
-    };
-    let page = member_page::<T>(filter, spec, &bounds, members, Dialect::Sqlite, limit)?;
-    let items = lite::query(conn, &page, |mut rows| {
-        let mut items = Vec::with_capacity(bounds.len);
-        while let Some(row) = rows.next()? {
-            items.push(T::from_row(&row)?);
-        }
-        Ok(items)
-    })?;
-    lite::commit(conn)?;
-    Ok(paged(items, &bounds))
 }
 
 /// The bounds of the page a key scan selected, or else the answer: `None` for a scan that
@@ -233,14 +123,13 @@ fn within<T>(selection: Option<Selection>) -> DomainResult<Result<Bounds, Option
     }
 }
 
-/// The statement reading the page `bounds` selected, with its users; `members` is the
-/// group's member count.
+/// The statement reading the page `bounds` selected, with its users, from the sort key's
+/// index or else the filter's (see [`Bounds::restrict`]).
 fn member_page<T: UserRow>(
     filter: &Sql,
     spec: &SortSpec,
     bounds: &Bounds,
-    members: Option<i64>,
-    dialect: Dialect,
+    by_sort_index: bool,
     limit: u32,
 ) -> DomainResult<Sql> {
     let mut page = Sql::new(&format!(
@@ -248,9 +137,6 @@ fn member_page<T: UserRow>(
         spec.key_column()
     ));
     page.append(filter);
-    // Only SQLite takes the hint; PostgreSQL weighs the indexes by its own statistics.
-    let by_sort_index =
-        dialect == Dialect::Postgres || bounds.sort_index_pays(members.unwrap_or(0));
     bounds.restrict(&mut page, spec, by_sort_index);
     spec.finish(
         &mut page,

@@ -12,17 +12,16 @@ use idplane_core::model::user::{
 use idplane_core::query::{Page, Paging, UserCondition, UserQuery};
 use idplane_core::store::{PoolScope, UserStore};
 
-use sqlx::Row;
-
-use crate::error::{internal, write_error};
+use crate::SqlStore;
+use crate::backend::{Conn, RowLock};
+use crate::error::write_error;
 use crate::groups::{insert_member, lock_group, lock_group_change, write_group_change};
 use crate::identifiers;
 use crate::paging::DEEP_OFFSET;
 use crate::row::Columns;
-use crate::sql::{Sql, flag, opt};
+use crate::sql::{Sql, flag, opt, sql};
 use crate::user_pages::members_of;
 use crate::user_query::{condition, filters_other_member_key, member_column, sort_spec};
-use crate::{Dialect, SqlStore};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
      u.given_name, u.family_name, u.middle_name, u.nickname, u.gender, u.birthdate, u.locale, \
@@ -80,7 +79,7 @@ fn membership_columns(uid: &str) -> String {
     )
 }
 
-fn uid_list(row: &impl Columns, column: &str) -> DomainResult<Vec<String>> {
+fn uid_list(row: &dyn Columns, column: &str) -> DomainResult<Vec<String>> {
     Ok(row
         .opt_text(column)?
         .map(|l| l.split(',').map(str::to_owned).collect())
@@ -175,7 +174,7 @@ pub(crate) fn write_sql(sql: &mut Sql, u: &User) -> DomainResult<Vec<String>> {
     Ok(params)
 }
 
-pub(crate) fn user_from(row: &impl Columns) -> DomainResult<User> {
+pub(crate) fn user_from(row: &dyn Columns) -> DomainResult<User> {
     let t = |name: &str| -> DomainResult<Option<String>> { row.text(name).map(opt) };
     let i = |name: &str| -> DomainResult<i64> { row.int(name) };
     let attrs = row.text("custom_attributes")?;
@@ -232,7 +231,7 @@ pub(crate) fn user_from(row: &impl Columns) -> DomainResult<User> {
     })
 }
 
-fn summary_from(row: &impl Columns) -> DomainResult<UserSummary> {
+fn summary_from(row: &dyn Columns) -> DomainResult<UserSummary> {
     let t = |name: &str| -> DomainResult<Option<String>> { row.text(name).map(opt) };
     let state = row.text("state")?;
     Ok(UserSummary {
@@ -252,19 +251,19 @@ fn summary_from(row: &impl Columns) -> DomainResult<UserSummary> {
 /// What a user search reads each row as, and which columns that takes.
 pub(crate) trait UserRow: Sized + Send + 'static {
     const VIEW: View;
-    fn from_row(row: &impl Columns) -> DomainResult<Self>;
+    fn from_row(row: &dyn Columns) -> DomainResult<Self>;
 }
 
 impl UserRow for User {
     const VIEW: View = View::Full;
-    fn from_row(row: &impl Columns) -> DomainResult<Self> {
+    fn from_row(row: &dyn Columns) -> DomainResult<Self> {
         user_from(row)
     }
 }
 
 impl UserRow for UserSummary {
     const VIEW: View = View::Summary;
-    fn from_row(row: &impl Columns) -> DomainResult<Self> {
+    fn from_row(row: &dyn Columns) -> DomainResult<Self> {
         summary_from(row)
     }
 }
@@ -272,9 +271,9 @@ impl UserRow for UserSummary {
 #[async_trait]
 impl UserStore for SqlStore {
     async fn insert_user(&self, scope: &PoolScope, user: &User) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         insert_user_in(&mut tx, scope, user).await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn insert_placed_user(
@@ -291,7 +290,7 @@ impl UserStore for SqlStore {
         groups.dedup();
         // Group rows in one order, as every membership change takes them.
         for g in &groups {
-            if !lock_group(&mut tx, self.dialect(), pool, g).await? {
+            if !lock_group(&mut tx, pool, g).await? {
                 return Err(DomainError::not_found(Kind::Group, g.as_str()));
             }
         }
@@ -308,18 +307,13 @@ impl UserStore for SqlStore {
         for g in &groups {
             insert_member(&mut tx, pool, g, &user.uid, user.created_at).await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn get_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<Option<User>> {
         let sql = format!("{} WHERE u.pool_uid = $1 AND u.uid = $2", select_users());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(uid.as_str().to_owned())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(user_from).transpose()
+        let sql = sql!(&sql, scope.pool_uid().as_str(), uid.as_str());
+        Ok(self.db.fetch_optional(sql, user_from).await?)
     }
 
     async fn update_user(
@@ -328,9 +322,9 @@ impl UserStore for SqlStore {
         user: &User,
         write: UserWrite,
     ) -> DomainResult<()> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
+        let mut tx = self.db.write().await?;
         update_user_in(&mut tx, scope, user, write).await?;
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn update_placed_user(
@@ -346,13 +340,11 @@ impl UserStore for SqlStore {
                 let named: Vec<&DepartmentUid> = departments.iter().collect();
                 self.members_write(scope, &named).await?
             }
-            None => self.begin_write().await.map_err(internal)?,
+            None => self.db.write().await?,
         };
         let me = std::slice::from_ref(&user.uid);
         let left = match &change.groups {
-            Some(groups) => {
-                Some(lock_group_change(&mut tx, self.dialect(), pool, me, groups).await?)
-            }
+            Some(groups) => Some(lock_group_change(&mut tx, pool, me, groups).await?),
             None => None,
         };
         update_user_in(&mut tx, scope, user, write).await?;
@@ -369,32 +361,32 @@ impl UserStore for SqlStore {
         if let (Some(groups), Some(left)) = (&change.groups, left) {
             write_group_change(&mut tx, pool, me, &left, groups, user.updated_at).await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(tx.commit().await?)
     }
 
     async fn delete_user(&self, scope: &PoolScope, uid: &UserUid) -> DomainResult<bool> {
-        let mut tx = self.begin_write().await.map_err(internal)?;
-        if self.dialect == Dialect::Postgres {
+        let mut tx = self.db.write().await?;
+        if tx.locks_rows() {
             // The user's memberships go with it, and its groups' member counts with them:
             // those groups are locked first, in uid order (see `groups::lock_group`).
-            sqlx::query(
+            let lock = format!(
                 "SELECT g.uid FROM groups g WHERE g.uid IN \
                  (SELECT m.group_uid FROM group_members m WHERE m.user_uid = $1) \
-                 ORDER BY g.uid FOR NO KEY UPDATE",
-            )
-            .bind(uid.as_str().to_owned())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(internal)?;
+                 ORDER BY g.uid{}",
+                tx.row_lock(RowLock::NoKeyUpdate)
+            );
+            tx.fold(sql!(&lock, uid.as_str()), (), |(), _| Ok(true))
+                .await?;
         }
-        let result = sqlx::query("DELETE FROM users WHERE pool_uid = $1 AND uid = $2")
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(uid.as_str().to_owned())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(result.rows_affected() > 0)
+        let deleted = tx
+            .execute(sql!(
+                "DELETE FROM users WHERE pool_uid = $1 AND uid = $2",
+                scope.pool_uid().as_str(),
+                uid.as_str()
+            ))
+            .await?;
+        tx.commit().await?;
+        Ok(deleted > 0)
     }
 
     async fn query_users(&self, scope: &PoolScope, query: &UserQuery) -> DomainResult<Page<User>> {
@@ -421,18 +413,18 @@ impl UserStore for SqlStore {
         let p = sql.text_param(scope.pool_uid().as_str());
         let list = sql.text_list(users.iter().map(UserUid::as_str));
         sql.push(&format!("{p} AND uid IN ({list})"));
-        let rows = sql.query().fetch_all(&self.pool).await.map_err(internal)?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>("uid").map(UserUid::from_stored))
-            .collect::<Result<_, _>>()
-            .map_err(internal)
+        let found = self
+            .db
+            .fetch(sql, |row| Ok(UserUid::from_stored(row.text("uid")?)))
+            .await?;
+        Ok(found)
     }
 }
 
 /// Writes a user back inside an open write, provided its generation is still the one read
 /// (see [`UserStore::update_user`]).
 async fn update_user_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Conn,
     scope: &PoolScope,
     user: &User,
     write: UserWrite,
@@ -461,18 +453,17 @@ async fn update_user_in(
     );
     let mut full = Sql::new(&text);
     full.append_binds_from(&sql);
-    let result = full
-        .query()
-        .execute(&mut **tx)
+    let updated = tx
+        .execute(full)
         .await
         .map_err(|e| write_error(e, Kind::User))?;
-    if result.rows_affected() == 0 {
-        let exists = sqlx::query("SELECT 1 FROM users WHERE pool_uid = $1 AND uid = $2")
-            .bind(scope.pool_uid().as_str().to_owned())
-            .bind(user.uid.as_str().to_owned())
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?;
+    if updated == 0 {
+        let sql = sql!(
+            "SELECT 1 AS one FROM users WHERE pool_uid = $1 AND uid = $2",
+            scope.pool_uid().as_str(),
+            user.uid.as_str()
+        );
+        let exists = tx.fetch_optional(sql, |_| Ok(())).await?;
         return Err(match exists {
             Some(_) => UserError::ChangedConcurrently.into(),
             None => DomainError::not_found(Kind::User, user.uid.as_str()),
@@ -483,26 +474,20 @@ async fn update_user_in(
         crate::sign_in::end_access(tx, &user.uid).await?;
     }
     let [username, .., display] = member_keys(user);
-    sqlx::query(
+    tx.execute(sql!(
         "UPDATE group_members SET username = $1, display_name = $2, user_updated_at = $3 \
          WHERE user_uid = $4",
-    )
-    .bind(username)
-    .bind(display)
-    .bind(user.updated_at.millis())
-    .bind(user.uid.as_str().to_owned())
-    .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+        username,
+        display,
+        user.updated_at.millis(),
+        user.uid.as_str()
+    ))
+    .await?;
     Ok(())
 }
 
 /// Inserts a user row and its identifier keys inside an open write.
-async fn insert_user_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    scope: &PoolScope,
-    user: &User,
-) -> DomainResult<()> {
+async fn insert_user_in(tx: &mut Conn, scope: &PoolScope, user: &User) -> DomainResult<()> {
     let mut sql = Sql::new("");
     let uid = sql.text_param(user.uid.as_str());
     let pool = sql.text_param(scope.pool_uid().as_str());
@@ -514,8 +499,7 @@ async fn insert_user_in(
     );
     let mut full = Sql::new(&text);
     full.append_binds_from(&sql);
-    full.query()
-        .execute(&mut **tx)
+    tx.execute(full)
         .await
         .map_err(|e| write_error(e, Kind::User))?;
     identifiers::write(tx, scope.pool_uid(), user).await
@@ -629,7 +613,7 @@ impl SqlStore {
         {
             return Ok(page);
         }
-        let deep = unordered && self.dialect == Dialect::Sqlite;
+        let deep = unordered && self.db.sorts_deep_pages_whole();
         let head = if deep {
             "WITH sorted AS MATERIALIZED (SELECT"
         } else {

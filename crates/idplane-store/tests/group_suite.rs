@@ -20,7 +20,7 @@ use idplane_store::SqlStore;
 mod common;
 
 use common::fixtures::{all, group, new_pool, ts, user};
-use common::{Db, postgres_db, sqlite_db};
+use common::{Db, postgres_db, sqlite_db, sqlite_migrated_by_sqlx};
 
 store_tests!(
     groups_and_membership,
@@ -594,60 +594,7 @@ async fn group_member_times(db: &Db) {
 
 /// Memberships made before migration 0004 get their users' times from it.
 async fn member_times_backfilled(db: &Db) {
-    use sqlx::Executor;
-    sqlx::any::install_default_drivers();
-    let dialect = if db.schema.is_some() {
-        "postgres"
-    } else {
-        "sqlite"
-    };
-    // The migrations that shipped before 0004, applied on their own.
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(dialect);
-    let early = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0004" {
-            std::fs::copy(&path, early.path().join(&name)).unwrap();
-        }
-    }
-    let url = match &db.schema {
-        Some(_) => db.url.clone(),
-        None => format!("{}?mode=rwc", db.url),
-    };
-    let schema = db.schema.clone();
-    if let Some(s) = &schema {
-        let setup = sqlx::AnyPool::connect(&url).await.unwrap();
-        setup
-            .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{s}\"")))
-            .await
-            .unwrap();
-        setup.close().await;
-    }
-    let raw = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |conn, _| {
-            let schema = schema.clone();
-            Box::pin(async move {
-                if let Some(s) = schema {
-                    conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO \"{s}\"")))
-                        .await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(&url)
-        .await
-        .unwrap();
-    sqlx::migrate::Migrator::new(early.path())
-        .await
-        .unwrap()
-        .run(&raw)
-        .await
-        .unwrap();
-    for statement in [
+    let statements = [
         "INSERT INTO accounts (id, name, created_at) VALUES ('a1', 'acct', 0)",
         "INSERT INTO user_pools (uid, account_id, name, settings, created_at, updated_at) \
          VALUES ('up-old', 'a1', 'old', '{}', 0, 0)",
@@ -656,10 +603,14 @@ async fn member_times_backfilled(db: &Db) {
         "INSERT INTO groups (uid, pool_uid, name, created_at, updated_at) VALUES ('g-old', 'up-old', 'old', 0, 0)",
         "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name) \
          VALUES ('g-old', 'u-old', 'up-old', 0, 'old', 'Old One')",
-    ] {
-        raw.execute(statement).await.unwrap();
+    ]
+    .map(str::to_owned);
+    match db.sqlite_path() {
+        // The migrations that shipped before 0004, applied and recorded as sqlx applied them.
+        Some(path) => sqlite_migrated_by_sqlx(&path, "0004"),
+        None => postgres_migrated_before(db, "0004").await,
     }
-    raw.close().await;
+    db.raw(&statements).await;
     let store = db.open().await;
     let acct = store.ensure_account("acct", ts(0)).await.unwrap();
     let pool = store
@@ -790,4 +741,43 @@ async fn group_member_counts(db: &Db) {
     assert!(store.delete_group(&scope, &a.uid).await.unwrap());
     let b_now = store.get_group(&scope, &b.uid).await.unwrap().unwrap();
     assert_eq!(b_now.member_count, 3);
+}
+
+/// The PostgreSQL migrations named before `below`, applied on their own by sqlx's migrator in
+/// the test's schema.
+async fn postgres_migrated_before(db: &Db, below: &str) {
+    use sqlx::Executor;
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let early = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < below {
+            std::fs::copy(&path, early.path().join(&name)).unwrap();
+        }
+    }
+    let schema = db.schema.clone().unwrap();
+    db.raw(&[format!("CREATE SCHEMA \"{schema}\"")]).await;
+    let raw = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |conn, _| {
+            let schema = schema.clone();
+            Box::pin(async move {
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "SET search_path TO \"{schema}\""
+                )))
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(early.path())
+        .await
+        .unwrap()
+        .run(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
 }

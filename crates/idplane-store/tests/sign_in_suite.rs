@@ -674,22 +674,7 @@ async fn identifiers_are_unique_across_kinds(db: &Db) {
 /// Raw statements against the test database (its schema on PostgreSQL), as an older version
 /// would have left the data.
 async fn raw(db: &Db, statements: &[String]) {
-    use sqlx::Executor;
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    if let Some(schema) = &db.schema {
-        conn.execute(sqlx::AssertSqlSafe(format!(
-            "SET search_path TO \"{schema}\""
-        )))
-        .await
-        .unwrap();
-    }
-    for s in statements {
-        conn.execute(sqlx::AssertSqlSafe(s.clone())).await.unwrap();
-    }
-    drop(conn);
-    pool.close().await;
+    db.raw(statements).await;
 }
 
 fn legacy_user(pool: &str, name: &str, email: &str, phone: &str) -> String {

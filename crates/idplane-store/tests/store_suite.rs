@@ -632,18 +632,8 @@ async fn bulk_load(db: &Db) {
     store.analyze().await.unwrap();
     if db.schema.is_none() {
         // SQLite keeps the per-index statistics and drops the per-value samples.
-        let raw = sqlx::AnyPool::connect(&db.url).await.unwrap();
-        let stats: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat1")
-            .fetch_one(&raw)
-            .await
-            .unwrap();
-        assert!(stats > 0);
-        let samples: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat4")
-            .fetch_one(&raw)
-            .await
-            .unwrap();
-        assert_eq!(samples, 0);
-        raw.close().await;
+        assert!(db.raw_int("SELECT COUNT(*) FROM sqlite_stat1").await > 0);
+        assert_eq!(db.raw_int("SELECT COUNT(*) FROM sqlite_stat4").await, 0);
     }
     assert_eq!(
         store.query_users(&scope, &all(vec![])).await.unwrap().total,

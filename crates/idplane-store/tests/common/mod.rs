@@ -26,14 +26,128 @@ impl Db {
     pub async fn drop(&self) {
         if let Some(schema) = &self.schema {
             use sqlx::Executor;
-            sqlx::any::install_default_drivers();
-            let pool = sqlx::AnyPool::connect(&self.url).await.unwrap();
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
             pool.execute(sqlx::AssertSqlSafe(format!(
                 "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
             )))
             .await
             .unwrap();
+            pool.close().await;
         }
+    }
+
+    /// The SQLite database's file (`None` on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        match &self.schema {
+            Some(_) => None,
+            None => self
+                .url
+                .strip_prefix("sqlite://")
+                .map(std::path::PathBuf::from),
+        }
+    }
+
+    /// Runs `statements` against the test database as they are (in its schema on
+    /// PostgreSQL), outside the store.
+    pub async fn raw(&self, statements: &[String]) {
+        match self.sqlite_path() {
+            Some(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                for s in statements {
+                    conn.execute_batch(s).unwrap();
+                }
+            }
+            None => {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                if let Some(schema) = &self.schema {
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "SET search_path TO \"{schema}\""
+                    )))
+                    .await
+                    .unwrap();
+                }
+                for s in statements {
+                    conn.execute(sqlx::AssertSqlSafe(s.clone())).await.unwrap();
+                }
+                conn.close().await.unwrap();
+            }
+        }
+    }
+
+    /// One integer `sql` reads (a count), outside the store.
+    pub async fn raw_int(&self, sql: &str) -> i64 {
+        match self.sqlite_path() {
+            Some(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.query_row(sql, [], |row| row.get(0)).unwrap()
+            }
+            None => {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                if let Some(schema) = &self.schema {
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "SET search_path TO \"{schema}\""
+                    )))
+                    .await
+                    .unwrap();
+                }
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+                n
+            }
+        }
+    }
+}
+
+/// Creates the tables of the SQLite migrations named before `below` (a file-name prefix such
+/// as `"0004"`) in the database at `path`, recording them exactly as sqlx's SQLite migrator
+/// did: its table, its description (the file name's words), the SHA-384 of the file.
+pub fn sqlite_migrated_by_sqlx(path: &std::path::Path, below: &str) {
+    use sha2::{Digest, Sha384};
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    success BOOLEAN NOT NULL,
+    checksum BLOB NOT NULL,
+    execution_time BIGINT NOT NULL
+);",
+    )
+    .unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name.as_str() >= below {
+            continue;
+        }
+        let (version, words) = name.split_once('_').unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        conn.execute_batch(&format!(
+            "BEGIN; {} ; COMMIT;",
+            String::from_utf8(bytes.clone()).unwrap()
+        ))
+        .unwrap();
+        conn.execute(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (?1, ?2, TRUE, ?3, 1000)",
+            rusqlite::params![
+                version.parse::<i64>().unwrap(),
+                words.replace('_', " "),
+                Sha384::digest(&bytes).to_vec()
+            ],
+        )
+        .unwrap();
     }
 }
 
