@@ -16,6 +16,8 @@ def mk(api, pool, **fields):
 
 
 def test_create_get_update_delete(api, pool):
+    api.create_user_pool_custom_attribute(v.CreateUserPoolCustomAttributeRequest(
+        user_pool_uid=pool.uid, name="dept", data_type="Number", mutability="ReadWrite"))
     u = mk(api, pool, preferred_username="alice", email="Alice@Example.com", phone_number="+8613800000001",
            name="Alice Liddell", given_name="Alice", family_name="Liddell", nickname="al",
            password="correct horse battery", user_metadata='{"tier": "gold"}', locale="en-GB",

@@ -1,6 +1,7 @@
 //! Secrets at rest and passwords: AES-256-GCM sealing under the master key, argon2id hashing,
 //! and random credential generation.
 
+use crate::fields::Field;
 use std::fmt;
 
 use aes_gcm::aead::{Aead, KeyInit};
@@ -45,10 +46,13 @@ impl MasterKey {
             B64.decode(text).ok()
         };
         let bytes = bytes.ok_or_else(|| {
-            DomainError::invalid("MasterKey", "expected 64 hex digits or base64 of 32 bytes")
+            DomainError::invalid(
+                Field::MasterKey,
+                "expected 64 hex digits or base64 of 32 bytes",
+            )
         })?;
         let array: [u8; 32] = bytes.try_into().map_err(|_| {
-            DomainError::invalid("MasterKey", "the master key must be exactly 32 bytes")
+            DomainError::invalid(Field::MasterKey, "the master key must be exactly 32 bytes")
         })?;
         Ok(Self(array))
     }

@@ -16,11 +16,12 @@
 //! user's name is taken), compared by the e-mail key: for valid user names it equals RFC 8265's
 //! comparison except that full case folding also treats `ß` and `ss` alike.
 
+use crate::fields::Field;
 use precis_core::profile::Profile;
 use precis_profiles::UsernameCasePreserved;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, UserError};
 
 /// A kind of sign-in identifier, by its OIDC claim name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,12 +47,21 @@ impl Attribute {
         Attribute::ALL.into_iter().find(|a| a.as_str() == name)
     }
 
-    /// The field name errors about this attribute give.
-    pub fn field(self) -> &'static str {
+    /// The refusal of a value of this attribute that another user holds.
+    pub fn taken(self) -> UserError {
         match self {
-            Attribute::Username => "PreferredUsername",
-            Attribute::Email => "Email",
-            Attribute::Phone => "PhoneNumber",
+            Attribute::Username => UserError::UsernameTaken,
+            Attribute::Email => UserError::EmailTaken,
+            Attribute::Phone => UserError::PhoneTaken,
+        }
+    }
+
+    /// The input this attribute is.
+    pub fn field(self) -> Field {
+        match self {
+            Attribute::Username => Field::Username,
+            Attribute::Email => Field::Email,
+            Attribute::Phone => Field::Phone,
         }
     }
 }

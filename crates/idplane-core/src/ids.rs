@@ -1,5 +1,6 @@
 //! Identifiers as newtypes, built only by validating constructors.
 
+use crate::fields::Field;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ fn valid_id_char(c: char) -> bool {
 }
 
 macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+    ($(#[$doc:meta])* $name:ident, $field:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
@@ -62,32 +63,37 @@ macro_rules! id_type {
 id_type!(
     /// An account (tenant): owns access keys and everything they create.
     AccountId,
-    "AccountId"
+    Field::Account
 );
 id_type!(
     /// A user pool's `Uid`.
     UserPoolUid,
-    "UserPoolUid"
+    Field::PoolId
 );
 id_type!(
     /// A user's `Uid` (also the OIDC `sub`).
     UserUid,
-    "UserUid"
+    Field::UserId
 );
 id_type!(
     /// A group's `Uid`.
     GroupUid,
-    "GroupUid"
+    Field::GroupId
 );
 id_type!(
     /// A department's `Uid`.
     DepartmentUid,
-    "DepartmentUid"
+    Field::DepartmentId
+);
+id_type!(
+    /// A custom attribute's `Uid`.
+    CustomAttributeUid,
+    Field::AttributeId
 );
 id_type!(
     /// A user pool client's `Uid`, which is also its OAuth `client_id`.
     ClientUid,
-    "ClientUid"
+    Field::ClientId
 );
 
 /// An access key id, e.g. `AKLT…`. Generated keys are 24 upper-case base-32 characters after the prefix.
@@ -99,7 +105,7 @@ impl AccessKeyId {
     pub fn parse(value: &str) -> Result<Self, DomainError> {
         if value.len() < 4 || value.len() > MAX_ID_LEN || !value.chars().all(valid_id_char) {
             return Err(DomainError::invalid(
-                "AccessKeyId",
+                Field::AccessKeyId,
                 "an access key id is 4 to 128 characters of A-Z a-z 0-9 - _ .",
             ));
         }

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod fields;
 pub mod identifiers;
 pub mod ids;
 pub mod model;

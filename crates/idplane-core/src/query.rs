@@ -1,5 +1,6 @@
 //! Search criteria, sorting and paging as plain data, for the store to turn into indexed queries.
 
+use crate::fields::Field;
 use std::ops::Bound;
 
 use crate::clock::Timestamp;
@@ -25,7 +26,7 @@ impl SortDirection {
             "asc" => Ok(SortDirection::Asc),
             "desc" => Ok(SortDirection::Desc),
             _ => Err(DomainError::invalid(
-                "SortDirection",
+                Field::SortDirection,
                 format!("{value:?} is not Asc or Desc"),
             )),
         }
@@ -46,11 +47,14 @@ pub enum Paging {
 impl Paging {
     pub fn page(number: u32, size: u32) -> Result<Self, DomainError> {
         if number < 1 {
-            return Err(DomainError::invalid("PageNumber", "PageNumber starts at 1"));
+            return Err(DomainError::invalid(
+                Field::PageNumber,
+                "pages are numbered from 1",
+            ));
         }
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
             return Err(DomainError::invalid(
-                "PageSize",
+                Field::PageSize,
                 format!("PageSize must be between 1 and {MAX_PAGE_SIZE}"),
             ));
         }
@@ -60,7 +64,7 @@ impl Paging {
     pub fn cursor(token: Option<String>, limit: u32) -> Result<Self, DomainError> {
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
             return Err(DomainError::invalid(
-                "MaxResults",
+                Field::MaxResults,
                 format!("MaxResults must be between 1 and {MAX_PAGE_SIZE}"),
             ));
         }
@@ -115,7 +119,7 @@ impl TextMatch {
             1 => Ok(TextMatch::Prefix(value)),
             2 => Ok(TextMatch::Contains(value)),
             other => Err(DomainError::invalid(
-                "NameMatchMode",
+                Field::NameMatchMode,
                 format!("{other} is not 0 (exact), 1 (prefix) or 2 (contains)"),
             )),
         }

@@ -7,11 +7,13 @@ use crate::clock::Timestamp;
 use crate::error::DomainResult;
 use crate::identifiers::Attribute;
 use crate::ids::{
-    AccessKeyId, AccountId, ClientUid, DepartmentUid, GroupUid, UserPoolUid, UserUid,
+    AccessKeyId, AccountId, ClientUid, CustomAttributeUid, DepartmentUid, GroupUid, UserPoolUid,
+    UserUid,
 };
 use crate::model::account::{AccessKey, Account};
 use crate::model::activity::{Month, PoolMau};
 use crate::model::client::Client;
+use crate::model::custom_attribute::CustomAttribute;
 use crate::model::department::{
     DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter, MemberPatch,
     Membership,
@@ -62,6 +64,34 @@ pub trait AccountStore: Send + Sync {
     async fn list_access_keys(&self, account: Option<&AccountId>) -> DomainResult<Vec<AccessKey>>;
     /// Whether a key was deleted.
     async fn delete_access_key(&self, id: &AccessKeyId) -> DomainResult<bool>;
+}
+
+/// A pool's custom attribute declarations.
+#[async_trait]
+pub trait AttributeStore: Send + Sync {
+    /// Declares an attribute unless the pool has one of that name (in any letter case) or
+    /// already declares `limit`: checked and written in one transaction.
+    async fn insert_attribute(
+        &self,
+        scope: &PoolScope,
+        attribute: &CustomAttribute,
+        limit: usize,
+    ) -> DomainResult<()>;
+    /// Writes an attribute's mutability and bounds back; whether it exists.
+    async fn update_attribute(
+        &self,
+        scope: &PoolScope,
+        attribute: &CustomAttribute,
+    ) -> DomainResult<bool>;
+    /// Removes a declaration unless a user of the pool holds a value of it (checked in the
+    /// same transaction); whether it existed.
+    async fn delete_attribute(
+        &self,
+        scope: &PoolScope,
+        uid: &CustomAttributeUid,
+    ) -> DomainResult<bool>;
+    /// The pool's declarations, by name.
+    async fn attributes(&self, scope: &PoolScope) -> DomainResult<Vec<CustomAttribute>>;
 }
 
 #[async_trait]
@@ -398,6 +428,7 @@ pub trait ReplayStore: Send + Sync {
 pub trait Store:
     AccountStore
     + PoolStore
+    + AttributeStore
     + UserStore
     + GroupStore
     + DepartmentStore
@@ -411,6 +442,7 @@ pub trait Store:
 impl<T> Store for T where
     T: AccountStore
         + PoolStore
+        + AttributeStore
         + UserStore
         + GroupStore
         + DepartmentStore

@@ -4,7 +4,18 @@ use idplane_core::model::user::User;
 use serde_json::{Map, Value};
 
 /// The scopes this provider understands; others are ignored (RFC 6749 §3.3 lets us narrow).
-pub const SUPPORTED_SCOPES: &[&str] = &["openid", "profile", "email", "phone", "offline_access"];
+pub const SUPPORTED_SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "phone",
+    "offline_access",
+    CUSTOM_ATTRIBUTES,
+];
+
+/// The scope that asks for the user's custom attributes, each as a `custom:{name}` claim (a
+/// string, as stored).
+pub const CUSTOM_ATTRIBUTES: &str = "custom_attributes";
 
 /// The granted scope: the requested scopes this provider supports, in request order, deduplicated.
 pub fn grant(requested: &str) -> String {
@@ -64,6 +75,11 @@ pub fn user_claims(user: &User, scope: &str) -> Map<String, Value> {
             "phone_number_verified".to_owned(),
             Value::Bool(p.phone_number_verified),
         );
+    }
+    if has(scope, CUSTOM_ATTRIBUTES) {
+        for (name, value) in &p.custom_attributes {
+            c.insert(format!("custom:{name}"), Value::String(value.clone()));
+        }
     }
     c
 }

@@ -23,5 +23,5 @@ mod signin;
 pub mod source;
 mod token;
 
-pub use provider::{ActivityRecorder, ClientRegistry, Provider, ProviderConfig};
+pub use provider::{Provider, ProviderConfig};
 pub use routes::router;

@@ -235,7 +235,7 @@ pub async fn change_password(
         .await
     {
         Ok(hash) => hash,
-        Err(DomainError::InvalidParameter { message, .. }) => {
+        Err(DomainError::Invalid { message, .. }) => {
             return provider.change_password_page(
                 &pool,
                 &pending,
@@ -423,11 +423,17 @@ pub async fn sign_up(
         .await
     {
         Ok(u) => u,
-        Err(DomainError::Duplicated { .. }) => {
+        Err(e) if e.is_taken() => {
             return again("That user name or email address is already taken.");
         }
-        Err(DomainError::InvalidParameter { field, message }) => {
-            return again(&format!("{field} is not acceptable: {message}."));
+        Err(DomainError::Invalid { field, message }) => {
+            let label = field.label();
+            let mut chars = label.chars();
+            let label: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            return again(&format!("{label} is not acceptable: {message}."));
         }
         Err(e) => return internal(&e),
     };

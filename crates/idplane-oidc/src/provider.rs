@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use idplane_core::clock::{Clock, Timestamp};
 use idplane_core::crypto::MasterKey;
 use idplane_core::error::DomainResult;
@@ -15,8 +14,8 @@ use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::{Grant, GrantStart, RefreshRecord};
 use idplane_core::model::user::{User, UserState};
 use idplane_core::passwords::PasswordWorkers;
-use idplane_core::service::{Directory, PoolAccess};
-use idplane_core::store::{PoolScope, SignInStore, Store};
+use idplane_core::service::{ClientService, Directory, PoolAccess};
+use idplane_core::store::{PoolScope, SignInStore};
 use idplane_core::throttle::{SourceAddress, Subject, Throttle};
 use serde_json::{Map, Value, json};
 
@@ -28,24 +27,6 @@ use crate::secrets;
 
 /// The access-token claim naming the grant a user's token was issued from.
 pub const GRANT_CLAIM: &str = "grant_id";
-
-/// Told of every successful data-plane operation that concerns a user (monthly active users).
-#[async_trait]
-pub trait ActivityRecorder: Send + Sync {
-    async fn user_active(&self, pool: &UserPool, user: &UserUid, at: Timestamp)
-    -> DomainResult<()>;
-}
-
-/// The data plane's view of a pool's clients (implemented over the client service).
-#[async_trait]
-pub trait ClientRegistry: Send + Sync {
-    /// A pool's client by its OAuth `client_id`; `None` when unknown.
-    async fn find(&self, pool: &UserPoolUid, client_id: &str) -> DomainResult<Option<Client>>;
-    /// Constant-time check of a presented secret (false for public clients).
-    fn verify_secret(&self, client: &Client, presented: &str) -> bool;
-    /// The plaintext secret (for `SECRET_HASH`); `None` for public clients.
-    fn secret(&self, client: &Client) -> DomainResult<Option<String>>;
-}
 
 /// Settings of the data plane.
 #[derive(Debug, Clone)]
@@ -73,14 +54,12 @@ impl ProviderConfig {
 }
 
 pub struct Provider {
-    pub store: Arc<dyn Store>,
     pub sign_in: Arc<dyn SignInStore>,
     pub directory: Directory,
-    pub clients: Arc<dyn ClientRegistry>,
+    pub clients: ClientService,
     pub keys: KeyRing,
     pub master_key: MasterKey,
     pub clock: Arc<dyn Clock>,
-    pub activity: Arc<dyn ActivityRecorder>,
     pub config: ProviderConfig,
     /// Verified against when a user does not exist, so a miss costs what a hit costs.
     pub decoy_hash: String,
@@ -220,7 +199,7 @@ impl Provider {
     }
 
     pub async fn user(&self, pool: &UserPool, uid: &UserUid) -> DomainResult<Option<User>> {
-        self.store.get_user(&PoolScope::of(pool), uid).await
+        self.directory.stored(&Self::access(pool), uid).await
     }
 
     /// Whether a user may hold tokens right now (sign-in, refresh, userinfo).
@@ -237,7 +216,7 @@ impl Provider {
     }
 
     pub async fn record_activity(&self, pool: &UserPool, user: &UserUid) {
-        if let Err(e) = self.activity.user_active(pool, user, self.now()).await {
+        if let Err(e) = self.directory.record_activity(pool, user, self.now()).await {
             tracing::error!(pool = %pool.uid, error = %e, "recording activity failed");
         }
     }

@@ -11,7 +11,7 @@ use crate::row::Columns;
 use crate::sql::{Sql, sql};
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
-use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::error::{DepartmentError, DomainError, DomainResult, Field, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
 use idplane_core::model::department::{
     DEFAULT_ROLE, DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter,
@@ -250,7 +250,7 @@ impl DepartmentStore for SqlStore {
                 let parent = parent_in(&mut tx, pool, parent_uid).await?;
                 if parent.path.starts_with(&old.path) {
                     return Err(DomainError::invalid(
-                        "ParentDepartmentUid",
+                        Field::ParentDepartment,
                         "a department cannot move under itself or its own descendants",
                     ));
                 }
@@ -263,7 +263,7 @@ impl DepartmentStore for SqlStore {
             }
             _ => {
                 return Err(DomainError::invalid(
-                    "ParentDepartmentUid",
+                    Field::ParentDepartment,
                     "the root department cannot be moved",
                 ));
             }
@@ -321,9 +321,7 @@ impl DepartmentStore for SqlStore {
             return Ok(false);
         };
         if place.parent_uid.is_none() {
-            return Err(DomainError::Conflict {
-                message: "the root department cannot be deleted".to_owned(),
-            });
+            return Err(DepartmentError::IsRoot.into());
         }
         let path = place.path;
         let children = count_in(
@@ -334,9 +332,7 @@ impl DepartmentStore for SqlStore {
         )
         .await?;
         if children > 0 && !options.force_delete_children {
-            return Err(DomainError::Conflict {
-                message: "the department has child departments; set ForceDeleteChildren to delete them too".to_owned(),
-            });
+            return Err(DepartmentError::HasChildren.into());
         }
         let members = count_in(
             &mut tx,
@@ -348,9 +344,20 @@ impl DepartmentStore for SqlStore {
         )
         .await?;
         if members > 0 && !options.force_delete_members {
-            return Err(DomainError::Conflict {
-                message: "the department has members; set ForceDeleteMembers to remove them from it (users are kept)".to_owned(),
-            });
+            let own = count_in(
+                &mut tx,
+                "SELECT COUNT(*) AS n FROM department_members m JOIN departments s \
+                 ON s.uid = m.department_uid WHERE s.pool_uid = $1 AND s.uid = $2",
+                pool.as_str(),
+                uid.as_str(),
+            )
+            .await?;
+            return Err(if own > 0 {
+                DepartmentError::HasMembers
+            } else {
+                DepartmentError::DescendantsHaveMembers
+            }
+            .into());
         }
         // The whole subtree, by path; memberships go with it, users stay.
         let deleted = tx

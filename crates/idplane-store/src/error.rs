@@ -2,7 +2,7 @@
 //! error.
 
 use idplane_core::DomainError;
-use idplane_core::error::Kind;
+use idplane_core::error::{DepartmentError, Field, GroupError, Kind, PoolError, UserError};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -59,7 +59,7 @@ impl From<DbError> for DomainError {
         match e {
             DbError::Domain(d) => d,
             DbError::BadText(_) => {
-                DomainError::invalid("Value", "text must not contain NUL characters")
+                DomainError::invalid(Field::Text, "text must not contain NUL characters")
             }
             other => internal(other),
         }
@@ -74,18 +74,22 @@ pub fn internal<E: std::fmt::Display>(e: E) -> DomainError {
 /// A unique-index violation names the attribute that clashed; anything else is internal.
 pub fn write_error(e: DbError, kind: Kind) -> DomainError {
     if let DbError::Unique(text) = &e {
-        let field = if text.contains("users_username_uq") {
-            "PreferredUsername"
+        return if text.contains("users_username_uq") {
+            UserError::UsernameTaken.into()
         } else if text.contains("users_email_uq") {
-            "Email"
+            UserError::EmailTaken.into()
         } else if text.contains("users_phone_uq") || text.contains("users.phone_number") {
-            "PhoneNumber"
+            UserError::PhoneTaken.into()
         } else if text.contains("_pkey") || text.contains(".uid") || text.contains(".id") {
-            "Uid"
+            DomainError::IdTaken(kind)
         } else {
-            "Name"
+            match kind {
+                Kind::Group => GroupError::NameTaken.into(),
+                Kind::Department => DepartmentError::NameTaken.into(),
+                Kind::UserPool => PoolError::NameTaken.into(),
+                _ => DomainError::IdTaken(kind),
+            }
         };
-        return DomainError::duplicated(kind, field);
     }
     e.into()
 }

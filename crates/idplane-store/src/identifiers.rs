@@ -8,7 +8,7 @@ use crate::SqlStore;
 use crate::backend::Conn;
 use crate::error::{DbError, StoreError};
 use crate::sql::{Sql, sql};
-use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::error::{DomainError, DomainResult, UserError};
 use idplane_core::identifiers::{self, Attribute};
 use idplane_core::ids::UserPoolUid;
 use idplane_core::model::user::User;
@@ -67,7 +67,7 @@ pub(crate) async fn write(tx: &mut Conn, pool: &UserPoolUid, user: &User) -> Dom
     insert.push(&rows.join(", "));
     tx.execute(insert).await.map_err(|e| match e {
         // A concurrent writer took one of the keys between the check and the insert.
-        DbError::Unique(_) => DomainError::duplicated(Kind::User, keys[0].0.field()),
+        DbError::Unique(_) => DomainError::from(keys[0].0.taken()),
         e => e.into(),
     })?;
     Ok(())
@@ -78,7 +78,7 @@ fn clash(keys: &[(Attribute, String)], taken: &str) -> DomainError {
         .iter()
         .find(|(_, k)| k == taken)
         .map_or(Attribute::Username, |(a, _)| *a);
-    DomainError::duplicated(Kind::User, attribute.field())
+    attribute.taken().into()
 }
 
 /// Identifier rows for users inserted in bulk (in the same transaction): many rows a statement.
@@ -119,7 +119,7 @@ async fn insert_rows(
             .collect();
         sql.push(&values.join(", "));
         tx.execute(sql).await.map_err(|e| match e {
-            DbError::Unique(_) => DomainError::duplicated(Kind::User, "PreferredUsername"),
+            DbError::Unique(_) => DomainError::from(UserError::UsernameTaken),
             e => e.into(),
         })?;
     }

@@ -23,6 +23,7 @@ mod backend;
 mod bulk;
 mod change_feed;
 mod clients;
+mod custom_attributes;
 mod departments;
 mod error;
 mod files;

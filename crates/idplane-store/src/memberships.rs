@@ -11,7 +11,7 @@ use crate::departments::{COLUMNS, view_from};
 use crate::error::member_error;
 use crate::sql::{Sql, sql};
 use idplane_core::clock::Timestamp;
-use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::error::{DepartmentError, DomainError, DomainResult, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
 use idplane_core::model::department::{
     DEFAULT_ROLE, DepartmentMember, MemberFilter, MemberPatch, Membership,
@@ -160,13 +160,11 @@ pub async fn update(
     let joined = match (patch.is_primary, first, last) {
         (Some(true), Some(m), _) if own >= m => Some(m - 1),
         (Some(false), None, _) => {
-            return Err(DomainError::Conflict {
-                message: format!(
-                    "department {} is the only department of user {}, so it stays primary",
-                    department.as_str(),
-                    user.as_str()
-                ),
-            });
+            return Err(DepartmentError::OnlyDepartment {
+                user: user.as_str().to_owned(),
+                department: department.as_str().to_owned(),
+            }
+            .into());
         }
         (Some(false), _, Some(m)) if primary => Some(m + 1),
         _ => None,
@@ -222,13 +220,11 @@ pub async fn move_members(
         .into_iter()
         .collect();
     if let Some(outsider) = users.iter().find(|u| !joined.contains_key(u.as_str())) {
-        return Err(DomainError::Conflict {
-            message: format!(
-                "user {} is not a member of department {}",
-                outsider.as_str(),
-                from.as_str()
-            ),
-        });
+        return Err(DepartmentError::NotAMember {
+            user: outsider.as_str().to_owned(),
+            department: from.as_str().to_owned(),
+        }
+        .into());
     }
     for user in users {
         let Some((at, role)) = joined.get(user.as_str()) else {

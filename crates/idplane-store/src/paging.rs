@@ -5,7 +5,7 @@ use crate::row::Columns;
 use crate::sql::{Bind, Sql};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use idplane_core::error::{DomainError, DomainResult};
+use idplane_core::error::{DomainError, DomainResult, Field};
 use idplane_core::query::{Paging, SortDirection};
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +43,7 @@ struct Token {
 
 fn bad_token() -> DomainError {
     DomainError::invalid(
-        "NextToken",
+        Field::NextToken,
         "the token is malformed or belongs to another query or sort order",
     )
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
-use idplane_core::error::{DomainError, DomainResult, Kind};
+use idplane_core::error::{DomainError, DomainResult, Kind, UserError};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
 use idplane_core::model::user::{
     Placement, PlacementChange, User, UserProfile, UserState, UserSummary, UserWrite, display_name,
@@ -465,9 +465,7 @@ async fn update_user_in(
         );
         let exists = tx.fetch_optional(sql, |_| Ok(())).await?;
         return Err(match exists {
-            Some(_) => DomainError::Conflict {
-                message: "the user was changed concurrently; read it again".to_owned(),
-            },
+            Some(_) => UserError::ChangedConcurrently.into(),
             None => DomainError::not_found(Kind::User, user.uid.as_str()),
         });
     }

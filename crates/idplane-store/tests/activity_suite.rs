@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use idplane_core::changes::Changes;
 use idplane_core::clock::{Clock, Timestamp};
 use idplane_core::crypto::MasterKey;
-use idplane_core::error::DomainError;
+use idplane_core::error::{AccessError, DomainError, Field};
 use idplane_core::ids::{UserPoolUid, UserUid};
 use idplane_core::model::account::Caller;
 use idplane_core::model::activity::{MauZone, Month, PoolMau};
@@ -354,7 +354,7 @@ async fn deleted_pool_keeps_history(db: &Db) {
         .monthly_active_users(&me, &[quiet.uid.as_str().to_owned()], Some("2025-01"))
         .await
         .unwrap_err();
-    assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+    assert!(e.is_not_found(), "{e:?}");
     store.close().await;
 }
 
@@ -382,7 +382,7 @@ async fn figures_are_scoped_to_the_account(db: &Db) {
             .monthly_active_users(&me, &asked, Some("2025-01"))
             .await
             .unwrap_err();
-        assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+        assert!(e.is_not_found(), "{e:?}");
     }
     let all = dir
         .monthly_active_users(&me, &[], Some("2025-01"))
@@ -417,7 +417,7 @@ async fn figures_are_scoped_to_the_account(db: &Db) {
             .await
             .unwrap_err();
         assert!(
-            matches!(&e, DomainError::InvalidParameter { field, .. } if field == "Month"),
+            matches!(&e, DomainError::Invalid { field, .. } if *field == Field::Month),
             "{e:?}"
         );
     }
@@ -449,7 +449,10 @@ async fn bound_keys_see_their_pool(db: &Db) {
         .monthly_active_users(&bound, &[b.uid.as_str().to_owned()], Some("2025-01"))
         .await
         .unwrap_err();
-    assert!(matches!(e, DomainError::AccessDenied { .. }), "{e:?}");
+    assert!(
+        matches!(e, DomainError::Access(AccessError::OtherPool)),
+        "{e:?}"
+    );
     store.close().await;
 }
 
@@ -539,6 +542,6 @@ async fn long_named_lists(db: &Db) {
         .monthly_active_users(&me, &asked, Some("2025-01"))
         .await
         .unwrap_err();
-    assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+    assert!(e.is_not_found(), "{e:?}");
     store.close().await;
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use idplane_core::changes::Changes;
 use idplane_core::clock::{SystemClock, Timestamp};
 use idplane_core::crypto::MasterKey;
-use idplane_core::error::{DomainError, Kind};
+use idplane_core::error::{ClientError, DomainError, Kind};
 use idplane_core::ids::{ClientUid, DepartmentUid, UserPoolUid};
 use idplane_core::model::client::{Client, ClientSettings, ClientType};
 use idplane_core::model::department::Department;
@@ -153,9 +153,7 @@ async fn client_crud(db: &Db) {
     assert_eq!(store.find_client(&pool.uid, &missing).await.unwrap(), None);
 
     match store.insert_client(&scope, &web).await {
-        Err(DomainError::Duplicated {
-            kind: Kind::Client, ..
-        }) => {}
+        Err(DomainError::IdTaken(Kind::Client)) => {}
         other => panic!("a uid clash must be Duplicated, got {other:?}"),
     }
 
@@ -175,9 +173,7 @@ async fn client_crud(db: &Db) {
 
     let ghost = client(&pool, "ghost", ClientType::MobileApplication, 3);
     match store.update_client(&scope, &ghost).await {
-        Err(DomainError::NotFound {
-            kind: Kind::Client, ..
-        }) => {}
+        Err(DomainError::Client(ClientError::NotFound(_))) => {}
         other => panic!("updating an unknown client must be NotFound, got {other:?}"),
     }
 

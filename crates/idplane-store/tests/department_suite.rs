@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use idplane_core::error::{DomainError, Kind};
+use idplane_core::error::{DepartmentError, DomainError};
 use idplane_core::model::department::DeleteOptions;
 use idplane_core::query::*;
 use idplane_core::store::*;
@@ -29,10 +29,7 @@ async fn departments_tree(db: &Db) {
     }
     assert!(matches!(
         store.insert_department(&scope, &child_of(&a, "b")).await,
-        Err(DomainError::Duplicated {
-            kind: Kind::Department,
-            ..
-        })
+        Err(DomainError::Department(DepartmentError::NameTaken))
     ));
     let u1 = user(&scope, Some("u1"), 0);
     let u2 = user(&scope, Some("u2"), 0);
@@ -77,7 +74,7 @@ async fn departments_tree(db: &Db) {
     cycle.parent_uid = Some(c.uid.clone());
     assert!(matches!(
         store.update_department(&scope, &cycle).await,
-        Err(DomainError::InvalidParameter { .. })
+        Err(DomainError::Invalid { .. })
     ));
     let vc = store
         .get_department(&scope, &c.uid)
@@ -146,17 +143,22 @@ async fn departments_tree(db: &Db) {
     assert!(second.next_token.is_none());
 
     let keep = DeleteOptions::default();
-    for options in [
-        keep,
-        DeleteOptions {
-            force_delete_children: true,
-            ..keep
-        },
+    // Children are refused first; with them allowed, the members below are refused (none of
+    // them in `x` itself).
+    for (options, reason) in [
+        (keep, DepartmentError::HasChildren),
+        (
+            DeleteOptions {
+                force_delete_children: true,
+                ..keep
+            },
+            DepartmentError::DescendantsHaveMembers,
+        ),
     ] {
-        assert!(matches!(
-            store.delete_department(&scope, &x.uid, options).await,
-            Err(DomainError::Conflict { .. })
-        ));
+        match store.delete_department(&scope, &x.uid, options).await {
+            Err(DomainError::Department(got)) => assert_eq!(got, reason),
+            other => panic!("expected {reason:?}, got {other:?}"),
+        }
     }
     let force = DeleteOptions {
         force_delete_children: true,
@@ -178,10 +180,7 @@ async fn departments_tree(db: &Db) {
         store
             .insert_department(&scope, &child_of(&c, "orphan"))
             .await,
-        Err(DomainError::NotFound {
-            kind: Kind::Department,
-            ..
-        })
+        Err(DomainError::Department(DepartmentError::NotFound(_)))
     ));
     for gone in [&x.uid, &b.uid, &c.uid] {
         assert!(store.get_department(&scope, gone).await.unwrap().is_none());
@@ -233,7 +232,7 @@ async fn department_races(db: &Db) {
             "exactly one opposite move wins: {r1:?} {r2:?}"
         );
         let loser = if r1.is_ok() { r2 } else { r1 };
-        assert!(matches!(loser, Err(DomainError::InvalidParameter { .. })));
+        assert!(matches!(loser, Err(DomainError::Invalid { .. })));
 
         // Delete (no force) against a new child, then against a new member.
         let d = child_of(&root, &format!("d{round}"));
@@ -250,8 +249,8 @@ async fn department_races(db: &Db) {
             tokio::spawn(async move { s2.insert_department(&sc2, &child).await }),
         );
         match (del.unwrap(), add.unwrap()) {
-            (Ok(true), Err(DomainError::NotFound { .. })) => {}
-            (Err(DomainError::Conflict { .. }), Ok(_)) => {}
+            (Ok(true), Err(ref e)) if e.is_not_found() => {}
+            (Err(DomainError::Department(DepartmentError::HasChildren)), Ok(_)) => {}
             other => panic!("delete vs new child: {other:?}"),
         }
         let e = child_of(&root, &format!("e{round}"));
@@ -270,8 +269,8 @@ async fn department_races(db: &Db) {
             ),
         );
         match (del.unwrap(), add.unwrap()) {
-            (Ok(true), Err(DomainError::NotFound { .. })) => {}
-            (Err(DomainError::Conflict { .. }), Ok(())) => {}
+            (Ok(true), Err(ref e)) if e.is_not_found() => {}
+            (Err(DomainError::Department(DepartmentError::HasMembers)), Ok(())) => {}
             other => panic!("delete vs new member: {other:?}"),
         }
     }

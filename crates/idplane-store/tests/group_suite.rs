@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::ops::Bound;
 
 use idplane_core::clock::Timestamp;
-use idplane_core::error::{DomainError, Kind};
+use idplane_core::error::{DomainError, GroupError, UserError};
 use idplane_core::ids::{GroupUid, UserUid};
 use idplane_core::model::user::{User, UserState, UserSummary, UserWrite};
 use idplane_core::query::*;
@@ -38,10 +38,7 @@ async fn groups_and_membership(db: &Db) {
     store.insert_group(&scope, &g).await.unwrap();
     assert!(matches!(
         store.insert_group(&scope, &group(&scope, "admins")).await,
-        Err(DomainError::Duplicated {
-            kind: Kind::Group,
-            ..
-        })
+        Err(DomainError::Group(GroupError::NameTaken))
     ));
     let users: Vec<User> = (0..5)
         .map(|i| user(&scope, Some(&format!("m{i}")), i))
@@ -60,10 +57,7 @@ async fn groups_and_membership(db: &Db) {
         .await;
     assert!(matches!(
         missing,
-        Err(DomainError::NotFound {
-            kind: Kind::User,
-            ..
-        })
+        Err(DomainError::User(UserError::NotFound(_)))
     ));
     assert_eq!(
         store

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use idplane_core::error::DomainError;
+use idplane_core::error::{DepartmentError, DomainError};
 use idplane_core::ids::{DepartmentUid, GroupUid, UserUid};
 use idplane_core::model::department::{DeleteOptions, MemberFilter, MemberPatch};
 use idplane_core::model::user::Placement;
@@ -201,7 +201,10 @@ async fn moving_department_members(db: &Db) {
         .move_department_members(&scope, &from.uid, &to.uid, &uids)
         .await;
     assert!(
-        matches!(refused, Err(DomainError::Conflict { .. })),
+        matches!(
+            refused,
+            Err(DomainError::Department(DepartmentError::NotAMember { .. }))
+        ),
         "{refused:?}"
     );
     assert_eq!(memberships(&store, &scope, &uids).await, before);
@@ -214,7 +217,7 @@ async fn moving_department_members(db: &Db) {
         .move_department_members(&scope, &from.uid, &gone.uid, &uids[..2])
         .await;
     assert!(
-        matches!(refused, Err(DomainError::NotFound { .. })),
+        matches!(refused, Err(ref e) if e.is_not_found()),
         "{refused:?}"
     );
     assert_eq!(memberships(&store, &scope, &uids).await, before);
@@ -353,14 +356,19 @@ async fn member_roles_and_primary(db: &Db) {
         .update_department_member(&scope, &a.uid, &uids[2], &only)
         .await;
     assert!(
-        matches!(refused, Err(DomainError::Conflict { .. })),
+        matches!(
+            refused,
+            Err(DomainError::Department(
+                DepartmentError::OnlyDepartment { .. }
+            ))
+        ),
         "{refused:?}"
     );
     let stranger = store
         .update_department_member(&scope, &b.uid, &uids[2], &only)
         .await;
     assert!(
-        matches!(stranger, Err(DomainError::NotFound { .. })),
+        matches!(stranger, Err(ref e) if e.is_not_found()),
         "{stranger:?}"
     );
 }
@@ -442,7 +450,7 @@ async fn placed_users_are_one_write(db: &Db) {
     for placement in &refused {
         let outcome = store.insert_placed_user(&scope, &u, placement).await;
         assert!(
-            matches!(outcome, Err(DomainError::NotFound { .. })),
+            matches!(outcome, Err(ref e) if e.is_not_found()),
             "{outcome:?}"
         );
         assert!(store.get_user(&scope, &u.uid).await.unwrap().is_none());

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use idplane_core::error::DomainError;
+use idplane_core::error::{DomainError, Field, UserError};
 use idplane_core::identifiers::{self, Attribute};
 use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
 use idplane_core::model::sign_in::{
@@ -518,7 +518,7 @@ async fn stale_writes_are_refused(db: &Db) {
     let mut stale = read.clone();
     stale.profile.nickname = Some("nick".to_owned());
     match store.update_user(scope, &stale, UserWrite::default()).await {
-        Err(DomainError::Conflict { .. }) => {}
+        Err(DomainError::User(UserError::ChangedConcurrently)) => {}
         other => panic!("a write from a stale read must be refused: {other:?}"),
     }
     let kept = store.get_user(scope, &read.uid).await.unwrap().unwrap();
@@ -527,7 +527,7 @@ async fn stale_writes_are_refused(db: &Db) {
     gone.uid = UserUid::generate();
     assert!(matches!(
         store.update_user(scope, &gone, UserWrite::default()).await,
-        Err(DomainError::NotFound { .. })
+        Err(DomainError::User(UserError::NotFound(_)))
     ));
 }
 
@@ -599,10 +599,10 @@ fn with_identifiers(
     u
 }
 
-fn duplicated_field(result: Result<(), DomainError>) -> String {
+fn duplicated_field(result: Result<(), DomainError>) -> Field {
     match result {
-        Err(DomainError::Duplicated { field, .. }) => field,
-        other => panic!("expected Duplicated, got {other:?}"),
+        Err(e) if e.is_taken() => e.field().unwrap(),
+        other => panic!("expected a taken identifier, got {other:?}"),
     }
 }
 
@@ -626,7 +626,7 @@ async fn identifiers_are_unique_across_kinds(db: &Db) {
             )
             .await,
     );
-    assert_eq!(field, "PreferredUsername");
+    assert_eq!(field, Field::Username);
     let field = duplicated_field(
         store
             .insert_user(
@@ -635,7 +635,7 @@ async fn identifiers_are_unique_across_kinds(db: &Db) {
             )
             .await,
     );
-    assert_eq!(field, "PhoneNumber");
+    assert_eq!(field, Field::Phone);
     // Another pool is another key space.
     let (other, _) = new_pool(&store, "acct").await;
     store
@@ -657,7 +657,7 @@ async fn identifiers_are_unique_across_kinds(db: &Db) {
     let mut grab = dave.clone();
     grab.profile.preferred_username = Some("CAROL".to_owned());
     let field = duplicated_field(store.update_user(&scope, &grab, UserWrite::default()).await);
-    assert_eq!(field, "PreferredUsername");
+    assert_eq!(field, Field::Username);
     let kept = store.get_user(&scope, &dave.uid).await.unwrap().unwrap();
     assert_eq!(kept.profile.preferred_username.as_deref(), Some("dave"));
     // Deleting a user frees its keys.
@@ -738,7 +738,7 @@ async fn identifiers_of_older_users_are_filled_in(db: &Db) {
             )
             .await,
     );
-    assert_eq!(field, "PreferredUsername");
+    assert_eq!(field, Field::Username);
     store.close().await;
 }
 

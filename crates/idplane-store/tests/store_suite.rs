@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::ops::Bound;
 
-use idplane_core::error::{DomainError, Kind};
+use idplane_core::error::{DomainError, Field, Kind, PoolError, UserError};
 use idplane_core::ids::{AccessKeyId, UserUid};
 use idplane_core::model::account::{AccessKey, AccessKeyStatus};
 use idplane_core::model::user::{User, UserState, UserWrite};
@@ -67,10 +67,7 @@ async fn accounts_and_keys(db: &Db) {
     store.insert_access_key(&key).await.unwrap();
     assert!(matches!(
         store.insert_access_key(&key).await,
-        Err(DomainError::Duplicated {
-            kind: Kind::AccessKey,
-            ..
-        })
+        Err(DomainError::IdTaken(Kind::AccessKey))
     ));
     let got = store.get_access_key(&key.id).await.unwrap().unwrap();
     assert_eq!(
@@ -100,10 +97,7 @@ async fn pools_are_unique_and_isolated(db: &Db) {
     let (dup, rdup) = pool_named(&a.id, "staff");
     assert!(matches!(
         store.insert_pool(&dup, &rdup).await,
-        Err(DomainError::Duplicated {
-            kind: Kind::UserPool,
-            ..
-        })
+        Err(DomainError::Pool(PoolError::NameTaken))
     ));
     let (pb, rb) = pool_named(&b.id, "staff");
     store.insert_pool(&pb, &rb).await.unwrap();
@@ -165,19 +159,21 @@ async fn users_unique_attributes(db: &Db) {
     alice.profile.phone_number = Some("+100".to_owned());
     store.insert_user(&scope, &alice).await.unwrap();
     for (username, email, phone, field) in [
-        (Some("alice"), None, None, "PreferredUsername"),
-        (Some("b"), Some("alice@example.COM"), None, "Email"),
-        (Some("c"), None, Some("+100"), "PhoneNumber"),
+        (Some("alice"), None, None, UserError::UsernameTaken),
+        (
+            Some("b"),
+            Some("alice@example.COM"),
+            None,
+            UserError::EmailTaken,
+        ),
+        (Some("c"), None, Some("+100"), UserError::PhoneTaken),
     ] {
         let mut u = user(&scope, username, 1);
         u.profile.email = email.map(str::to_owned);
         u.profile.phone_number = phone.map(str::to_owned);
         match store.insert_user(&scope, &u).await {
-            Err(DomainError::Duplicated {
-                kind: Kind::User,
-                field: f,
-            }) => assert_eq!(f, field),
-            other => panic!("expected a duplicate {field}, got {other:?}"),
+            Err(DomainError::User(reason)) => assert_eq!(reason, field),
+            other => panic!("expected {field:?}, got {other:?}"),
         }
     }
     // Absent attributes never clash, and another pool is another namespace.
@@ -199,7 +195,7 @@ async fn users_unique_attributes(db: &Db) {
     bob.profile.preferred_username = Some("ALICE".to_owned());
     assert!(matches!(
         store.update_user(&scope, &bob, UserWrite::default()).await,
-        Err(DomainError::Duplicated { .. })
+        Err(DomainError::User(UserError::UsernameTaken))
     ));
     bob.profile.preferred_username = Some("robert".to_owned());
     bob.profile.custom_attributes = vec![("k".to_owned(), "v".to_owned())];
@@ -568,9 +564,7 @@ async fn paging_sees_every_row_once(db: &Db) {
             },
         )
         .await;
-    assert!(
-        matches!(bad, Err(DomainError::InvalidParameter { ref field, .. }) if field == "NextToken")
-    );
+    assert!(matches!(bad, Err(DomainError::Invalid { field, .. }) if field == Field::NextToken));
 }
 
 async fn data_survives_reopen(db: &Db) {

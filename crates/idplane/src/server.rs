@@ -120,6 +120,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
             axum::http::HeaderValue::from_static("nosniff"),
         ));
     let limits = config.limits();
+    // Taken before the server says it listens: a SIGTERM sent as soon as it does (by a test
+    // or an orchestrator) then drains the server instead of killing it.
+    let terminate = signal(SignalKind::terminate()).ok();
     tracing::info!(
         address = %bound,
         tls = config.tls().is_some(),
@@ -137,7 +140,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
                 Err(e) => Err(format!("server task failed: {e}")),
             };
         }
-        () = shutdown_signal() => {}
+        () = shutdown_signal(terminate) => {}
     }
     tracing::info!("shutting down: draining in-flight requests");
     let _ = stop_tx.send(true);
@@ -242,13 +245,13 @@ fn lock_sqlite(config: &Config) -> Result<Option<std::fs::File>, String> {
     Ok(Some(file))
 }
 
-async fn shutdown_signal() {
+async fn shutdown_signal(terminate: Option<tokio::signal::unix::Signal>) {
     let term = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
+        match terminate {
+            Some(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
     };
     tokio::select! {

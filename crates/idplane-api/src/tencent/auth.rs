@@ -2,7 +2,6 @@
 //! `HmacSHA256` signature parameters, checked against the access key's secret, with the
 //! timestamp within 5 minutes of the server's clock.
 
-use idplane_core::DomainError;
 use idplane_core::model::account::Caller;
 use idplane_core::store::Claim;
 use idplane_sign::tc3;
@@ -45,7 +44,7 @@ async fn key_secret(
     secret_id: &str,
 ) -> Result<idplane_core::service::KeyMaterial, TcError> {
     state.keys.lookup(secret_id).await.map_err(|e| match e {
-        DomainError::NotFound { .. } => TcError::SecretIdNotFound,
+        e if e.is_not_found() => TcError::SecretIdNotFound,
         other => TcError::from(other),
     })
 }
@@ -190,7 +189,7 @@ async fn once(
             idplane_core::clock::Timestamp::from_millis(until),
         )
         .await?;
-    let reads = action.starts_with("Describe") || action.starts_with("List");
+    let reads = super::actions::effect(action) == super::actions::Effect::Reads;
     match claim {
         Claim::First => Ok(()),
         Claim::Again { .. } if reuse == Reuse::ByReads && reads => Ok(()),

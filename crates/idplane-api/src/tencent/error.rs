@@ -2,7 +2,11 @@
 //! mapped once to its code. Tencent answers every error with HTTP 200.
 
 use idplane_core::DomainError;
-use idplane_core::error::Kind;
+use idplane_core::error::{
+    AccessError, AttributeError, DepartmentError, GroupError, Kind, PoolError, UserError,
+};
+
+use super::fields::wire;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TcError {
@@ -27,6 +31,8 @@ pub enum TcError {
     TimeFormatIllegal(String),
     SortKeyIllegal(String),
     ExpectFieldsNotFound(String),
+    /// CreateOrgNode's `CustomizedOrgNodeId` sent as an empty string.
+    CustomizedOrgNodeIdEmpty,
     /// An EIAM-specific `FailedOperation.*` code (e.g. `UserNotFound`) with its message.
     Failed(&'static str, String),
     ResourceNotFound(String),
@@ -66,6 +72,9 @@ impl TcError {
             TcError::TimeFormatIllegal(_) => "InvalidParameter.TimeFormatIllegal".into(),
             TcError::SortKeyIllegal(_) => "InvalidParameter.UserInfoSortKeyIsIllegal".into(),
             TcError::ExpectFieldsNotFound(_) => "FailedOperation.ExpectFieldsNotFound".into(),
+            TcError::CustomizedOrgNodeIdEmpty => {
+                "FailedOperation.CustomizedOrgNodeIdCanNotBeEmpty".into()
+            }
             TcError::Failed(code, _) => format!("FailedOperation.{code}"),
             TcError::ResourceNotFound(_) => "ResourceNotFound".into(),
             TcError::RequestLimitExceeded => "RequestLimitExceeded".into(),
@@ -82,6 +91,9 @@ impl TcError {
             TcError::RequestLimitExceeded => "Request rate limit exceeded.".into(),
             TcError::RequestSizeLimitExceeded => "The request body is too large.".into(),
             TcError::InternalError => "Internal error; please retry later.".into(),
+            TcError::CustomizedOrgNodeIdEmpty => {
+                "CustomizedOrgNodeId must not be an empty string.".into()
+            }
             TcError::InvalidAuthorization(m)
             | TcError::SignatureFailure(m)
             | TcError::SignatureExpire(m)
@@ -107,66 +119,143 @@ impl TcError {
     }
 }
 
+/// How one action names a "not found" of a kind when EIAM gives that action a code of its own
+/// (DeleteOrgNode's `OrgNodeIdNotExist`, ListUsersInUserGroup's `GroupIdNotFound`, …): a
+/// column of the action table.
+pub type NotFoundCodes = &'static [(Kind, &'static str)];
+
 impl From<DomainError> for TcError {
     fn from(e: DomainError) -> Self {
-        let message = e.to_string();
-        match e {
-            DomainError::MissingParameter { field } => {
-                TcError::MissingParameter(format!("The required parameter {field} is missing."))
+        from_domain(e, &[])
+    }
+}
+
+/// The EIAM answer to each domain reason, in EIAM's field names; `codes` are the action's own
+/// names for "not found".
+pub fn from_domain(e: DomainError, codes: NotFoundCodes) -> TcError {
+    let named = |kind: Kind, default: &'static str| {
+        codes
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(default, |(_, code)| code)
+    };
+    let failed = |code: &'static str, message: String| TcError::Failed(code, message);
+    match e {
+        DomainError::Missing { field } => TcError::MissingParameter(format!(
+            "The required parameter {} is missing.",
+            wire(field)
+        )),
+        DomainError::Invalid { field, message } => {
+            TcError::InvalidParameterValue(format!("invalid {}: {message}", wire(field)))
+        }
+        DomainError::User(reason) => match reason {
+            UserError::NotFound(id) => failed(
+                named(Kind::User, "UserNotFound"),
+                format!("The user {id} does not exist."),
+            ),
+            UserError::UsernameTaken => failed(
+                "UserNameAlreadyExists",
+                "The user name already exists.".into(),
+            ),
+            UserError::EmailTaken => failed(
+                "UserEmailAlreadyExists",
+                "The user email already exists.".into(),
+            ),
+            UserError::PhoneTaken => failed(
+                "UserPhoneAlreadyExists",
+                "The user phone number already exists.".into(),
+            ),
+            UserError::ChangedConcurrently => failed("OperationFailure", reason.to_string()),
+        },
+        DomainError::Group(reason) => match reason {
+            GroupError::NotFound(id) => failed(
+                named(Kind::Group, "UserGroupNotExist"),
+                format!("The user group {id} does not exist."),
+            ),
+            GroupError::NameTaken => failed(
+                "CreateUserGroupError",
+                "A user group with this name already exists.".into(),
+            ),
+        },
+        DomainError::Department(reason) => match reason {
+            DepartmentError::NotFound(id) => failed(
+                named(Kind::Department, "OrgNodeNotExist"),
+                format!("The org node {id} does not exist."),
+            ),
+            DepartmentError::ParentNotFound(id) => failed(
+                "ParentOrgNodeIdNotFound",
+                format!("The parent org node {id} does not exist."),
+            ),
+            DepartmentError::NameTaken => failed(
+                "ChildOrgNodeNameAlreadyExists",
+                "A child org node with the same name already exists under this org node.".into(),
+            ),
+            DepartmentError::IsRoot => failed(
+                "OrgNodeRootCanNotBeDeleted",
+                "The root org node cannot be deleted.".into(),
+            ),
+            DepartmentError::HasMembers => failed(
+                "OrgNodeWithUsersCanNotBeDeleted",
+                "An org node that contains users cannot be deleted.".into(),
+            ),
+            DepartmentError::DescendantsHaveMembers => failed(
+                "ChildOrgNodeWithUsersCanNotBeDeleted",
+                "An org node whose child nodes contain users cannot be deleted.".into(),
+            ),
+            DepartmentError::HasChildren => failed(
+                "DeleteOrgNodeError",
+                "The org node has child org nodes.".into(),
+            ),
+            DepartmentError::OnlyDepartment { .. } => {
+                failed("OrgNodeSettingError", format!("{reason}."))
             }
-            DomainError::InvalidParameter { .. } => TcError::InvalidParameterValue(message),
-            DomainError::NotFound { kind, .. } => match kind {
-                Kind::User => TcError::Failed("UserNotFound", message),
-                Kind::Group => TcError::Failed("UserGroupNotExist", message),
-                Kind::Department => TcError::Failed("OrgNodeNotExist", message),
-                _ => TcError::ResourceNotFound(message),
-            },
-            DomainError::Duplicated { kind, ref field } => match (kind, field.as_str()) {
-                (Kind::User, "PreferredUsername") => TcError::Failed(
-                    "UserNameAlreadyExists",
-                    "The user name already exists.".to_owned(),
-                ),
-                (Kind::User, "Email") => TcError::Failed(
-                    "UserEmailAlreadyExists",
-                    "The user email already exists.".to_owned(),
-                ),
-                (Kind::User, "PhoneNumber") => TcError::Failed(
-                    "UserPhoneAlreadyExists",
-                    "The user phone number already exists.".to_owned(),
-                ),
-                (Kind::Department, _) => TcError::Failed(
-                    "ChildOrgNodeNameAlreadyExists",
-                    "A child org node with the same name already exists under this org node."
-                        .to_owned(),
-                ),
-                (Kind::Group, _) => TcError::Failed(
-                    "CreateUserGroupError",
-                    "A user group with this name already exists.".to_owned(),
-                ),
-                _ => TcError::Failed("OperationError", message),
-            },
-            DomainError::Conflict { message } => TcError::Failed("OperationFailure", message),
-            DomainError::AccessDenied { message } => TcError::UnauthorizedOperation(message),
-            DomainError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+            DepartmentError::NotAMember { .. } => failed("OperationFailure", format!("{reason}.")),
+        },
+        DomainError::Pool(PoolError::NotFound(_)) | DomainError::Client(_) => {
+            TcError::ResourceNotFound(e.to_string())
+        }
+        DomainError::Attribute(AttributeError::NotFound(_)) => {
+            TcError::ResourceNotFound(e.to_string())
+        }
+        DomainError::Attribute(_) => TcError::InvalidParameterValue(e.to_string()),
+        DomainError::Pool(PoolError::NameTaken) | DomainError::IdTaken(_) => {
+            failed("OperationError", e.to_string())
+        }
+        DomainError::Access(reason) => match reason {
+            AccessError::AccountNotFound(_) | AccessError::KeyNotFound(_) => {
+                TcError::SecretIdNotFound
+            }
+            AccessError::KeyInactive
+            | AccessError::OtherPool
+            | AccessError::BoundKeyCreatesPool => {
+                TcError::UnauthorizedOperation(reason.to_string())
+            }
+            AccessError::WrongMasterKey(_) => {
+                tracing::error!(error = %reason, "internal error");
                 TcError::InternalError
             }
+        },
+        DomainError::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            TcError::InternalError
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use idplane_core::error::Field;
+
     use super::*;
 
-    /// Every domain failure answers one EIAM code (HTTP 200 for all, per API 3.0); the
+    /// Every domain reason answers one EIAM code (HTTP 200 for all, per API 3.0); the
     /// directory's own failures use EIAM's `FailedOperation.*` names.
     #[test]
-    fn each_domain_error_has_its_code() {
-        let table = [
-            (DomainError::missing("UserId"), "MissingParameter"),
+    fn each_domain_reason_has_its_code() {
+        let table: Vec<(DomainError, &str)> = vec![
+            (DomainError::missing(Field::UserId), "MissingParameter"),
             (
-                DomainError::invalid("Email", "malformed"),
+                DomainError::invalid(Field::Email, "malformed"),
                 "InvalidParameterValue",
             ),
             (
@@ -182,40 +271,56 @@ mod tests {
                 "FailedOperation.OrgNodeNotExist",
             ),
             (
+                DepartmentError::ParentNotFound("p".into()).into(),
+                "FailedOperation.ParentOrgNodeIdNotFound",
+            ),
+            (
                 DomainError::not_found(Kind::Client, "c"),
                 "ResourceNotFound",
             ),
             (
-                DomainError::duplicated(Kind::User, "PreferredUsername"),
+                UserError::UsernameTaken.into(),
                 "FailedOperation.UserNameAlreadyExists",
             ),
             (
-                DomainError::duplicated(Kind::User, "Email"),
+                UserError::EmailTaken.into(),
                 "FailedOperation.UserEmailAlreadyExists",
             ),
             (
-                DomainError::duplicated(Kind::User, "PhoneNumber"),
+                UserError::PhoneTaken.into(),
                 "FailedOperation.UserPhoneAlreadyExists",
             ),
             (
-                DomainError::duplicated(Kind::Department, "Name"),
+                DepartmentError::NameTaken.into(),
                 "FailedOperation.ChildOrgNodeNameAlreadyExists",
             ),
             (
-                DomainError::duplicated(Kind::Group, "Name"),
+                GroupError::NameTaken.into(),
                 "FailedOperation.CreateUserGroupError",
             ),
             (
-                DomainError::Conflict {
-                    message: "busy".into(),
-                },
+                DepartmentError::IsRoot.into(),
+                "FailedOperation.OrgNodeRootCanNotBeDeleted",
+            ),
+            (
+                DepartmentError::HasMembers.into(),
+                "FailedOperation.OrgNodeWithUsersCanNotBeDeleted",
+            ),
+            (
+                DepartmentError::DescendantsHaveMembers.into(),
+                "FailedOperation.ChildOrgNodeWithUsersCanNotBeDeleted",
+            ),
+            (
+                UserError::ChangedConcurrently.into(),
                 "FailedOperation.OperationFailure",
             ),
             (
-                DomainError::AccessDenied {
-                    message: "no".into(),
-                },
+                AccessError::OtherPool.into(),
                 "AuthFailure.UnauthorizedOperation",
+            ),
+            (
+                DomainError::not_found(Kind::AccessKey, "k"),
+                "AuthFailure.SecretIdNotFound",
             ),
             (DomainError::internal("disk on fire"), "InternalError"),
         ];
@@ -227,6 +332,38 @@ mod tests {
                 "details stay in the log"
             );
         }
+    }
+
+    /// EIAM messages name EIAM's fields, never another dialect's.
+    #[test]
+    fn messages_use_eiam_field_names() {
+        for (field, name) in [
+            (Field::Phone, "Phone"),
+            (Field::Username, "UserName"),
+            (Field::GroupId, "UserGroupId"),
+            (Field::DepartmentId, "OrgNodeId"),
+        ] {
+            let message = TcError::from(DomainError::invalid(field, "bad")).message();
+            assert!(message.contains(name), "{message}");
+            for volc in [
+                "PhoneNumber",
+                "PreferredUsername",
+                "GroupUid",
+                "DepartmentUid",
+            ] {
+                assert!(!message.contains(volc), "{message}");
+            }
+        }
+    }
+
+    /// An action's own "not found" codes replace the table's for that kind only.
+    #[test]
+    fn actions_name_their_own_not_found() {
+        const CODES: NotFoundCodes = &[(Kind::Department, "OrgNodeIdNotExist")];
+        let wire = from_domain(DomainError::not_found(Kind::Department, "d"), CODES);
+        assert_eq!(wire.code(), "FailedOperation.OrgNodeIdNotExist");
+        let wire = from_domain(DomainError::not_found(Kind::User, "u"), CODES);
+        assert_eq!(wire.code(), "FailedOperation.UserNotFound");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod catalog;
 mod decode;
 mod envelope;
 pub mod error;
+mod fields;
 mod wire;
 
 use axum::http::Method;
@@ -51,6 +52,7 @@ pub async fn handle(state: &ApiState, request: ApiRequest, too_large: bool) -> R
     };
     tracing::info!(
         action = crate::loggable_action(&action, catalog::is_catalog_action(&action)),
+        writes = actions::effect(&action) == actions::Effect::Writes,
         error = outcome
             .as_ref()
             .err()

@@ -1,7 +1,6 @@
 //! Who is calling: the HMAC-SHA256 (Volcengine V4) signature checked against the access key's
 //! secret, over the request's own signed headers, with X-Date within 15 minutes.
 
-use idplane_core::DomainError;
 use idplane_core::model::account::Caller;
 use idplane_sign::volc as sign;
 
@@ -50,7 +49,7 @@ pub async fn authenticate(state: &ApiState, request: &ApiRequest) -> Result<Call
         .lookup(&auth.access_key_id)
         .await
         .map_err(|e| match e {
-            DomainError::NotFound { .. } => VolcError::InvalidAccessKeyId,
+            e if e.is_not_found() => VolcError::InvalidAccessKeyId,
             other => VolcError::from(other),
         })?;
     let parts = sign::RequestParts {

@@ -3,6 +3,11 @@
 
 use axum::http::StatusCode;
 use idplane_core::DomainError;
+use idplane_core::error::{
+    AccessError, AttributeError, ClientError, DepartmentError, GroupError, PoolError, UserError,
+};
+
+use super::fields::wire;
 
 /// A failure as the Volcengine dialect reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,17 +175,53 @@ impl VolcError {
 }
 
 impl From<DomainError> for VolcError {
+    /// The Volcengine answer to each domain reason, in this dialect's field names.
     fn from(e: DomainError) -> Self {
+        use VolcError::{Conflict, Duplicated, NotFound};
         match e {
-            DomainError::MissingParameter { field } => VolcError::MissingParameter(field),
-            DomainError::InvalidParameter { ref field, .. } => VolcError::InvalidParameter {
-                field: Some(field.clone()),
-                message: e.to_string(),
+            DomainError::Missing { field } => VolcError::MissingParameter(wire(field).to_owned()),
+            DomainError::Invalid { field, message } => VolcError::InvalidParameter {
+                field: Some(wire(field).to_owned()),
+                message: format!("invalid {}: {message}", wire(field)),
             },
-            DomainError::NotFound { .. } => VolcError::NotFound(e.to_string()),
-            DomainError::Duplicated { .. } => VolcError::Duplicated(e.to_string()),
-            DomainError::Conflict { message } => VolcError::Conflict(message),
-            DomainError::AccessDenied { message } => VolcError::AccessDenied(message),
+            DomainError::User(reason) => match reason {
+                UserError::NotFound(id) => NotFound(format!("User {id} does not exist")),
+                UserError::UsernameTaken => {
+                    Duplicated("User with this PreferredUsername already exists".into())
+                }
+                UserError::EmailTaken => Duplicated("User with this Email already exists".into()),
+                UserError::PhoneTaken => {
+                    Duplicated("User with this PhoneNumber already exists".into())
+                }
+                UserError::ChangedConcurrently => Conflict(reason.to_string()),
+            },
+            DomainError::Group(reason) => match reason {
+                GroupError::NotFound(id) => NotFound(format!("Group {id} does not exist")),
+                GroupError::NameTaken => Duplicated("Group with this Name already exists".into()),
+            },
+            DomainError::Department(reason) => department(reason),
+            DomainError::Pool(reason) => match reason {
+                PoolError::NotFound(id) => NotFound(format!("UserPool {id} does not exist")),
+                PoolError::NameTaken => Duplicated("UserPool with this Name already exists".into()),
+            },
+            DomainError::Client(ClientError::NotFound(id)) => {
+                NotFound(format!("UserPoolClient {id} does not exist"))
+            }
+            DomainError::Access(reason) => match reason {
+                AccessError::AccountNotFound(id) => {
+                    NotFound(format!("Account {id} does not exist"))
+                }
+                AccessError::KeyNotFound(id) => NotFound(format!("AccessKey {id} does not exist")),
+                AccessError::KeyInactive
+                | AccessError::OtherPool
+                | AccessError::BoundKeyCreatesPool => VolcError::AccessDenied(reason.to_string()),
+                AccessError::WrongMasterKey(_) => {
+                    tracing::error!(error = %reason, "internal error");
+                    VolcError::InternalError
+                }
+            },
+            DomainError::Attribute(reason) => attribute(reason),
+            DomainError::IdTaken(_) => Duplicated("A resource with this Uid already exists".into()),
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 VolcError::InternalError
@@ -189,25 +230,77 @@ impl From<DomainError> for VolcError {
     }
 }
 
+fn attribute(reason: AttributeError) -> VolcError {
+    let message = reason.to_string();
+    match reason {
+        AttributeError::NotFound(id) => {
+            VolcError::NotFound(format!("CustomAttribute {id} does not exist"))
+        }
+        AttributeError::NameTaken => VolcError::Duplicated(message),
+        AttributeError::InUse | AttributeError::TooMany(_) => VolcError::Conflict(message),
+        AttributeError::Undeclared(_) | AttributeError::ReadOnly(_) => VolcError::invalid(
+            wire(idplane_core::error::Field::CustomAttributeName),
+            message,
+        ),
+    }
+}
+
+fn department(reason: DepartmentError) -> VolcError {
+    use VolcError::{Conflict, Duplicated, NotFound};
+    match reason {
+        DepartmentError::NotFound(id) => NotFound(format!("Department {id} does not exist")),
+        DepartmentError::ParentNotFound(id) => NotFound(format!(
+            "Department {id} (ParentDepartmentUid) does not exist"
+        )),
+        DepartmentError::NameTaken => {
+            Duplicated("Department with this Name already exists under the parent".into())
+        }
+        DepartmentError::IsRoot => Conflict("the root department cannot be deleted".into()),
+        DepartmentError::HasChildren => Conflict(
+            "the department has child departments; set ForceDeleteChildren to delete them too"
+                .into(),
+        ),
+        DepartmentError::HasMembers | DepartmentError::DescendantsHaveMembers => Conflict(
+            "the department has members; set ForceDeleteMembers to remove them from it (users \
+             are kept)"
+                .into(),
+        ),
+        DepartmentError::OnlyDepartment { .. } | DepartmentError::NotAMember { .. } => {
+            Conflict(reason.to_string())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use idplane_core::error::Kind;
+    use idplane_core::error::{Field, Kind};
 
     use super::*;
 
-    /// Every domain failure answers one code and status on the Volcengine dialect; "already
-    /// exists" is 409 `Duplicated` and "not found" 404 `NotFound`, as the agent kit relies on.
+    /// Every domain reason answers one code and status on the Volcengine dialect; "already
+    /// exists" is 409 `Duplicated` and "not found" 404 `NotFound`, as the agent kit relies on;
+    /// fields are named as the catalog names them.
     #[test]
-    fn each_domain_error_has_its_code_and_status() {
-        let table = [
+    fn each_domain_reason_has_its_code_and_status() {
+        let table: Vec<(DomainError, &str, u16)> = vec![
             (
-                DomainError::missing("UserPoolUid"),
+                DomainError::missing(Field::PoolId),
                 "MissingParameter.UserPoolUid",
                 400,
             ),
             (
-                DomainError::invalid("Name", "too long"),
+                DomainError::invalid(Field::GroupName, "too long"),
                 "InvalidParameter.Name",
+                400,
+            ),
+            (
+                DomainError::invalid(Field::Username, "bad"),
+                "InvalidParameter.PreferredUsername",
+                400,
+            ),
+            (
+                DomainError::invalid(Field::Phone, "bad"),
+                "InvalidParameter.PhoneNumber",
                 400,
             ),
             (DomainError::not_found(Kind::User, "u1"), "NotFound", 404),
@@ -217,24 +310,31 @@ mod tests {
                 404,
             ),
             (
-                DomainError::duplicated(Kind::Group, "Name"),
-                "Duplicated",
-                409,
+                DepartmentError::ParentNotFound("p".into()).into(),
+                "NotFound",
+                404,
             ),
+            (DomainError::not_found(Kind::UserPool, "p"), "NotFound", 404),
+            (DomainError::not_found(Kind::Client, "c"), "NotFound", 404),
+            (UserError::UsernameTaken.into(), "Duplicated", 409),
+            (UserError::EmailTaken.into(), "Duplicated", 409),
+            (UserError::PhoneTaken.into(), "Duplicated", 409),
+            (GroupError::NameTaken.into(), "Duplicated", 409),
+            (DepartmentError::NameTaken.into(), "Duplicated", 409),
+            (PoolError::NameTaken.into(), "Duplicated", 409),
+            (DomainError::IdTaken(Kind::Client), "Duplicated", 409),
+            (UserError::ChangedConcurrently.into(), "Conflict", 409),
+            (DepartmentError::IsRoot.into(), "Conflict", 409),
+            (DepartmentError::HasChildren.into(), "Conflict", 409),
+            (DepartmentError::HasMembers.into(), "Conflict", 409),
             (
-                DomainError::Conflict {
-                    message: "busy".into(),
-                },
+                DepartmentError::DescendantsHaveMembers.into(),
                 "Conflict",
                 409,
             ),
-            (
-                DomainError::AccessDenied {
-                    message: "no".into(),
-                },
-                "AccessDenied",
-                403,
-            ),
+            (AccessError::KeyInactive.into(), "AccessDenied", 403),
+            (AccessError::OtherPool.into(), "AccessDenied", 403),
+            (AccessError::BoundKeyCreatesPool.into(), "AccessDenied", 403),
             (DomainError::internal("disk on fire"), "InternalError", 500),
         ];
         for (domain, code, status) in table {
@@ -248,6 +348,10 @@ mod tests {
                 "details stay in the log"
             );
         }
+        let wire = VolcError::from(DomainError::invalid(Field::Phone, "not E.164"));
+        assert!(wire.message().contains("PhoneNumber"), "{}", wire.message());
+        let wire = VolcError::from(DomainError::from(DepartmentError::HasChildren));
+        assert!(wire.message().contains("ForceDeleteChildren"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod catalog;
 mod decode;
 mod envelope;
 pub mod error;
+pub(crate) mod fields;
 mod wire;
 
 use axum::http::Method;
@@ -37,6 +38,7 @@ pub async fn handle(state: &ApiState, request: ApiRequest, too_large: bool) -> R
     };
     tracing::info!(
         action = crate::loggable_action(&action, catalog::is_catalog_action(&action)),
+        writes = actions::effect(&action) == actions::Effect::Writes,
         status = response.status().as_u16(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "volcengine request"

@@ -1,6 +1,7 @@
 //! Wire shapes shared by several actions: pools, users, groups and departments as Volcengine
 //! spells them, and the paging fields.
 
+use idplane_core::model::custom_attribute::CustomAttribute;
 use idplane_core::model::department::DepartmentView;
 use idplane_core::model::endpoints::PoolEndpoints;
 use idplane_core::model::group::Group;
@@ -39,6 +40,37 @@ impl From<TagWire> for Tag {
 }
 
 /// A pool as GetUserPool, CreateUserPool and UpdateUserPool answer it.
+/// A custom attribute as a pool declares it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeOut {
+    pub uid: String,
+    pub name: String,
+    pub data_type: String,
+    pub mutability: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<i64>,
+    pub create_time: String,
+    pub update_time: String,
+}
+
+impl From<CustomAttribute> for AttributeOut {
+    fn from(a: CustomAttribute) -> Self {
+        Self {
+            uid: a.uid.into_string(),
+            name: a.name,
+            data_type: a.data_type.as_str().to_owned(),
+            mutability: a.mutability.as_str().to_owned(),
+            minimum: a.minimum,
+            maximum: a.maximum,
+            create_time: a.created_at.to_iso_seconds(),
+            update_time: a.updated_at.to_iso_seconds(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PoolOut {
@@ -75,7 +107,7 @@ pub struct PoolOut {
     pub unconfirmed_user_sign_in_enabled: bool,
     pub sign_in_attributes: Vec<String>,
     pub required_sign_up_attributes: Vec<String>,
-    pub custom_attributes: Vec<serde_json::Value>,
+    pub custom_attributes: Vec<AttributeOut>,
     pub total_users: i64,
     pub total_clients: i64,
     pub total_connections: i64,

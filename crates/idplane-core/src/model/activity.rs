@@ -1,6 +1,7 @@
 //! Monthly active users: the calendar month, the time zone months are counted in, and a pool's
 //! figure for a month.
 
+use crate::fields::Field;
 use std::fmt;
 
 use jiff::tz::{Offset, TimeZone};
@@ -26,7 +27,7 @@ impl Month {
     pub fn parse(value: &str) -> DomainResult<Self> {
         let invalid = || {
             DomainError::invalid(
-                "Month",
+                Field::Month,
                 format!("{value:?} is not a month in the form YYYY-MM (e.g. 2025-12)"),
             )
         };
@@ -233,7 +234,7 @@ mod tests {
         ] {
             let e = Month::parse(bad).unwrap_err();
             assert!(
-                matches!(&e, DomainError::InvalidParameter { field, .. } if field == "Month"),
+                matches!(&e, DomainError::Invalid { field, .. } if *field == Field::Month),
                 "{bad:?}: {e:?}"
             );
         }

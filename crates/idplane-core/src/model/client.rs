@@ -1,5 +1,6 @@
 //! User pool clients: the applications that sign users in through a pool (OAuth clients).
 
+use crate::fields::Field;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
@@ -42,7 +43,7 @@ impl ClientType {
             .find(|t| t.as_str() == value)
             .ok_or_else(|| {
                 DomainError::invalid(
-                    "ClientType",
+                    Field::ClientType,
                     format!(
                         "unknown client type {value:?}; expected one of {}",
                         ClientType::ALL.map(ClientType::as_str).join(", ")

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activity;
 pub mod client;
+pub mod custom_attribute;
 pub mod department;
 pub mod endpoints;
 pub mod group;

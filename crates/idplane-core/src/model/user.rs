@@ -2,6 +2,7 @@
 
 use crate::clock::Timestamp;
 use crate::error::DomainError;
+use crate::fields::Field;
 use crate::ids::{DepartmentUid, GroupUid, UserPoolUid, UserUid};
 
 /// A user's lifecycle state. One domain value, named per dialect.
@@ -54,7 +55,7 @@ impl UserState {
             .find(|s| s.as_str() == upper)
             .ok_or_else(|| {
                 DomainError::invalid(
-                    "UserState",
+                    Field::UserState,
                     format!(
                         "unknown user state {value:?}; expected one of {}",
                         UserState::ALL.map(UserState::as_str).join(", ")

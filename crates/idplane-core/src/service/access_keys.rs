@@ -1,10 +1,11 @@
 //! Access keys: creation (the secret shown once), bootstrap, lookup for signature checks.
 
+use crate::fields::Field;
 use std::sync::Arc;
 
 use crate::clock::{Clock, Timestamp};
 use crate::crypto::{self, MasterKey};
-use crate::error::{DomainError, DomainResult, Kind};
+use crate::error::{AccessError, DomainError, DomainResult, Kind};
 use crate::ids::{AccessKeyId, UserPoolUid};
 use crate::model::account::{AccessKey, AccessKeyStatus, Caller, DEFAULT_ACCOUNT};
 use crate::store::{Claim, Store};
@@ -55,7 +56,7 @@ impl AccessKeyService {
         let id = AccessKeyId::parse(id)?;
         if secret.len() < 8 {
             return Err(DomainError::invalid(
-                "SecretAccessKey",
+                Field::SecretAccessKey,
                 "the bootstrap secret must be at least 8 characters",
             ));
         }
@@ -88,7 +89,7 @@ impl AccessKeyService {
         description: &str,
     ) -> DomainResult<CreatedAccessKey> {
         if account_name.is_empty() || account_name.len() > 64 {
-            return Err(DomainError::invalid("Account", "1 to 64 characters"));
+            return Err(DomainError::invalid(Field::Account, "1 to 64 characters"));
         }
         let now = self.clock.now();
         let account = self.store.ensure_account(account_name, now).await?;
@@ -160,9 +161,7 @@ impl AccessKeyService {
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::AccessKey, id.to_owned()))?;
         if key.status != AccessKeyStatus::Active {
-            return Err(DomainError::AccessDenied {
-                message: "the access key is inactive".to_owned(),
-            });
+            return Err(AccessError::KeyInactive.into());
         }
         let secret = self.master_key.open(&key.sealed_secret)?;
         Ok(KeyMaterial { key, secret })

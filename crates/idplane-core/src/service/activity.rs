@@ -9,11 +9,12 @@
 //! An entry is only added after the store has the row, so a hit is never wrong; a miss just
 //! costs one idempotent write.
 
+use crate::fields::Field;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::RwLock;
 
 use crate::clock::Timestamp;
-use crate::error::{DomainError, DomainResult, Kind};
+use crate::error::{AccessError, DomainError, DomainResult, Kind};
 use crate::ids::{UserPoolUid, UserUid};
 use crate::model::account::Caller;
 use crate::model::activity::{MauReport, MauZone, Month, PoolMau};
@@ -223,7 +224,7 @@ impl Directory {
         };
         if pools.len() > MAX_NAMED_POOLS {
             return Err(DomainError::invalid(
-                "UserPoolUids",
+                Field::PoolIds,
                 format!("at most {MAX_NAMED_POOLS} user pools per request"),
             ));
         }
@@ -263,9 +264,7 @@ impl Directory {
                 return Err(DomainError::not_found(Kind::UserPool, uid.as_str()));
             };
             if caller.bound_pool().is_some_and(|bound| *bound != uid) {
-                return Err(DomainError::AccessDenied {
-                    message: "this access key is bound to another user pool".to_owned(),
-                });
+                return Err(AccessError::OtherPool.into());
             }
             answer.push(PoolMau {
                 pool_uid: uid,

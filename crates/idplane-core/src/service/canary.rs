@@ -4,19 +4,14 @@
 //! reports healthy and fails every request that opens a secret.
 
 use crate::crypto::MasterKey;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{AccessError, DomainError, DomainResult};
 use crate::store::MetaStore;
 
 const NAME: &str = "master_key_canary";
 const TEXT: &[u8] = b"idplane master key canary v1";
 
 fn wrong_key(what: &str) -> DomainError {
-    DomainError::AccessDenied {
-        message: format!(
-            "the master key does not open {what} in this store: it is not the key the store was \
-             set up with (check IDPLANE_MASTER_KEY, or the master.key file of the data directory)"
-        ),
-    }
+    AccessError::WrongMasterKey(what.to_owned()).into()
 }
 
 /// Checks `key` against the store's canary, sealing one first when the store has none. A

@@ -2,6 +2,7 @@
 //! URLs (absolute, no fragment, https unless local or in development), web origins, and token
 //! lifetimes within bounds.
 
+use crate::fields::Field;
 use url::{Host, Url};
 
 use crate::error::{DomainError, DomainResult};
@@ -28,14 +29,19 @@ pub fn check(
     client_type: ClientType,
     s: &ClientSettings,
 ) -> DomainResult<()> {
-    validate::length("Name", name, 1, MAX_NAME)?;
-    validate::length("Description", description, 0, validate::MAX_DESCRIPTION)?;
+    validate::length(Field::ClientName, name, 1, MAX_NAME)?;
+    validate::length(
+        Field::ClientDescription,
+        description,
+        0,
+        validate::MAX_DESCRIPTION,
+    )?;
     if !s.logo_uri.is_empty() {
-        web_url("LogoUri", &s.logo_uri, true)?;
+        web_url(Field::LogoUri, &s.logo_uri, true)?;
     }
     for (field, urls) in [
-        ("AllowedCallbackUrls", &s.allowed_callback_urls),
-        ("AllowedLogoutUrls", &s.allowed_logout_urls),
+        (Field::CallbackUrls, &s.allowed_callback_urls),
+        (Field::LogoutUrls, &s.allowed_logout_urls),
     ] {
         count(field, urls.len())?;
         for u in urls {
@@ -43,8 +49,8 @@ pub fn check(
         }
     }
     for (field, origins) in [
-        ("AllowedWebOrigins", &s.allowed_web_origins),
-        ("AllowedCors", &s.allowed_cors),
+        (Field::WebOrigins, &s.allowed_web_origins),
+        (Field::CorsOrigins, &s.allowed_cors),
     ] {
         count(field, origins.len())?;
         for o in origins {
@@ -54,7 +60,7 @@ pub fn check(
     lifetimes(s)
 }
 
-fn count(field: &str, n: usize) -> DomainResult<()> {
+fn count(field: Field, n: usize) -> DomainResult<()> {
     if n > MAX_URLS {
         return Err(DomainError::invalid(
             field,
@@ -64,7 +70,7 @@ fn count(field: &str, n: usize) -> DomainResult<()> {
     Ok(())
 }
 
-fn in_range(field: &str, value: i64, (low, high): (i64, i64)) -> DomainResult<()> {
+fn in_range(field: Field, value: i64, (low, high): (i64, i64)) -> DomainResult<()> {
     if !(low..=high).contains(&value) {
         return Err(DomainError::invalid(
             field,
@@ -76,21 +82,21 @@ fn in_range(field: &str, value: i64, (low, high): (i64, i64)) -> DomainResult<()
 
 fn lifetimes(s: &ClientSettings) -> DomainResult<()> {
     in_range(
-        "IdToken.LifeTimeSeconds",
+        Field::IdTokenLifetime,
         s.id_token_lifetime_seconds,
         ID_TOKEN_LIFETIME,
     )?;
     let r = &s.refresh_token;
     if r.has_idle_lifetime {
         in_range(
-            "RefreshToken.IdleLifetimeSeconds",
+            Field::RefreshIdleLifetime,
             r.idle_lifetime_seconds,
             REFRESH_LIFETIME,
         )?;
     }
     if r.has_combined_lifetime {
         in_range(
-            "RefreshToken.CombinedLifetimeSeconds",
+            Field::RefreshCombinedLifetime,
             r.combined_lifetime_seconds,
             REFRESH_LIFETIME,
         )?;
@@ -100,7 +106,7 @@ fn lifetimes(s: &ClientSettings) -> DomainResult<()> {
         && r.combined_lifetime_seconds < r.idle_lifetime_seconds
     {
         return Err(DomainError::invalid(
-            "RefreshToken.CombinedLifetimeSeconds",
+            Field::RefreshCombinedLifetime,
             "must not be shorter than IdleLifetimeSeconds",
         ));
     }
@@ -108,7 +114,7 @@ fn lifetimes(s: &ClientSettings) -> DomainResult<()> {
 }
 
 /// Text that may be parsed as a URL at all: bounded, no spaces or control characters.
-fn plain_text(field: &str, value: &str) -> DomainResult<()> {
+fn plain_text(field: Field, value: &str) -> DomainResult<()> {
     if value.is_empty() || value.len() > MAX_URL {
         return Err(DomainError::invalid(
             field,
@@ -124,7 +130,7 @@ fn plain_text(field: &str, value: &str) -> DomainResult<()> {
     Ok(())
 }
 
-fn parse(field: &str, value: &str) -> DomainResult<Url> {
+fn parse(field: Field, value: &str) -> DomainResult<Url> {
     plain_text(field, value)?;
     Url::parse(value)
         .map_err(|_| DomainError::invalid(field, format!("{value:?} is not an absolute URL")))
@@ -141,7 +147,7 @@ fn is_loopback(url: &Url) -> bool {
 
 /// An `http(s)://host…` URL; plain http only for localhost, 127.0.0.1 and [::1], or in
 /// development mode.
-fn web_url(field: &str, value: &str, allow_http: bool) -> DomainResult<Url> {
+fn web_url(field: Field, value: &str, allow_http: bool) -> DomainResult<Url> {
     let url = parse(field, value)?;
     let lower = value.to_ascii_lowercase();
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
@@ -154,7 +160,7 @@ fn web_url(field: &str, value: &str, allow_http: bool) -> DomainResult<Url> {
     Ok(url)
 }
 
-fn web_host(field: &str, value: &str, url: &Url, allow_http: bool) -> DomainResult<()> {
+fn web_host(field: Field, value: &str, url: &Url, allow_http: bool) -> DomainResult<()> {
     if url.host_str().is_none_or(str::is_empty) || url.host_str().is_some_and(|h| h.contains('*')) {
         return Err(DomainError::invalid(
             field,
@@ -182,7 +188,7 @@ fn web_host(field: &str, value: &str, url: &Url, allow_http: bool) -> DomainResu
 /// A redirect or logout URL: absolute, no fragment, matched exactly later (RFC 6749 §3.1.2).
 /// Custom schemes (`com.example.app:/cb`) only for MOBILE_APPLICATION clients.
 fn redirect_url(
-    field: &str,
+    field: Field,
     value: &str,
     client_type: ClientType,
     development: bool,
@@ -224,7 +230,7 @@ fn redirect_url(
 }
 
 /// A web origin: `http(s)://host[:port]`, with no path, query or fragment.
-fn origin(field: &str, value: &str, development: bool) -> DomainResult<()> {
+fn origin(field: Field, value: &str, development: bool) -> DomainResult<()> {
     let url = web_url(field, value, development)?;
     let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
     if !bare || value.trim_end_matches('/').matches('/').count() != 2 {
@@ -247,9 +253,9 @@ mod tests {
         }
     }
 
-    fn field_of(r: DomainResult<()>) -> Option<String> {
+    fn field_of(r: DomainResult<()>) -> Option<Field> {
         match r {
-            Err(DomainError::InvalidParameter { field, .. }) => Some(field),
+            Err(DomainError::Invalid { field, .. }) => Some(field),
             _ => None,
         }
     }
@@ -281,8 +287,8 @@ mod tests {
             "",
         ] {
             assert_eq!(
-                field_of(check("a", "", web, &settings(&[bad]))).as_deref(),
-                Some("AllowedCallbackUrls"),
+                field_of(check("a", "", web, &settings(&[bad]))),
+                Some(Field::CallbackUrls),
                 "{bad}"
             );
         }
@@ -299,10 +305,10 @@ mod tests {
     fn names_origins_and_lifetimes() {
         let t = ClientType::SinglePageApplication;
         let s = ClientSettings::default();
-        assert_eq!(field_of(check("", "", t, &s)).as_deref(), Some("Name"));
+        assert_eq!(field_of(check("", "", t, &s)), Some(Field::ClientName));
         assert_eq!(
-            field_of(check(&"x".repeat(129), "", t, &s)).as_deref(),
-            Some("Name")
+            field_of(check(&"x".repeat(129), "", t, &s)),
+            Some(Field::ClientName)
         );
         assert!(check(&"x".repeat(128), "", t, &s).is_ok());
 
@@ -313,24 +319,21 @@ mod tests {
         };
         assert!(check("a", "", t, &o).is_ok());
         o.allowed_cors = vec!["https://app.example.com/path".to_owned()];
-        assert_eq!(
-            field_of(check("a", "", t, &o)).as_deref(),
-            Some("AllowedCors")
-        );
+        assert_eq!(field_of(check("a", "", t, &o)), Some(Field::CorsOrigins));
 
         let l = ClientSettings {
             id_token_lifetime_seconds: 10,
             ..ClientSettings::default()
         };
         assert_eq!(
-            field_of(check("a", "", t, &l)).as_deref(),
-            Some("IdToken.LifeTimeSeconds")
+            field_of(check("a", "", t, &l)),
+            Some(Field::IdTokenLifetime)
         );
         let mut r = ClientSettings::default();
         r.refresh_token.combined_lifetime_seconds = 600;
         assert_eq!(
-            field_of(check("a", "", t, &r)).as_deref(),
-            Some("RefreshToken.CombinedLifetimeSeconds")
+            field_of(check("a", "", t, &r)),
+            Some(Field::RefreshCombinedLifetime)
         );
         r.refresh_token.has_idle_lifetime = false;
         assert!(check("a", "", t, &r).is_ok());

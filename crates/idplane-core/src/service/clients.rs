@@ -1,6 +1,7 @@
 //! User pool clients: registration and settings for the control plane (the secret shown only
 //! to the owning account), and the lookups and secret checks the data plane makes.
 
+use crate::fields::Field;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -143,7 +144,7 @@ impl ClientService {
         if let Some(TextMatch::Exact(n) | TextMatch::Prefix(n) | TextMatch::Contains(n)) =
             &query.filter.name
         {
-            crate::service::validate::length("Filter.Name", n, 0, client_rules::MAX_NAME)?;
+            crate::service::validate::length(Field::NameFilter, n, 0, client_rules::MAX_NAME)?;
         }
         self.store.query_clients(&access.scope, query).await
     }

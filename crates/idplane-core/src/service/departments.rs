@@ -1,6 +1,7 @@
 //! Department use cases: the tree, moves, and membership.
 
-use crate::error::{DomainError, DomainResult, Kind};
+use crate::error::{DepartmentError, DomainError, DomainResult, Kind};
+use crate::fields::Field;
 use crate::ids::{DepartmentUid, UserUid};
 pub use crate::model::department::DeleteOptions;
 use crate::model::department::{
@@ -55,22 +56,32 @@ impl TreeFilter {
 }
 
 fn validate_department(d: &Department) -> DomainResult<()> {
-    validate::length("Name", &d.name, 1, 255)?;
+    validate::length(Field::DepartmentName, &d.name, 1, 255)?;
     if d.name.contains('/') {
         return Err(DomainError::invalid(
-            "Name",
+            Field::DepartmentName,
             "a department name cannot contain '/'",
         ));
     }
-    validate::length("Description", &d.description, 0, validate::MAX_DESCRIPTION)?;
-    validate::length("ExternalID", &d.external_id, 0, 512)?;
-    validate::length("Source", &d.source, 0, 64)?;
-    validate::length("IamRoleTrn", &d.iam_role_trn, 0, validate::MAX_DESCRIPTION)?;
+    validate::length(
+        Field::DepartmentDescription,
+        &d.description,
+        0,
+        validate::MAX_DESCRIPTION,
+    )?;
+    validate::length(Field::ExternalId, &d.external_id, 0, 512)?;
+    validate::length(Field::Source, &d.source, 0, 64)?;
+    validate::length(
+        Field::IamRole,
+        &d.iam_role_trn,
+        0,
+        validate::MAX_DESCRIPTION,
+    )?;
     validate::precedence(d.precedence)
 }
 
 fn parse_users(uids: &[String]) -> DomainResult<Vec<UserUid>> {
-    check_batch("UserUids", uids.len())?;
+    check_batch(Field::UserIds, uids.len())?;
     uids.iter().map(|u| UserUid::parse(u)).collect()
 }
 
@@ -136,7 +147,7 @@ impl Directory {
             .get_department(access, parent)
             .await
             .map_err(|e| match e {
-                DomainError::NotFound { id, .. } => DomainError::not_found(Kind::Department, id),
+                e if e.is_not_found() => DepartmentError::ParentNotFound(parent.to_owned()).into(),
                 other => other,
             })?
             .department;
@@ -197,7 +208,7 @@ impl Directory {
             (Some(p), Some(current)) if p != *current => Some(p),
             (Some(_), None) => {
                 return Err(DomainError::invalid(
-                    "ParentDepartmentUid",
+                    Field::ParentDepartment,
                     "the root department cannot be moved",
                 ));
             }
@@ -207,11 +218,17 @@ impl Directory {
             // Checked again inside the write, against the tree as it is then.
             let parent = self
                 .get_department(access, parent.as_str())
-                .await?
+                .await
+                .map_err(|e| match e {
+                    e if e.is_not_found() => {
+                        DepartmentError::ParentNotFound(parent.as_str().to_owned()).into()
+                    }
+                    other => other,
+                })?
                 .department;
             if parent.path.starts_with(&old.path) {
                 return Err(DomainError::invalid(
-                    "ParentDepartmentUid",
+                    Field::ParentDepartment,
                     "a department cannot move under itself or its own descendants",
                 ));
             }
@@ -231,9 +248,7 @@ impl Directory {
     ) -> DomainResult<()> {
         let view = self.get_department(access, uid).await?;
         if view.department.parent_uid.is_none() {
-            return Err(DomainError::Conflict {
-                message: "the root department cannot be deleted".to_owned(),
-            });
+            return Err(DepartmentError::IsRoot.into());
         }
         let uid = view.department.uid;
         if self
@@ -270,7 +285,7 @@ impl Directory {
             Some(d) if (0..=1000).contains(&d) => u32::try_from(d).ok(),
             Some(_) => {
                 return Err(DomainError::invalid(
-                    "MaxDepth",
+                    Field::MaxDepth,
                     "must be between 0 and 1000",
                 ));
             }

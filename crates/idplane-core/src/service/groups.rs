@@ -1,6 +1,7 @@
 //! Group use cases: CRUD and membership.
 
 use crate::error::{DomainError, DomainResult, Kind};
+use crate::fields::Field;
 use crate::ids::{GroupUid, UserUid};
 use crate::model::group::{Group, GroupPatch, NewGroup};
 use crate::query::{GroupQuery, Page, UserCondition, UserQuery};
@@ -9,14 +10,24 @@ use crate::service::validate;
 use crate::service::{Directory, PoolAccess};
 
 fn validate_group(g: &Group) -> DomainResult<()> {
-    validate::length("Name", &g.name, 1, 128)?;
-    validate::length("Description", &g.description, 0, validate::MAX_DESCRIPTION)?;
-    validate::length("IamRoleTrn", &g.iam_role_trn, 0, validate::MAX_DESCRIPTION)?;
+    validate::length(Field::GroupName, &g.name, 1, 128)?;
+    validate::length(
+        Field::GroupDescription,
+        &g.description,
+        0,
+        validate::MAX_DESCRIPTION,
+    )?;
+    validate::length(
+        Field::IamRole,
+        &g.iam_role_trn,
+        0,
+        validate::MAX_DESCRIPTION,
+    )?;
     validate::precedence(g.precedence)
 }
 
 fn parse_users(uids: &[String]) -> DomainResult<Vec<UserUid>> {
-    check_batch("UserUids", uids.len())?;
+    check_batch(Field::UserIds, uids.len())?;
     uids.iter().map(|u| UserUid::parse(u)).collect()
 }
 

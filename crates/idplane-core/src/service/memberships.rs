@@ -3,6 +3,7 @@
 //! batch, plus one to tell unknown users apart, never one per item), and moving users from one
 //! department to another or into one group (one store write).
 
+use crate::fields::Field;
 use std::collections::HashSet;
 
 use crate::error::{DomainError, DomainResult, Kind};
@@ -18,7 +19,7 @@ use crate::service::{Directory, PoolAccess};
 
 /// Parsed, without repeats, in the order given.
 fn unique<T: Clone + Eq + std::hash::Hash>(
-    field: &str,
+    field: Field,
     values: &[String],
     parse: impl Fn(&str) -> DomainResult<T>,
 ) -> DomainResult<Vec<T>> {
@@ -27,8 +28,8 @@ fn unique<T: Clone + Eq + std::hash::Hash>(
     let mut out = Vec::with_capacity(values.len());
     for v in values {
         let id = parse(v).map_err(|e| match e {
-            DomainError::InvalidParameter { message, .. } => DomainError::invalid(field, message),
-            DomainError::MissingParameter { .. } => DomainError::invalid(field, "an empty uid"),
+            DomainError::Invalid { message, .. } => DomainError::invalid(field, message),
+            DomainError::Missing { .. } => DomainError::invalid(field, "an empty uid"),
             other => other,
         })?;
         if seen.insert(id.clone()) {
@@ -56,7 +57,7 @@ impl Directory {
         access: &PoolAccess,
         users: &[String],
     ) -> DomainResult<Vec<UserUid>> {
-        let users = unique("UserUids", users, UserUid::parse)?;
+        let users = unique(Field::UserIds, users, UserUid::parse)?;
         let found: HashSet<UserUid> = self
             .store
             .existing_users(&access.scope, &users)
@@ -104,7 +105,7 @@ impl Directory {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let uids = unique("DepartmentUids", uids, DepartmentUid::parse)?;
+        let uids = unique(Field::DepartmentIds, uids, DepartmentUid::parse)?;
         self.store.departments_by_uid(&access.scope, &uids).await
     }
 
@@ -143,7 +144,7 @@ impl Directory {
         new: &str,
         users: &[String],
     ) -> DomainResult<()> {
-        let users = unique("UserUids", users, UserUid::parse)?;
+        let users = unique(Field::UserIds, users, UserUid::parse)?;
         let origin = self.get_department(access, origin).await?.department.uid;
         let new = self.get_department(access, new).await?.department.uid;
         self.store
@@ -159,7 +160,7 @@ impl Directory {
         group: &str,
         users: &[String],
     ) -> DomainResult<()> {
-        let users = unique("UserUids", users, UserUid::parse)?;
+        let users = unique(Field::UserIds, users, UserUid::parse)?;
         let group = GroupUid::parse(group)?;
         self.store
             .set_only_group(&access.scope, &group, &users, self.now())
@@ -176,7 +177,10 @@ impl Directory {
         paging: &Paging,
     ) -> DomainResult<Page<DepartmentMember>> {
         let Paging::Page { number, size } = *paging else {
-            return Err(DomainError::invalid("PageNumber", "page numbers only"));
+            return Err(DomainError::invalid(
+                Field::PageNumber,
+                "this list is paged by number only",
+            ));
         };
         filter.role = filter.role.filter(|r| !r.is_empty());
         if let Some(role) = &filter.role {
@@ -225,7 +229,7 @@ impl Directory {
         let uid = self.get_department(access, name).await?.department.uid;
         if placed.contains(&uid) {
             return Err(DomainError::invalid(
-                "SecondaryOrgNodeIdList",
+                Field::SecondaryDepartments,
                 "a department appears twice, or is also the primary one",
             ));
         }
@@ -278,7 +282,7 @@ fn validate_role(role: &str) -> DomainResult<()> {
     let n = role.chars().count();
     if n == 0 || n > MAX_ROLE || role.chars().any(char::is_control) {
         return Err(DomainError::invalid(
-            "Role",
+            Field::MemberRole,
             format!("a role is 1 to {MAX_ROLE} characters, none of them control characters"),
         ));
     }

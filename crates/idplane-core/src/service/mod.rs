@@ -13,6 +13,7 @@ pub mod activity;
 pub mod canary;
 mod client_rules;
 pub mod clients;
+pub mod custom_attributes;
 pub mod departments;
 pub mod groups;
 mod memberships;

@@ -1,6 +1,7 @@
 //! User pool use cases, and the check that turns a caller and a pool uid into a [`PoolScope`].
 
-use crate::error::{DomainError, DomainResult, Kind};
+use crate::error::{AccessError, DomainError, DomainResult, Kind, PoolError};
+use crate::fields::Field;
 use crate::ids::{DepartmentUid, UserPoolUid};
 use crate::model::account::Caller;
 use crate::model::department::Department;
@@ -30,12 +31,17 @@ pub struct NewPool {
 }
 
 fn validate_pool(name: &str, description: &str, settings: &PoolSettings) -> DomainResult<()> {
-    validate::length("Name", name, 1, 128)?;
-    validate::length("Description", description, 0, validate::MAX_DESCRIPTION)?;
+    validate::length(Field::PoolName, name, 1, 128)?;
+    validate::length(
+        Field::PoolDescription,
+        description,
+        0,
+        validate::MAX_DESCRIPTION,
+    )?;
     for (field, attrs) in [
-        ("SignInAttributes", &settings.sign_in_attributes),
+        (Field::SignInAttributes, &settings.sign_in_attributes),
         (
-            "RequiredSignUpAttributes",
+            Field::SignUpAttributes,
             &settings.required_sign_up_attributes,
         ),
     ] {
@@ -50,8 +56,8 @@ fn validate_pool(name: &str, description: &str, settings: &PoolSettings) -> Doma
         }
     }
     for tag in &settings.tags {
-        validate::length("Tags.Key", &tag.key, 1, 128)?;
-        validate::length("Tags.Value", &tag.value, 0, 256)?;
+        validate::length(Field::TagKey, &tag.key, 1, 128)?;
+        validate::length(Field::TagValue, &tag.value, 0, 256)?;
     }
     Ok(())
 }
@@ -69,9 +75,7 @@ impl Directory {
         if let Some(bound) = caller.bound_pool()
             && *bound != uid
         {
-            return Err(DomainError::AccessDenied {
-                message: "this access key is bound to another user pool".to_owned(),
-            });
+            return Err(AccessError::OtherPool.into());
         }
         Ok(PoolAccess {
             scope: PoolScope::of(&pool),
@@ -108,7 +112,7 @@ impl Directory {
                     });
                 }
                 // Another request made it first: read it again.
-                Err(DomainError::Duplicated { .. }) => continue,
+                Err(DomainError::Pool(PoolError::NameTaken)) => continue,
                 Err(e) => return Err(e),
             }
         }
@@ -119,12 +123,10 @@ impl Directory {
 
     pub async fn create_pool(&self, caller: &Caller, new: NewPool) -> DomainResult<PoolView> {
         if caller.bound_pool().is_some() {
-            return Err(DomainError::AccessDenied {
-                message: "an access key bound to a user pool cannot create pools".to_owned(),
-            });
+            return Err(AccessError::BoundKeyCreatesPool.into());
         }
         validate_pool(&new.name, &new.description, &new.settings)?;
-        validate::length("ProjectName", &new.project_name, 0, 255)?;
+        validate::length(Field::ProjectName, &new.project_name, 0, 255)?;
         let now = self.now();
         let pool = UserPool {
             uid: UserPoolUid::generate(),
@@ -185,7 +187,7 @@ impl Directory {
         if let Some(TextMatch::Exact(n) | TextMatch::Prefix(n) | TextMatch::Contains(n)) =
             &query.filter.name
         {
-            validate::length("Filter.Name", n, 0, 128)?;
+            validate::length(Field::NameFilter, n, 0, 128)?;
         }
         self.store.list_pools(caller.account_id(), &query).await
     }

@@ -1,9 +1,11 @@
 //! User use cases: create (one or a batch), read, change, delete, search.
 
+use crate::fields::Field;
+use crate::service::custom_attributes::check_read_only;
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
-use crate::error::{DomainError, DomainResult, Kind};
+use crate::error::{DomainError, DomainResult, Kind, UserError};
 use crate::identifiers;
 use crate::ids::{GroupUid, UserUid};
 use crate::model::department::ROOT_ALIAS;
@@ -96,30 +98,30 @@ fn prepare(
 
 fn validate_profile(p: &UserProfile) -> DomainResult<()> {
     if p.preferred_username.is_none() && p.email.is_none() && p.phone_number.is_none() {
-        return Err(DomainError::missing("PreferredUsername"));
+        return Err(DomainError::missing(Field::Username));
     }
     for (field, value) in [
-        ("Name", &p.name),
-        ("GivenName", &p.given_name),
-        ("FamilyName", &p.family_name),
-        ("MiddleName", &p.middle_name),
-        ("Nickname", &p.nickname),
-        ("Gender", &p.gender),
-        ("Birthdate", &p.birthdate),
-        ("Locale", &p.locale),
-        ("Zoneinfo", &p.zoneinfo),
+        (Field::DisplayName, &p.name),
+        (Field::GivenName, &p.given_name),
+        (Field::FamilyName, &p.family_name),
+        (Field::MiddleName, &p.middle_name),
+        (Field::Nickname, &p.nickname),
+        (Field::Gender, &p.gender),
+        (Field::Birthdate, &p.birthdate),
+        (Field::Locale, &p.locale),
+        (Field::Zoneinfo, &p.zoneinfo),
     ] {
         validate::opt_length(field, value.as_deref(), MAX_TEXT)?;
     }
     for (field, value) in [
-        ("Picture", &p.picture),
-        ("Profile", &p.profile),
-        ("Website", &p.website),
+        (Field::Picture, &p.picture),
+        (Field::Profile, &p.profile),
+        (Field::Website, &p.website),
     ] {
         validate::opt_length(field, value.as_deref(), validate::MAX_DESCRIPTION)?;
     }
     validate::opt_length(
-        "Description",
+        Field::UserDescription,
         p.description.as_deref(),
         validate::MAX_DESCRIPTION,
     )?;
@@ -127,12 +129,12 @@ fn validate_profile(p: &UserProfile) -> DomainResult<()> {
         .as_ref()
         .is_some_and(|m| m.len() > validate::MAX_METADATA)
     {
-        return Err(DomainError::invalid("UserMetadata", "at most 64 KiB"));
+        return Err(DomainError::invalid(Field::UserMetadata, "at most 64 KiB"));
     }
     for (name, value) in &p.custom_attributes {
-        validate::length("CustomAttributesToUpsert.Name", name, 1, 64)?;
+        validate::length(Field::CustomAttributeName, name, 1, 64)?;
         validate::length(
-            "CustomAttributesToUpsert.Value",
+            Field::CustomAttributeValue,
             value,
             0,
             validate::MAX_DESCRIPTION,
@@ -147,10 +149,15 @@ fn set_text(target: &mut Option<String>, value: Option<String>) {
     }
 }
 
+/// Sets each upserted attribute; an empty value removes it.
 fn merge_attributes(current: &mut Vec<(String, String)>, upserts: Vec<(String, String)>) {
     for (name, value) in upserts {
-        match current.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = value,
+        match current.iter().position(|(n, _)| *n == name) {
+            Some(at) if value.is_empty() => {
+                current.remove(at);
+            }
+            Some(at) => current[at].1 = value,
+            None if value.is_empty() => {}
             None => current.push((name, value)),
         }
     }
@@ -225,6 +232,9 @@ impl Directory {
         normalize(&mut profile);
         prepare_identifiers(&mut profile, Identifiers::ALL)?;
         validate_profile(&profile)?;
+        self.declared_values(access, &mut profile.custom_attributes)
+            .await?;
+        profile.custom_attributes.retain(|(_, v)| !v.is_empty());
         let password_hash = match new.password.filter(|p| !p.is_empty()) {
             Some(p) => {
                 validate::password(&p)?;
@@ -273,7 +283,7 @@ impl Directory {
         access: &PoolAccess,
         users: Vec<NewUser>,
     ) -> DomainResult<Vec<DomainResult<User>>> {
-        check_batch("Users", users.len())?;
+        check_batch(Field::Users, users.len())?;
         let mut results = Vec::with_capacity(users.len());
         for new in users {
             results.push(self.create_user(access, new).await);
@@ -290,6 +300,12 @@ impl Directory {
     /// A user as administrators see it (a timed lockout shown as `Locked`).
     pub async fn get_user(&self, access: &PoolAccess, uid: &str) -> DomainResult<User> {
         Ok(self.stored_user(access, uid).await?.shown(self.now()))
+    }
+
+    /// A user as stored (a timed lockout as it is), `None` when the pool has no such user:
+    /// what sign-in checks.
+    pub async fn stored(&self, access: &PoolAccess, uid: &UserUid) -> DomainResult<Option<User>> {
+        self.store.get_user(&access.scope, uid).await
     }
 
     /// A user as stored, for changing it.
@@ -330,10 +346,17 @@ impl Directory {
             }
             None => None,
         };
+        let declared = match patch.custom_attributes.as_mut() {
+            Some(values) => self.declared_values(access, values).await?,
+            None => Vec::new(),
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             let before = self.stored_user(access, uid).await?;
+            if let Some(values) = &patch.custom_attributes {
+                check_read_only(&declared, &before.profile.custom_attributes, values)?;
+            }
             let mut user = before.clone();
             apply_patch(&mut user, patch.clone())?;
             if let Some(hash) = &password_hash {
@@ -360,7 +383,8 @@ impl Directory {
                     }
                     return Ok(user);
                 }
-                Err(DomainError::Conflict { .. }) if attempt < WRITE_ATTEMPTS => {}
+                Err(DomainError::User(UserError::ChangedConcurrently))
+                    if attempt < WRITE_ATTEMPTS => {}
                 Err(e) => return Err(e),
             }
         }
@@ -431,7 +455,7 @@ impl Directory {
         access: &PoolAccess,
         changes: Vec<(String, UserPatch)>,
     ) -> DomainResult<Vec<DomainResult<User>>> {
-        check_batch("Users", changes.len())?;
+        check_batch(Field::Users, changes.len())?;
         let mut results = Vec::with_capacity(changes.len());
         for (uid, patch) in changes {
             results.push(self.update_user(access, &uid, patch).await);
@@ -444,7 +468,7 @@ impl Directory {
         access: &PoolAccess,
         uids: Vec<String>,
     ) -> DomainResult<Vec<DomainResult<UserUid>>> {
-        check_batch("UserUids", uids.len())?;
+        check_batch(Field::UserIds, uids.len())?;
         let mut results = Vec::with_capacity(uids.len());
         for uid in uids {
             let result = match UserUid::parse(&uid) {
@@ -514,7 +538,7 @@ impl UserRows for UserSummary {
     }
 }
 
-pub(crate) fn check_batch(field: &str, len: usize) -> DomainResult<()> {
+pub(crate) fn check_batch(field: Field, len: usize) -> DomainResult<()> {
     if len == 0 {
         return Err(DomainError::missing(field));
     }

@@ -1,6 +1,7 @@
 //! Checks on attribute values shared by the use cases.
 
 use crate::error::{DomainError, DomainResult};
+use crate::fields::Field;
 
 /// Longest free-text attribute (names, URLs, locale…).
 pub const MAX_TEXT: usize = 255;
@@ -15,7 +16,7 @@ pub fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.is_empty())
 }
 
-pub fn length(field: &str, value: &str, min: usize, max: usize) -> DomainResult<()> {
+pub fn length(field: Field, value: &str, min: usize, max: usize) -> DomainResult<()> {
     let n = value.chars().count();
     if n < min || n > max {
         return Err(DomainError::invalid(
@@ -32,7 +33,7 @@ pub fn length(field: &str, value: &str, min: usize, max: usize) -> DomainResult<
     Ok(())
 }
 
-pub fn opt_length(field: &str, value: Option<&str>, max: usize) -> DomainResult<()> {
+pub fn opt_length(field: Field, value: Option<&str>, max: usize) -> DomainResult<()> {
     match value {
         Some(v) => length(field, v, 0, max),
         None => Ok(()),
@@ -43,19 +44,19 @@ pub fn password(value: &str) -> DomainResult<()> {
     let n = value.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
         return Err(DomainError::invalid(
-            "Password",
+            Field::Password,
             format!("a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters long"),
         ));
     }
     if value.chars().any(char::is_control) {
         return Err(DomainError::invalid(
-            "Password",
+            Field::Password,
             "a password must not contain control characters",
         ));
     }
     if guessable(value) {
         return Err(DomainError::invalid(
-            "Password",
+            Field::Password,
             "this password is among the most common ones or follows a trivial pattern; choose another",
         ));
     }
@@ -139,7 +140,7 @@ fn guessable(value: &str) -> bool {
 pub fn precedence(value: i64) -> DomainResult<()> {
     if !(0..=i64::from(i32::MAX)).contains(&value) {
         return Err(DomainError::invalid(
-            "Precedence",
+            Field::Precedence,
             "must be between 0 and 2147483647",
         ));
     }
@@ -152,9 +153,9 @@ mod tests {
 
     #[test]
     fn lengths_and_control_characters() {
-        assert!(length("F", "abc", 1, 3).is_ok());
-        assert!(length("F", "abcd", 1, 3).is_err());
-        assert!(length("F", "a\u{0}", 0, 9).is_err());
+        assert!(length(Field::Text, "abc", 1, 3).is_ok());
+        assert!(length(Field::Text, "abcd", 1, 3).is_err());
+        assert!(length(Field::Text, "a\u{0}", 0, 9).is_err());
         assert!(password("long enough now").is_ok());
         assert!(password("elevenchars").is_err(), "ASVS V2.1.1: 12 at least");
         assert!(password("tab\tinside it").is_err());

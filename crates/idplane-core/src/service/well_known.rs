@@ -1,6 +1,7 @@
 //! Which pools a caller may ask the OpenID Connect endpoints of (ListUserPoolWellKnownEndpoints).
 
 use crate::error::{DomainError, DomainResult};
+use crate::fields::Field;
 use crate::model::account::Caller;
 use crate::model::pool::UserPool;
 use crate::query::{MAX_PAGE_SIZE, Paging, PoolFilter, PoolQuery, PoolSortField, SortDirection};
@@ -16,7 +17,7 @@ impl Directory {
     ) -> DomainResult<Vec<UserPool>> {
         if uids.len() > MAX_PAGE_SIZE as usize {
             return Err(DomainError::invalid(
-                "UserPoolUids",
+                Field::PoolIds,
                 format!("at most {MAX_PAGE_SIZE} pools per request"),
             ));
         }

@@ -5,11 +5,10 @@ use idplane_core::model::group::{Group, NewGroup};
 use idplane_core::query::{GroupFilter, GroupQuery, GroupSortField, TextMatch, UserQuery};
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
 use super::users::{
-    Empty, FailedItemsOut, MEMBER_SORT_KEYS, SearchIn, UserInfoOut, find_user, group_not_found,
-    user_infos,
+    Empty, FailedItemsOut, MEMBER_SORT_KEYS, SearchIn, UserInfoOut, find_user, user_infos,
 };
+use super::{Ctx, Failure};
 use crate::flex::Int;
 use crate::tencent::error::TcError;
 use crate::tencent::wire::{self, SortIn};
@@ -27,11 +26,12 @@ pub struct CreateOut {
     user_group_id: String,
 }
 
-pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, TcError> {
+pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, Failure> {
     if input.display_name.chars().count() > 64 {
         return Err(TcError::InvalidParameterValue(
             "DisplayName is at most 64 characters.".to_owned(),
-        ));
+        )
+        .into());
     }
     let new = NewGroup {
         name: input.display_name,
@@ -58,12 +58,8 @@ pub struct DescribeOut {
     description: String,
 }
 
-pub async fn describe(ctx: &Ctx<'_>, input: GroupIn) -> Result<DescribeOut, TcError> {
-    let g = ctx
-        .dir
-        .get_group(ctx.access, &input.user_group_id)
-        .await
-        .map_err(group_not_found("UserGroupNotExist"))?;
+pub async fn describe(ctx: &Ctx<'_>, input: GroupIn) -> Result<DescribeOut, Failure> {
+    let g = ctx.dir.get_group(ctx.access, &input.user_group_id).await?;
     Ok(DescribeOut {
         user_group_id: g.uid.into_string(),
         display_name: g.name,
@@ -71,11 +67,10 @@ pub async fn describe(ctx: &Ctx<'_>, input: GroupIn) -> Result<DescribeOut, TcEr
     })
 }
 
-pub async fn delete(ctx: &Ctx<'_>, input: GroupIn) -> Result<Empty, TcError> {
+pub async fn delete(ctx: &Ctx<'_>, input: GroupIn) -> Result<Empty, Failure> {
     ctx.dir
         .delete_group(ctx.access, &input.user_group_id)
-        .await
-        .map_err(group_not_found("UserGroupNotExist"))?;
+        .await?;
     Ok(Empty {})
 }
 
@@ -122,7 +117,7 @@ pub struct ListOut {
 /// How many groups an unpaged group list returns ("everything", bounded).
 const ALL_GROUPS: u32 = 10_000;
 
-pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, TcError> {
+pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, Failure> {
     let sort = wire::sort_key(
         input.sort,
         &[
@@ -159,12 +154,9 @@ pub struct MembersIn {
     user_group_id: String,
 }
 
-pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<FailedItemsOut, TcError> {
+pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<FailedItemsOut, Failure> {
     super::batch("UserIds", &input.user_ids)?;
-    ctx.dir
-        .get_group(ctx.access, &input.user_group_id)
-        .await
-        .map_err(group_not_found("UserGroupNotExist"))?;
+    ctx.dir.get_group(ctx.access, &input.user_group_id).await?;
     let mut found = Vec::new();
     let mut failed = Vec::new();
     for id in input.user_ids {
@@ -183,12 +175,11 @@ pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<FailedItemsOut
     })
 }
 
-pub async fn remove_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<Empty, TcError> {
+pub async fn remove_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<Empty, Failure> {
     super::batch("UserIds", &input.user_ids)?;
     ctx.dir
         .remove_users_from_group(ctx.access, &input.user_group_id, &input.user_ids)
-        .await
-        .map_err(group_not_found("UserGroupNotExist"))?;
+        .await?;
     Ok(Empty {})
 }
 
@@ -231,7 +222,7 @@ pub struct OfUserOut {
     total_count: i64,
 }
 
-pub async fn list_of_user(ctx: &Ctx<'_>, input: OfUserIn) -> Result<OfUserOut, TcError> {
+pub async fn list_of_user(ctx: &Ctx<'_>, input: OfUserIn) -> Result<OfUserOut, Failure> {
     let user = find_user(ctx, Some(&input.user_id), None).await?;
     let sort = wire::sort_key(
         input.sort,
@@ -280,11 +271,12 @@ pub struct UsersOut {
 
 /// ListUsersInUserGroup: the group's members matching the search, sorted (default DisplayName
 /// ascending, ties by user id), paged by Offset/Limit (neither: the first 50).
-pub async fn list_users(ctx: &Ctx<'_>, input: UsersIn) -> Result<UsersOut, TcError> {
+pub async fn list_users(ctx: &Ctx<'_>, input: UsersIn) -> Result<UsersOut, Failure> {
     if input.user_group_id.is_empty() {
         return Err(TcError::MissingParameter(
             "The required parameter UserGroupId is missing.".to_owned(),
-        ));
+        )
+        .into());
     }
     let query = UserQuery {
         conditions: input.search_condition.unwrap_or_default().conditions()?,
@@ -294,8 +286,7 @@ pub async fn list_users(ctx: &Ctx<'_>, input: UsersIn) -> Result<UsersOut, TcErr
     let page = ctx
         .dir
         .list_users_in_group(ctx.access, &input.user_group_id, query)
-        .await
-        .map_err(group_not_found("GroupIdNotFound"))?;
+        .await?;
     let (user_info, total_num) = user_infos(page);
     Ok(UsersOut {
         user_group_id: input.user_group_id,

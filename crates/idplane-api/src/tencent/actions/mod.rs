@@ -1,14 +1,17 @@
-//! The EIAM action table: each built action's name, input type and handler.
+//! The EIAM action table: each built action's name, handler (its input and output types),
+//! effect and own "not found" codes.
 
 mod groups;
 mod org;
 mod users;
 
+use idplane_core::DomainError;
+use idplane_core::error::Kind;
 use idplane_core::service::{Directory, PoolAccess};
 use serde_json::Value;
 
 use super::decode::decode;
-use super::error::TcError;
+use super::error::{NotFoundCodes, TcError, from_domain};
 
 /// A list parameter holds at most [`MAX_BATCH`] items, as in the Volcengine dialect.
 pub const MAX_BATCH: usize = idplane_core::service::users::MAX_BATCH;
@@ -30,44 +33,85 @@ pub struct Ctx<'a> {
     pub access: &'a PoolAccess,
 }
 
+/// A handler's failure: a domain reason, which the error table names (with the action's own
+/// codes for "not found"), or a request the dialect could not read.
+#[derive(Debug)]
+pub enum Failure {
+    Domain(DomainError),
+    Request(TcError),
+}
+
+impl From<DomainError> for Failure {
+    fn from(e: DomainError) -> Self {
+        Failure::Domain(e)
+    }
+}
+
+impl From<TcError> for Failure {
+    fn from(e: TcError) -> Self {
+        Failure::Request(e)
+    }
+}
+
+/// Whether an action changes anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Reads,
+    Writes,
+}
+
 macro_rules! actions {
-    ($ctx:expr, $action:expr, $params:expr, { $($name:literal => $handler:path,)* }) => {
-        match $action {
-            $($name => {
-                let input = decode($params)?;
-                let output = $handler($ctx, input).await?;
-                serde_json::to_string(&output).map_err(|e| {
-                    tracing::error!(error = %e, "encoding a response failed");
-                    TcError::InternalError
-                })
-            })*
-            other => Err(TcError::UnsupportedOperation(other.to_owned())),
+    ($($name:literal => $handler:path, $effect:ident, [$($kind:ident => $code:literal),*],)*) => {
+        /// Runs one action, answering its result as JSON text. Catalog actions without a
+        /// handler answer `UnsupportedOperation`.
+        pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<String, TcError> {
+            match action {
+                $($name => {
+                    const CODES: NotFoundCodes = &[$((Kind::$kind, $code)),*];
+                    let input = decode(params)?;
+                    let output = $handler(ctx, input).await.map_err(|f| match f {
+                        Failure::Domain(e) => from_domain(e, CODES),
+                        Failure::Request(e) => e,
+                    })?;
+                    serde_json::to_string(&output).map_err(|e| {
+                        tracing::error!(error = %e, "encoding a response failed");
+                        TcError::InternalError
+                    })
+                })*
+                other => Err(TcError::UnsupportedOperation(other.to_owned())),
+            }
+        }
+
+        /// What an action does; an action without a handler changes nothing.
+        pub fn effect(action: &str) -> Effect {
+            match action {
+                $($name => Effect::$effect,)*
+                _ => Effect::Reads,
+            }
         }
     };
 }
 
-/// Runs one action, answering its result as JSON text. Catalog actions without a handler
-/// answer `UnsupportedOperation`.
-pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<String, TcError> {
-    actions!(ctx, action, params, {
-        "CreateUser" => users::create,
-        "DescribeUserInfo" => users::describe,
-        "ModifyUserInfo" => users::modify,
-        "DeleteUser" => users::delete,
-        "DeleteUsers" => users::delete_many,
-        "ListUsers" => users::list,
-        "CreateUserGroup" => groups::create,
-        "DescribeUserGroup" => groups::describe,
-        "DeleteUserGroup" => groups::delete,
-        "ListUserGroups" => groups::list,
-        "AddUserToUserGroup" => groups::add_users,
-        "RemoveUserFromUserGroup" => groups::remove_users,
-        "ListUserGroupsOfUser" => groups::list_of_user,
-        "ListUsersInUserGroup" => groups::list_users,
-        "CreateOrgNode" => org::create,
-        "DescribeOrgNode" => org::describe,
-        "UpdateOrgNode" => org::update,
-        "DeleteOrgNode" => org::delete,
-        "ListUsersInOrgNode" => org::list_users,
-    })
+// Each built action: its handler, whether it changes anything, and the codes EIAM gives it
+// for a kind of thing not found where they differ from the error table's.
+actions! {
+    "CreateUser" => users::create, Writes, [Department => "MainOrgNodeNotExist"],
+    "DescribeUserInfo" => users::describe, Reads, [],
+    "ModifyUserInfo" => users::modify, Writes, [Department => "MainOrgNodeNotExist"],
+    "DeleteUser" => users::delete, Writes, [],
+    "DeleteUsers" => users::delete_many, Writes, [],
+    "ListUsers" => users::list, Reads, [],
+    "CreateUserGroup" => groups::create, Writes, [],
+    "DescribeUserGroup" => groups::describe, Reads, [],
+    "DeleteUserGroup" => groups::delete, Writes, [],
+    "ListUserGroups" => groups::list, Reads, [],
+    "AddUserToUserGroup" => groups::add_users, Writes, [],
+    "RemoveUserFromUserGroup" => groups::remove_users, Writes, [],
+    "ListUserGroupsOfUser" => groups::list_of_user, Reads, [],
+    "ListUsersInUserGroup" => groups::list_users, Reads, [Group => "GroupIdNotFound"],
+    "CreateOrgNode" => org::create, Writes, [],
+    "DescribeOrgNode" => org::describe, Reads, [],
+    "UpdateOrgNode" => org::update, Writes, [],
+    "DeleteOrgNode" => org::delete, Writes, [Department => "OrgNodeIdNotExist"],
+    "ListUsersInOrgNode" => org::list_users, Reads, [],
 }

@@ -1,15 +1,13 @@
 //! CreateOrgNode, DescribeOrgNode, UpdateOrgNode, DeleteOrgNode, ListUsersInOrgNode: the org
 //! node tree is the department tree of the Volcengine dialect; an empty OrgNodeId is the root.
 
-use idplane_core::DomainError;
-use idplane_core::error::Kind;
 use idplane_core::model::department::{DepartmentPatch, DepartmentView, NewDepartment};
 use idplane_core::query::{DepartmentQuery, DepartmentSortField, Paging, SortDirection, UserQuery};
 use idplane_core::service::departments::DeleteOptions;
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
 use super::users::{Empty, MEMBER_SORT_KEYS, SearchIn, UserInfoOut, user_infos};
+use super::{Ctx, Failure};
 use crate::flex::{self, Bool, Int};
 use crate::tencent::error::TcError;
 use crate::tencent::wire::{self, SortIn};
@@ -21,25 +19,8 @@ fn node_id(id: Option<&str>) -> &str {
     }
 }
 
-fn not_found(code: &'static str) -> impl Fn(DomainError) -> TcError {
-    move |e| match e {
-        DomainError::NotFound {
-            kind: Kind::Department,
-            id,
-        } => TcError::Failed(code, format!("The org node {id} does not exist.")),
-        other => other.into(),
-    }
-}
-
-async fn node(
-    ctx: &Ctx<'_>,
-    id: Option<&str>,
-    code: &'static str,
-) -> Result<DepartmentView, TcError> {
-    ctx.dir
-        .get_department(ctx.access, node_id(id))
-        .await
-        .map_err(not_found(code))
+async fn node(ctx: &Ctx<'_>, id: Option<&str>) -> Result<DepartmentView, Failure> {
+    Ok(ctx.dir.get_department(ctx.access, node_id(id)).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,29 +38,18 @@ pub struct CreateOut {
     org_node_id: String,
 }
 
-pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, TcError> {
-    let parent = node(
-        ctx,
-        input.parent_org_node_id.as_deref(),
-        "ParentOrgNodeIdNotFound",
-    )
-    .await?;
+pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, Failure> {
     if input.customized_org_node_id.as_deref() == Some("") {
-        return Err(TcError::Failed(
-            "CustomizedOrgNodeIdCanNotBeEmpty",
-            "CustomizedOrgNodeId must not be an empty string.".to_owned(),
-        ));
+        return Err(TcError::CustomizedOrgNodeIdEmpty.into());
     }
+    let parent = node_id(input.parent_org_node_id.as_deref());
     let new = NewDepartment {
         name: input.display_name,
         description: input.description.unwrap_or_default(),
         external_id: input.customized_org_node_id.unwrap_or_default(),
         ..NewDepartment::default()
     };
-    let created = ctx
-        .dir
-        .create_department(ctx.access, parent.department.uid.as_str(), new)
-        .await?;
+    let created = ctx.dir.create_department(ctx.access, parent, new).await?;
     Ok(CreateOut {
         org_node_id: created.department.uid.into_string(),
     })
@@ -133,7 +103,7 @@ pub struct DescribeOut {
     org_node_child_info: Vec<NodeOut>,
 }
 
-async fn children(ctx: &Ctx<'_>, parent: &str) -> Result<Vec<DepartmentView>, TcError> {
+async fn children(ctx: &Ctx<'_>, parent: &str) -> Result<Vec<DepartmentView>, Failure> {
     let query = DepartmentQuery {
         filter: Default::default(),
         sort: (DepartmentSortField::Name, SortDirection::Asc),
@@ -149,8 +119,8 @@ async fn children(ctx: &Ctx<'_>, parent: &str) -> Result<Vec<DepartmentView>, Tc
         .items)
 }
 
-pub async fn describe(ctx: &Ctx<'_>, input: DescribeIn) -> Result<DescribeOut, TcError> {
-    let v = node(ctx, input.org_node_id.as_deref(), "OrgNodeNotExist").await?;
+pub async fn describe(ctx: &Ctx<'_>, input: DescribeIn) -> Result<DescribeOut, Failure> {
+    let v = node(ctx, input.org_node_id.as_deref()).await?;
     let kids = if flex::get(input.include_org_node_child_info).unwrap_or(false) {
         children(ctx, v.department.uid.as_str()).await?
     } else {
@@ -171,8 +141,8 @@ pub struct UpdateIn {
     customized_org_node_id: Option<String>,
 }
 
-pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<Empty, TcError> {
-    let v = node(ctx, Some(&input.org_node_id), "OrgNodeNotExist").await?;
+pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<Empty, Failure> {
+    let v = node(ctx, Some(&input.org_node_id)).await?;
     let patch = DepartmentPatch {
         name: Some(input.display_name),
         description: input.description,
@@ -191,32 +161,13 @@ pub struct DeleteIn {
     org_node_id: String,
 }
 
-pub async fn delete(ctx: &Ctx<'_>, input: DeleteIn) -> Result<Empty, TcError> {
-    let v = node(ctx, Some(&input.org_node_id), "OrgNodeIdNotExist").await?;
-    if v.department.parent_uid.is_none() {
-        return Err(TcError::Failed(
-            "OrgNodeRootCanNotBeDeleted",
-            "The root org node cannot be deleted.".to_owned(),
-        ));
-    }
-    if v.direct_members > 0 {
-        return Err(TcError::Failed(
-            "OrgNodeWithUsersCanNotBeDeleted",
-            "An org node that contains users cannot be deleted.".to_owned(),
-        ));
-    }
-    if v.members > 0 {
-        return Err(TcError::Failed(
-            "ChildOrgNodeWithUsersCanNotBeDeleted",
-            "An org node whose child nodes contain users cannot be deleted.".to_owned(),
-        ));
-    }
+pub async fn delete(ctx: &Ctx<'_>, input: DeleteIn) -> Result<Empty, Failure> {
     let options = DeleteOptions {
         force_delete_children: true,
         force_delete_members: false,
     };
     ctx.dir
-        .delete_department(ctx.access, v.department.uid.as_str(), options)
+        .delete_department(ctx.access, node_id(Some(&input.org_node_id)), options)
         .await?;
     Ok(Empty {})
 }
@@ -254,7 +205,7 @@ async fn node_users(
     ctx: &Ctx<'_>,
     v: DepartmentView,
     query: &UserQuery,
-) -> Result<NodeUsers, TcError> {
+) -> Result<NodeUsers, Failure> {
     let q = query.clone();
     let page = ctx
         .dir
@@ -271,8 +222,8 @@ async fn node_users(
     })
 }
 
-pub async fn list_users(ctx: &Ctx<'_>, input: UsersIn) -> Result<UsersOut, TcError> {
-    let v = node(ctx, input.org_node_id.as_deref(), "OrgNodeNotExist").await?;
+pub async fn list_users(ctx: &Ctx<'_>, input: UsersIn) -> Result<UsersOut, Failure> {
+    let v = node(ctx, input.org_node_id.as_deref()).await?;
     let query = UserQuery {
         conditions: match input.search_condition {
             Some(s) => s.conditions()?,

@@ -16,7 +16,7 @@ use idplane_core::service::users::PlacementEdit;
 use idplane_criteria::{ErrorKind, SearchCriteria, eiam_status, parse_criteria};
 use serde::{Deserialize, Serialize};
 
-use super::Ctx;
+use super::{Ctx, Failure};
 use crate::flex::{self, Bool, Int};
 use crate::tencent::error::TcError;
 use crate::tencent::wire::{self, SortIn};
@@ -35,7 +35,7 @@ pub struct SearchIn {
 }
 
 impl SearchIn {
-    pub fn conditions(self) -> Result<Vec<UserCondition>, TcError> {
+    pub fn conditions(self) -> Result<Vec<UserCondition>, Failure> {
         let criteria = SearchCriteria {
             user_name: self.user_name,
             phone: self.phone,
@@ -136,14 +136,15 @@ pub async fn find_user(
     ctx: &Ctx<'_>,
     user_id: Option<&str>,
     user_name: Option<&str>,
-) -> Result<User, TcError> {
+) -> Result<User, Failure> {
     if let Some(id) = user_id.filter(|i| !i.is_empty()) {
         return Ok(ctx.dir.get_user(ctx.access, id).await?);
     }
     let Some(name) = user_name.filter(|n| !n.is_empty()) else {
         return Err(TcError::MissingParameter(
             "The required parameter UserId or UserName is missing.".to_owned(),
-        ));
+        )
+        .into());
     };
     // A user name as stored (RFC 8265 width mapping): `ＡＬＩＣＥ` finds `ALICE`.
     let name = identifiers::username(name).unwrap_or_else(|_| name.to_owned());
@@ -159,9 +160,10 @@ pub async fn find_user(
         },
     };
     let page = ctx.dir.list_users(ctx.access, &query).await?;
-    page.items.into_iter().next().ok_or_else(|| {
-        TcError::Failed("UserNotFound", format!("The user {name:?} does not exist."))
-    })
+    page.items
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::Domain(DomainError::not_found(Kind::User, format!("{name:?}"))))
 }
 
 fn expiration(text: Option<&str>) -> Result<Option<idplane_core::clock::Timestamp>, TcError> {
@@ -173,23 +175,6 @@ fn expiration(text: Option<&str>) -> Result<Option<idplane_core::clock::Timestam
             ))
         }),
     }
-}
-
-/// Checks that every group exists before anything is written.
-async fn check_departments(ctx: &Ctx<'_>, ids: &[&str]) -> Result<(), TcError> {
-    for d in ids.iter().filter(|d| !d.is_empty()) {
-        ctx.dir
-            .get_department(ctx.access, d)
-            .await
-            .map_err(|e| match e {
-                DomainError::NotFound { .. } => TcError::Failed(
-                    "MainOrgNodeNotExist",
-                    format!("The org node {d} does not exist."),
-                ),
-                other => other.into(),
-            })?;
-    }
-    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,11 +199,12 @@ pub struct CreateOut {
     user_id: String,
 }
 
-pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, TcError> {
+pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, Failure> {
     if input.user_name.chars().count() > 64 {
         return Err(TcError::InvalidParameterValue(
             "UserName is at most 64 characters.".to_owned(),
-        ));
+        )
+        .into());
     }
     let groups = input.user_group_ids.unwrap_or_default();
     super::batch("UserGroupIds", &groups)?;
@@ -232,7 +218,6 @@ pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, TcError
         .unwrap_or(ROOT_ALIAS);
     let mut departments = vec![primary];
     departments.extend(secondary.iter().map(String::as_str));
-    check_departments(ctx, &departments).await?;
     let new = NewUser {
         profile: UserProfile {
             preferred_username: Some(input.user_name),
@@ -283,7 +268,7 @@ pub struct DescribeOut {
     admin_flag: i64,
 }
 
-async fn primary_department(ctx: &Ctx<'_>, u: &User) -> Result<(String, Vec<String>), TcError> {
+async fn primary_department(ctx: &Ctx<'_>, u: &User) -> Result<(String, Vec<String>), Failure> {
     let views = ctx
         .dir
         .departments_for_user(ctx.access, u.uid.as_str())
@@ -304,7 +289,7 @@ async fn primary_department(ctx: &Ctx<'_>, u: &User) -> Result<(String, Vec<Stri
     Ok((primary, ids.collect()))
 }
 
-pub async fn describe(ctx: &Ctx<'_>, input: WhoIn) -> Result<DescribeOut, TcError> {
+pub async fn describe(ctx: &Ctx<'_>, input: WhoIn) -> Result<DescribeOut, Failure> {
     let u = find_user(ctx, input.user_id.as_deref(), input.user_name.as_deref()).await?;
     let (org_node_id, secondary) = primary_department(ctx, &u).await?;
     Ok(DescribeOut {
@@ -351,7 +336,7 @@ pub struct ModifyIn {
 #[derive(Debug, Serialize, Default)]
 pub struct Empty {}
 
-pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, TcError> {
+pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, Failure> {
     let by_id = input.user_id.as_deref().is_some_and(|i| !i.is_empty());
     let user = find_user(ctx, input.user_id.as_deref(), input.user_name.as_deref()).await?;
     if let Some(groups) = &input.user_group_ids {
@@ -361,7 +346,6 @@ pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, TcError> {
     super::batch("SecondaryOrgNodeIdList", &secondary)?;
     let mut departments: Vec<&str> = secondary.iter().map(String::as_str).collect();
     departments.extend(input.org_node_id.as_deref());
-    check_departments(ctx, &departments).await?;
     let patch = UserPatch {
         preferred_username: if by_id { input.user_name } else { None },
         name: input.display_name,
@@ -387,7 +371,7 @@ pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, TcError> {
     Ok(Empty {})
 }
 
-pub async fn delete(ctx: &Ctx<'_>, input: WhoIn) -> Result<Empty, TcError> {
+pub async fn delete(ctx: &Ctx<'_>, input: WhoIn) -> Result<Empty, Failure> {
     let user = find_user(ctx, input.user_id.as_deref(), input.user_name.as_deref()).await?;
     let results = ctx
         .dir
@@ -412,7 +396,7 @@ pub struct FailedItemsOut {
     pub failed_items: Vec<String>,
 }
 
-pub async fn delete_many(ctx: &Ctx<'_>, input: DeleteManyIn) -> Result<FailedItemsOut, TcError> {
+pub async fn delete_many(ctx: &Ctx<'_>, input: DeleteManyIn) -> Result<FailedItemsOut, Failure> {
     let ids = input.delete_id_list.unwrap_or_default();
     let names = input.delete_name_list.unwrap_or_default();
     super::batch("DeleteIdList", &ids)?;
@@ -420,7 +404,8 @@ pub async fn delete_many(ctx: &Ctx<'_>, input: DeleteManyIn) -> Result<FailedIte
     if ids.is_empty() && names.is_empty() {
         return Err(TcError::MissingParameter(
             "The required parameter DeleteIdList or DeleteNameList is missing.".to_owned(),
-        ));
+        )
+        .into());
     }
     let mut failed = Vec::new();
     for (id, name) in ids
@@ -480,13 +465,14 @@ pub struct ListOut {
     total_count: Option<i64>,
 }
 
-pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, TcError> {
+pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, Failure> {
     let fields: Vec<String> = match input.expected_fields.filter(|f| !f.is_empty()) {
         Some(f) => {
             if let Some(bad) = f.iter().find(|x| !EXPECTED_FIELDS.contains(&x.as_str())) {
                 return Err(TcError::ExpectFieldsNotFound(format!(
                     "ExpectedFields names an unknown attribute {bad:?}."
-                )));
+                ))
+                .into());
             }
             f
         }
@@ -584,15 +570,4 @@ pub fn user_infos(page: Page<UserSummary>) -> (Vec<UserInfoOut>, i64) {
         page.items.into_iter().map(UserInfoOut::from).collect(),
         total,
     )
-}
-
-/// Maps "not found" for a group to EIAM's code for the action.
-pub fn group_not_found(code: &'static str) -> impl Fn(DomainError) -> TcError {
-    move |e| match e {
-        DomainError::NotFound {
-            kind: Kind::Group,
-            id,
-        } => TcError::Failed(code, format!("The user group {id} does not exist.")),
-        other => other.into(),
-    }
 }

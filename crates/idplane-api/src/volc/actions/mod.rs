@@ -2,6 +2,7 @@
 //! nothing and encodes nothing itself: it turns a typed input into one service call.
 
 mod clients;
+mod custom_attributes;
 mod departments;
 mod groups;
 mod maus;
@@ -31,70 +32,90 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether an action changes anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Reads,
+    Writes,
+}
+
 macro_rules! actions {
-    ($ctx:expr, $action:expr, $params:expr, { $($name:literal => $handler:path,)* }) => {
-        match $action {
-            $($name => {
-                let input = decode($params)?;
-                let output = $handler($ctx, input).await?;
-                serde_json::to_value(output).map_err(|e| {
-                    tracing::error!(error = %e, "encoding a response failed");
-                    VolcError::InternalError
-                })
-            })*
-            other => Err(VolcError::NotImplemented(other.to_owned())),
+    ($($name:literal => $handler:path, $effect:ident,)*) => {
+        /// Runs one action. Catalog actions without a handler answer `NotImplemented`.
+        pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Value, VolcError> {
+            match action {
+                $($name => {
+                    let input = decode(params)?;
+                    let output = $handler(ctx, input).await?;
+                    serde_json::to_value(output).map_err(|e| {
+                        tracing::error!(error = %e, "encoding a response failed");
+                        VolcError::InternalError
+                    })
+                })*
+                other => Err(VolcError::NotImplemented(other.to_owned())),
+            }
+        }
+
+        /// What an action does; an action without a handler changes nothing.
+        pub fn effect(action: &str) -> Effect {
+            match action {
+                $($name => Effect::$effect,)*
+                _ => Effect::Reads,
+            }
         }
     };
 }
 
-/// Runs one action. Catalog actions without a handler answer `NotImplemented`.
-pub async fn dispatch(ctx: &Ctx<'_>, action: &str, params: Value) -> Result<Value, VolcError> {
-    actions!(ctx, action, params, {
-        "CreateUserPool" => pools::create,
-        "GetUserPool" => pools::get,
-        "ListUserPools" => pools::list,
-        "UpdateUserPool" => pools::update,
-        "DeleteUserPool" => pools::delete,
-        "GetUserPoolMaus" => maus::get,
-        "ListUserPoolWellKnownEndpoints" => clients::well_known,
-        "CreateUserPoolClient" => clients::create,
-        "GetUserPoolClient" => clients::get,
-        "ListUserPoolClients" => clients::list,
-        "UpdateUserPoolClient" => clients::update,
-        "DeleteUserPoolClient" => clients::delete,
-        "CreateUser" => users::create,
-        "CreateUsers" => users::create_many,
-        "GetUser" => users::get,
-        "UpdateUser" => users::update,
-        "UpdateUsers" => users::update_many,
-        "DeleteUsers" => users::delete_many,
-        "ListUsers" => users::list,
-        "CreateGroup" => groups::create,
-        "GetGroup" => groups::get,
-        "UpdateGroup" => groups::update,
-        "DeleteGroup" => groups::delete,
-        "ListGroups" => groups::list,
-        "AddUsersToGroup" => groups::add_users,
-        "RemoveUsersFromGroup" => groups::remove_users,
-        "ListUsersInGroup" => groups::list_users,
-        "ListGroupsForUser" => groups::list_for_user,
-        "ListGroupsForUsers" => memberships::groups_for_users,
-        "BatchListDepartmentsForUsers" => memberships::departments_for_users,
-        "BatchGetDepartments" => memberships::batch_get_departments,
-        "GetDepartmentPath" => memberships::department_path,
-        "ChangeUsersDepartment" => memberships::change_users_department,
-        "ChangeUsersGroup" => memberships::change_users_group,
-        "ListDepartmentMembers" => memberships::department_members,
-        "UpdateDepartmentMember" => memberships::update_department_member,
-        "CreateDepartment" => departments::create,
-        "GetDepartment" => departments::get,
-        "UpdateDepartment" => departments::update,
-        "DeleteDepartment" => departments::delete,
-        "ListDepartments" => departments::list,
-        "GetDepartmentTree" => departments::tree,
-        "AddUsersToDepartment" => departments::add_users,
-        "RemoveUsersFromDepartment" => departments::remove_users,
-        "ListUsersInDepartment" => departments::list_users,
-        "ListDepartmentsForUser" => departments::list_for_user,
-    })
+// Each built action: its handler (whose input and output types are the action's wire types)
+// and whether it changes anything.
+actions! {
+    "CreateUserPool" => pools::create, Writes,
+    "GetUserPool" => pools::get, Reads,
+    "ListUserPools" => pools::list, Reads,
+    "UpdateUserPool" => pools::update, Writes,
+    "DeleteUserPool" => pools::delete, Writes,
+    "CreateUserPoolCustomAttribute" => custom_attributes::create, Writes,
+    "UpdateUserPoolCustomAttribute" => custom_attributes::update, Writes,
+    "DeleteUserPoolCustomAttribute" => custom_attributes::delete, Writes,
+    "GetUserPoolMaus" => maus::get, Reads,
+    "ListUserPoolWellKnownEndpoints" => clients::well_known, Reads,
+    "CreateUserPoolClient" => clients::create, Writes,
+    "GetUserPoolClient" => clients::get, Reads,
+    "ListUserPoolClients" => clients::list, Reads,
+    "UpdateUserPoolClient" => clients::update, Writes,
+    "DeleteUserPoolClient" => clients::delete, Writes,
+    "CreateUser" => users::create, Writes,
+    "CreateUsers" => users::create_many, Writes,
+    "GetUser" => users::get, Reads,
+    "UpdateUser" => users::update, Writes,
+    "UpdateUsers" => users::update_many, Writes,
+    "DeleteUsers" => users::delete_many, Writes,
+    "ListUsers" => users::list, Reads,
+    "CreateGroup" => groups::create, Writes,
+    "GetGroup" => groups::get, Reads,
+    "UpdateGroup" => groups::update, Writes,
+    "DeleteGroup" => groups::delete, Writes,
+    "ListGroups" => groups::list, Reads,
+    "AddUsersToGroup" => groups::add_users, Writes,
+    "RemoveUsersFromGroup" => groups::remove_users, Writes,
+    "ListUsersInGroup" => groups::list_users, Reads,
+    "ListGroupsForUser" => groups::list_for_user, Reads,
+    "ListGroupsForUsers" => memberships::groups_for_users, Reads,
+    "BatchListDepartmentsForUsers" => memberships::departments_for_users, Reads,
+    "BatchGetDepartments" => memberships::batch_get_departments, Reads,
+    "GetDepartmentPath" => memberships::department_path, Reads,
+    "ChangeUsersDepartment" => memberships::change_users_department, Writes,
+    "ChangeUsersGroup" => memberships::change_users_group, Writes,
+    "ListDepartmentMembers" => memberships::department_members, Reads,
+    "UpdateDepartmentMember" => memberships::update_department_member, Writes,
+    "CreateDepartment" => departments::create, Writes,
+    "GetDepartment" => departments::get, Reads,
+    "UpdateDepartment" => departments::update, Writes,
+    "DeleteDepartment" => departments::delete, Writes,
+    "ListDepartments" => departments::list, Reads,
+    "GetDepartmentTree" => departments::tree, Reads,
+    "AddUsersToDepartment" => departments::add_users, Writes,
+    "RemoveUsersFromDepartment" => departments::remove_users, Writes,
+    "ListUsersInDepartment" => departments::list_users, Reads,
+    "ListDepartmentsForUser" => departments::list_for_user, Reads,
 }

@@ -126,7 +126,7 @@ pub struct UidIn {
 
 pub async fn get(ctx: &Ctx<'_>, input: UidIn) -> Result<PoolOut, VolcError> {
     let view = ctx.dir.get_pool(ctx.caller, &input.user_pool_uid).await?;
-    Ok(PoolOut::new(view, ctx.public_url))
+    with_attributes(ctx, PoolOut::new(view, ctx.public_url)).await
 }
 
 pub async fn delete(ctx: &Ctx<'_>, input: UidIn) -> Result<MessageOut, VolcError> {
@@ -159,7 +159,20 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<PoolOut, VolcError
             input.settings.apply(&mut pool.settings);
         })
         .await?;
-    Ok(PoolOut::new(view, ctx.public_url))
+    with_attributes(ctx, PoolOut::new(view, ctx.public_url)).await
+}
+
+/// `out` with the pool's custom attribute declarations.
+async fn with_attributes(ctx: &Ctx<'_>, mut out: PoolOut) -> Result<PoolOut, VolcError> {
+    let access = ctx.pool(&out.uid).await?;
+    out.custom_attributes = ctx
+        .dir
+        .attributes(&access)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Ctx;
 use crate::flex::{self, Bool, Int};
 use crate::volc::error::VolcError;
+use crate::volc::fields::wire as field_name;
 use crate::volc::wire::{self, ListOut, Mask, UserOut};
 
 #[derive(Debug, Deserialize)]
@@ -167,13 +168,7 @@ impl BatchOut {
                 }
                 Err(e) => {
                     out.failure_count += 1;
-                    let field = match &e {
-                        DomainError::MissingParameter { field }
-                        | DomainError::InvalidParameter { field, .. }
-                        | DomainError::Duplicated { field, .. } => field.clone(),
-                        DomainError::NotFound { .. } => "UserUid".to_owned(),
-                        _ => String::new(),
-                    };
+                    let field = e.field().map(field_name).unwrap_or_default().to_owned();
                     let wire = VolcError::from(e);
                     out.errors
                         .push(format!("index {index}: {}", wire.message()));
