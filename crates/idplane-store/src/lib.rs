@@ -5,10 +5,12 @@
 //! Each database has one typed driver behind the `backend` module, and nothing outside it
 //! asks which database it is:
 //!
-//! - SQLite runs on rusqlite alone: one writer connection and N reader connections, each on a
-//!   thread of its own with its own queue. Every read outside a write runs on a reader, handed
-//!   to its thread whole with its rows read there (sqlx's per-statement and per-row hand-offs
-//!   to its SQLite worker cost a third of the member benchmark); writes lease the writer.
+//! - SQLite runs on rusqlite alone: one writer connection and reader connections, each on a
+//!   thread of its own. Every read outside a write runs on a reader, each statement handed to
+//!   its thread whole with its rows read there (sqlx's per-statement and per-row hand-offs to
+//!   its SQLite worker cost a third of the member benchmark): single reads on N readers that
+//!   share one queue, snapshots (several statements reading one state) on N readers leased
+//!   whole. Writes lease the writer.
 //!   Migrations (`migrations/sqlite`) are applied by the backend and recorded in sqlx's table,
 //!   so databases made by sqlx's migrator open unchanged.
 //! - PostgreSQL runs on sqlx's `PgPool`, migrations (`migrations/postgres`) by
@@ -103,7 +105,8 @@ impl Default for StoreOptions {
 /// How many connections a store keeps.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSize {
-    /// SQLite's reader connections (besides its one writer).
+    /// SQLite's readers of each kind: this many for single reads and as many for snapshots,
+    /// besides the one writer.
     pub sqlite: u32,
     pub postgres: u32,
 }
