@@ -1,6 +1,5 @@
-//! The inputs the domain validates, by their domain identity. A dialect names each in its own
-//! words (Volcengine's `PreferredUsername` is EIAM's `UserName`); the hosted pages show
-//! [`Field::label`].
+//! The inputs the domain validates, by their domain identity. Each dialect names each input in
+//! its own words, in its own table; the hosted pages show [`Field::label`].
 
 /// One input of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
