@@ -64,6 +64,8 @@ pub enum Field {
     // Departments.
     DepartmentId,
     DepartmentIds,
+    /// A batch of departments to create or change.
+    Departments,
     DepartmentName,
     DepartmentDescription,
     ExternalId,
@@ -157,6 +159,7 @@ impl Field {
             IamRole => "role",
             DepartmentId => "department id",
             DepartmentIds => "department ids",
+            Departments => "departments",
             ExternalId => "external id",
             Source => "source",
             ParentDepartment => "parent department",
