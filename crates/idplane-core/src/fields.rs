@@ -1,6 +1,5 @@
-//! The inputs the domain validates, by their domain identity. A dialect names each in its own
-//! words (Volcengine's `PreferredUsername` is EIAM's `UserName`); the hosted pages show
-//! [`Field::label`].
+//! The inputs the domain validates, by their domain identity. Each dialect names each input in
+//! its own words, in its own table; the hosted pages show [`Field::label`].
 
 /// One input of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +64,8 @@ pub enum Field {
     // Departments.
     DepartmentId,
     DepartmentIds,
+    /// A batch of departments to create or change.
+    Departments,
     DepartmentName,
     DepartmentDescription,
     ExternalId,
@@ -158,6 +159,7 @@ impl Field {
             IamRole => "role",
             DepartmentId => "department id",
             DepartmentIds => "department ids",
+            Departments => "departments",
             ExternalId => "external id",
             Source => "source",
             ParentDepartment => "parent department",

@@ -130,9 +130,9 @@ impl TextMatch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserField {
     Uid,
-    PreferredUsername,
+    Username,
     Email,
-    PhoneNumber,
+    Phone,
     Name,
     GivenName,
     FamilyName,

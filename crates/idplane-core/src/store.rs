@@ -15,8 +15,8 @@ use crate::model::activity::{Month, PoolMau};
 use crate::model::client::Client;
 use crate::model::custom_attribute::CustomAttribute;
 use crate::model::department::{
-    DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter, MemberPatch,
-    Membership,
+    DeleteOptions, Department, DepartmentChange, DepartmentMember, DepartmentView, MemberFilter,
+    MemberPatch, Membership,
 };
 use crate::model::group::Group;
 use crate::model::pool::{PoolView, UserPool};
@@ -224,6 +224,20 @@ pub trait GroupStore: Send + Sync {
 
 #[async_trait]
 pub trait DepartmentStore: Send + Sync {
+    /// Applies `changes` in order in one transaction holding the pool's department tree: all
+    /// of them, or none (the first refusal is the answer).
+    async fn apply_departments(
+        &self,
+        scope: &PoolScope,
+        changes: &[DepartmentChange],
+    ) -> DomainResult<()>;
+    /// The departments of the pool from `source` with these external ids.
+    async fn departments_by_external_id(
+        &self,
+        scope: &PoolScope,
+        source: &str,
+        external_ids: &[&str],
+    ) -> DomainResult<Vec<DepartmentView>>;
     /// Inserts a department under its `parent_uid`, taking `path` and `name_path` from the
     /// parent as it is inside the write (a concurrent move or delete of the parent cannot be
     /// missed). Returns the department as stored; `NotFound` when the parent is gone,

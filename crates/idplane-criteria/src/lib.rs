@@ -135,8 +135,8 @@ impl Field {
     /// The user attribute the field searches (`Keyword` searches two: see [`UserCondition::Keyword`]).
     pub fn user_field(self) -> UserField {
         match self {
-            Field::UserName | Field::Keyword => UserField::PreferredUsername,
-            Field::Phone => UserField::PhoneNumber,
+            Field::UserName | Field::Keyword => UserField::Username,
+            Field::Phone => UserField::Phone,
             Field::Email => UserField::Email,
             Field::Status => UserField::State,
             Field::CreationTime => UserField::CreateTime,

@@ -14,8 +14,8 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DepartmentError, DomainError, DomainResult, Field, Kind};
 use idplane_core::ids::{DepartmentUid, UserPoolUid, UserUid};
 use idplane_core::model::department::{
-    DEFAULT_ROLE, DeleteOptions, Department, DepartmentMember, DepartmentView, MemberFilter,
-    MemberPatch, Membership,
+    DEFAULT_ROLE, DeleteOptions, Department, DepartmentChange, DepartmentMember, DepartmentView,
+    MemberFilter, MemberPatch, Membership,
 };
 use idplane_core::query::{DepartmentQuery, DepartmentSortField, Page, TextMatch};
 use idplane_core::store::{DepartmentStore, PoolScope};
@@ -185,6 +185,156 @@ async fn count_in(tx: &mut Conn, sql: &'static str, pool: &str, key: &str) -> Do
         .await?)
 }
 
+/// Inserts `d` under `parent` (in a transaction holding the tree), its paths from the parent's.
+async fn insert_in(
+    tx: &mut Conn,
+    pool: &UserPoolUid,
+    parent: &DepartmentUid,
+    d: &Department,
+) -> DomainResult<Department> {
+    let parent = parent_in(tx, pool, parent).await?;
+    let mut d = d.clone();
+    d.path = format!("{}{}/", parent.path, d.uid);
+    d.name_path = format!("{}/{}", parent.name_path, d.name);
+    insert_department_in(tx, &d).await?;
+    Ok(d)
+}
+
+/// Writes `department` back (in a transaction holding the tree exclusively), moving its
+/// subtree's paths with it.
+async fn update_in(
+    tx: &mut Conn,
+    pool: &UserPoolUid,
+    department: &Department,
+) -> DomainResult<Department> {
+    let old = place_in(tx, pool, &department.uid)
+        .await?
+        .ok_or_else(|| DomainError::not_found(Kind::Department, department.uid.as_str()))?;
+    let mut new = department.clone();
+    match (&department.parent_uid, &old.parent_uid) {
+        (Some(parent_uid), Some(_)) => {
+            let parent = parent_in(tx, pool, parent_uid).await?;
+            if parent.path.starts_with(&old.path) {
+                return Err(DomainError::invalid(
+                    Field::ParentDepartment,
+                    "a department cannot move under itself or its own descendants",
+                ));
+            }
+            new.path = format!("{}{}/", parent.path, new.uid);
+            new.name_path = format!("{}/{}", parent.name_path, new.name);
+        }
+        (None, None) => {
+            new.path.clone_from(&old.path);
+            new.name_path.clone_from(&new.name);
+        }
+        _ => {
+            return Err(DomainError::invalid(
+                Field::ParentDepartment,
+                "the root department cannot be moved",
+            ));
+        }
+    }
+    tx.execute(sql!(
+        "UPDATE departments SET parent_uid = $1, name = $2, description = $3, precedence = $4, \
+         iam_role_trn = $5, path = $6, name_path = $7, updated_at = $8, external_id = $11 \
+         WHERE pool_uid = $9 AND uid = $10",
+        new.parent_uid.as_ref().map(DepartmentUid::as_str),
+        &new.name,
+        &new.description,
+        new.precedence,
+        &new.iam_role_trn,
+        &new.path,
+        &new.name_path,
+        new.updated_at.millis(),
+        pool.as_str(),
+        new.uid.as_str(),
+        &new.external_id
+    ))
+    .await
+    .map_err(|e| write_error(e, Kind::Department))?;
+    if old.path != new.path || old.name_path != new.name_path {
+        // Descendants: rewrite both path prefixes at once.
+        tx.execute(sql!(
+            "UPDATE departments SET \
+               path = $1 || substr(path, CAST($2 AS INTEGER)), \
+               name_path = $3 || substr(name_path, CAST($4 AS INTEGER)) \
+             WHERE pool_uid = $5 AND path > $6 AND path < $7",
+            &new.path,
+            i64::try_from(old.path.chars().count() + 1).unwrap_or(i64::MAX),
+            format!("{}/", new.name_path),
+            i64::try_from(old.name_path.chars().count() + 2).unwrap_or(i64::MAX),
+            pool.as_str(),
+            &old.path,
+            format!("{}~", old.path)
+        ))
+        .await
+        .map_err(|e| write_error(e, Kind::Department))?;
+    }
+    Ok(new)
+}
+
+/// Deletes a department and its subtree unless `options` keep it (in a transaction holding
+/// the tree exclusively); whether it existed.
+async fn delete_in(
+    tx: &mut Conn,
+    pool: &UserPoolUid,
+    uid: &DepartmentUid,
+    options: DeleteOptions,
+) -> DomainResult<bool> {
+    let Some(place) = place_in(tx, pool, uid).await? else {
+        return Ok(false);
+    };
+    if place.parent_uid.is_none() {
+        return Err(DepartmentError::IsRoot.into());
+    }
+    let path = place.path;
+    let children = count_in(
+        tx,
+        "SELECT COUNT(*) AS n FROM departments WHERE pool_uid = $1 AND parent_uid = $2",
+        pool.as_str(),
+        uid.as_str(),
+    )
+    .await?;
+    if children > 0 && !options.force_delete_children {
+        return Err(DepartmentError::HasChildren.into());
+    }
+    let members = count_in(
+        tx,
+        "SELECT COUNT(*) AS n FROM department_members m \
+         JOIN departments s ON s.uid = m.department_uid \
+         WHERE s.pool_uid = $1 AND s.path >= $2 AND s.path < $2 || '~'",
+        pool.as_str(),
+        &path,
+    )
+    .await?;
+    if members > 0 && !options.force_delete_members {
+        let own = count_in(
+            tx,
+            "SELECT COUNT(*) AS n FROM department_members m JOIN departments s \
+             ON s.uid = m.department_uid WHERE s.pool_uid = $1 AND s.uid = $2",
+            pool.as_str(),
+            uid.as_str(),
+        )
+        .await?;
+        return Err(if own > 0 {
+            DepartmentError::HasMembers
+        } else {
+            DepartmentError::DescendantsHaveMembers
+        }
+        .into());
+    }
+    // The whole subtree, by path; memberships go with it, users stay.
+    let deleted = tx
+        .execute(sql!(
+            "DELETE FROM departments WHERE pool_uid = $1 AND path >= $2 AND path < $3",
+            pool.as_str(),
+            &path,
+            format!("{path}~")
+        ))
+        .await?;
+    Ok(deleted > 0)
+}
+
 #[async_trait]
 impl DepartmentStore for SqlStore {
     async fn insert_department(
@@ -201,11 +351,7 @@ impl DepartmentStore for SqlStore {
         };
         let mut tx = self.db.write().await?;
         self.lock_tree(&mut tx, pool, TreeLock::Shared).await?;
-        let parent = parent_in(&mut tx, pool, parent_uid).await?;
-        let mut d = d.clone();
-        d.path = format!("{}{}/", parent.path, d.uid);
-        d.name_path = format!("{}/{}", parent.name_path, d.name);
-        insert_department_in(&mut tx, &d).await?;
+        let d = insert_in(&mut tx, pool, parent_uid, d).await?;
         tx.commit().await?;
         Ok(d)
     }
@@ -241,69 +387,7 @@ impl DepartmentStore for SqlStore {
         let pool = scope.pool_uid();
         let mut tx = self.db.write().await?;
         self.lock_tree(&mut tx, pool, TreeLock::Exclusive).await?;
-        let old = place_in(&mut tx, pool, &department.uid)
-            .await?
-            .ok_or_else(|| DomainError::not_found(Kind::Department, department.uid.as_str()))?;
-        let mut new = department.clone();
-        match (&department.parent_uid, &old.parent_uid) {
-            (Some(parent_uid), Some(_)) => {
-                let parent = parent_in(&mut tx, pool, parent_uid).await?;
-                if parent.path.starts_with(&old.path) {
-                    return Err(DomainError::invalid(
-                        Field::ParentDepartment,
-                        "a department cannot move under itself or its own descendants",
-                    ));
-                }
-                new.path = format!("{}{}/", parent.path, new.uid);
-                new.name_path = format!("{}/{}", parent.name_path, new.name);
-            }
-            (None, None) => {
-                new.path.clone_from(&old.path);
-                new.name_path.clone_from(&new.name);
-            }
-            _ => {
-                return Err(DomainError::invalid(
-                    Field::ParentDepartment,
-                    "the root department cannot be moved",
-                ));
-            }
-        }
-        tx.execute(sql!(
-            "UPDATE departments SET parent_uid = $1, name = $2, description = $3, precedence = $4, \
-             iam_role_trn = $5, path = $6, name_path = $7, updated_at = $8, external_id = $11 \
-             WHERE pool_uid = $9 AND uid = $10",
-            new.parent_uid.as_ref().map(DepartmentUid::as_str),
-            &new.name,
-            &new.description,
-            new.precedence,
-            &new.iam_role_trn,
-            &new.path,
-            &new.name_path,
-            new.updated_at.millis(),
-            pool.as_str(),
-            new.uid.as_str(),
-            &new.external_id
-        ))
-        .await
-        .map_err(|e| write_error(e, Kind::Department))?;
-        if old.path != new.path || old.name_path != new.name_path {
-            // Descendants: rewrite both path prefixes at once.
-            tx.execute(sql!(
-                "UPDATE departments SET \
-                   path = $1 || substr(path, CAST($2 AS INTEGER)), \
-                   name_path = $3 || substr(name_path, CAST($4 AS INTEGER)) \
-                 WHERE pool_uid = $5 AND path > $6 AND path < $7",
-                &new.path,
-                i64::try_from(old.path.chars().count() + 1).unwrap_or(i64::MAX),
-                format!("{}/", new.name_path),
-                i64::try_from(old.name_path.chars().count() + 2).unwrap_or(i64::MAX),
-                pool.as_str(),
-                &old.path,
-                format!("{}~", old.path)
-            ))
-            .await
-            .map_err(|e| write_error(e, Kind::Department))?;
-        }
+        let new = update_in(&mut tx, pool, department).await?;
         tx.commit().await?;
         Ok(new)
     }
@@ -317,59 +401,9 @@ impl DepartmentStore for SqlStore {
         let pool = scope.pool_uid();
         let mut tx = self.db.write().await?;
         self.lock_tree(&mut tx, pool, TreeLock::Exclusive).await?;
-        let Some(place) = place_in(&mut tx, pool, uid).await? else {
-            return Ok(false);
-        };
-        if place.parent_uid.is_none() {
-            return Err(DepartmentError::IsRoot.into());
-        }
-        let path = place.path;
-        let children = count_in(
-            &mut tx,
-            "SELECT COUNT(*) AS n FROM departments WHERE pool_uid = $1 AND parent_uid = $2",
-            pool.as_str(),
-            uid.as_str(),
-        )
-        .await?;
-        if children > 0 && !options.force_delete_children {
-            return Err(DepartmentError::HasChildren.into());
-        }
-        let members = count_in(
-            &mut tx,
-            "SELECT COUNT(*) AS n FROM department_members m \
-             JOIN departments s ON s.uid = m.department_uid \
-             WHERE s.pool_uid = $1 AND s.path >= $2 AND s.path < $2 || '~'",
-            pool.as_str(),
-            &path,
-        )
-        .await?;
-        if members > 0 && !options.force_delete_members {
-            let own = count_in(
-                &mut tx,
-                "SELECT COUNT(*) AS n FROM department_members m JOIN departments s \
-                 ON s.uid = m.department_uid WHERE s.pool_uid = $1 AND s.uid = $2",
-                pool.as_str(),
-                uid.as_str(),
-            )
-            .await?;
-            return Err(if own > 0 {
-                DepartmentError::HasMembers
-            } else {
-                DepartmentError::DescendantsHaveMembers
-            }
-            .into());
-        }
-        // The whole subtree, by path; memberships go with it, users stay.
-        let deleted = tx
-            .execute(sql!(
-                "DELETE FROM departments WHERE pool_uid = $1 AND path >= $2 AND path < $3",
-                pool.as_str(),
-                &path,
-                format!("{path}~")
-            ))
-            .await?;
+        let deleted = delete_in(&mut tx, pool, uid, options).await?;
         tx.commit().await?;
-        Ok(deleted > 0)
+        Ok(deleted)
     }
 
     async fn query_departments(
@@ -570,6 +604,53 @@ impl DepartmentStore for SqlStore {
         let p = sql.text_param(scope.pool_uid().as_str());
         let list = sql.text_list(uids.iter().map(DepartmentUid::as_str));
         sql.push(&format!("{p} AND d.uid IN ({list}) ORDER BY d.path"));
+        Ok(self.db.fetch(sql, view_from).await?)
+    }
+
+    async fn apply_departments(
+        &self,
+        scope: &PoolScope,
+        changes: &[DepartmentChange],
+    ) -> DomainResult<()> {
+        let pool = scope.pool_uid();
+        let mut tx = self.db.write().await?;
+        self.lock_tree(&mut tx, pool, TreeLock::Exclusive).await?;
+        for change in changes {
+            match change {
+                DepartmentChange::Create { parent, department } => {
+                    insert_in(&mut tx, pool, parent, department).await?;
+                }
+                DepartmentChange::Update(department) => {
+                    update_in(&mut tx, pool, department).await?;
+                }
+                DepartmentChange::Delete(uid) => {
+                    if !delete_in(&mut tx, pool, uid, DeleteOptions::default()).await? {
+                        return Err(DomainError::not_found(Kind::Department, uid.as_str()));
+                    }
+                }
+            }
+        }
+        Ok(tx.commit().await?)
+    }
+
+    async fn departments_by_external_id(
+        &self,
+        scope: &PoolScope,
+        source: &str,
+        external_ids: &[&str],
+    ) -> DomainResult<Vec<DepartmentView>> {
+        if external_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM departments d WHERE d.pool_uid = "
+        ));
+        let p = sql.text_param(scope.pool_uid().as_str());
+        let s = sql.text_param(source);
+        let list = sql.text_list(external_ids.iter().copied());
+        sql.push(&format!(
+            "{p} AND d.source = {s} AND d.external_id IN ({list}) ORDER BY d.path"
+        ));
         Ok(self.db.fetch(sql, view_from).await?)
     }
 }

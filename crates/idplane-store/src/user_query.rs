@@ -12,9 +12,9 @@ use crate::sql::{Bind, Sql, like_escape};
 fn column(field: UserField) -> (&'static str, KeyKind) {
     match field {
         UserField::Uid => ("u.uid", KeyKind::Text),
-        UserField::PreferredUsername => ("u.preferred_username", KeyKind::Text),
+        UserField::Username => ("u.preferred_username", KeyKind::Text),
         UserField::Email => ("u.email", KeyKind::Text),
-        UserField::PhoneNumber => ("u.phone_number", KeyKind::Text),
+        UserField::Phone => ("u.phone_number", KeyKind::Text),
         UserField::Name => ("u.name", KeyKind::Text),
         UserField::GivenName => ("u.given_name", KeyKind::Text),
         UserField::FamilyName => ("u.family_name", KeyKind::Text),
@@ -33,7 +33,7 @@ fn column(field: UserField) -> (&'static str, KeyKind) {
 
 /// Usernames and emails are unique regardless of case, so they also match regardless of case.
 fn case_insensitive(field: UserField) -> bool {
-    matches!(field, UserField::PreferredUsername | UserField::Email)
+    matches!(field, UserField::Username | UserField::Email)
 }
 
 /// The sort of a user list. Within one group (`grouped`), display names come from the
@@ -66,7 +66,7 @@ pub fn sort_spec(sort: UserSort, grouped: bool) -> SortSpec {
 /// is carried too, but only as a sort key: conditions on it read the user.)
 pub fn member_column(field: UserField) -> Option<&'static str> {
     match field {
-        UserField::PreferredUsername => Some("gm.username"),
+        UserField::Username => Some("gm.username"),
         UserField::CreateTime => Some("gm.user_created_at"),
         UserField::UpdateTime => Some("gm.user_updated_at"),
         _ => None,
@@ -90,7 +90,7 @@ pub fn filters_other_member_key(conditions: &[UserCondition], spec: &SortSpec) -
 fn target(field: UserField, grouped: bool) -> (String, bool) {
     let (col, _) = column(field);
     if let Some(member) = member_column(field).filter(|_| grouped) {
-        (member.to_owned(), field == UserField::PreferredUsername)
+        (member.to_owned(), field == UserField::Username)
     } else if case_insensitive(field) {
         // `col <> ''` lets the partial unique index on lower(col) serve the search.
         (format!("lower({col})"), true)
@@ -101,7 +101,7 @@ fn target(field: UserField, grouped: bool) -> (String, bool) {
 
 /// ` AND col <> ''` for the login attributes searched through their partial indexes.
 fn partial_index_hint(sql: &mut Sql, field: UserField, grouped: bool) {
-    if case_insensitive(field) && !(grouped && field == UserField::PreferredUsername) {
+    if case_insensitive(field) && !(grouped && field == UserField::Username) {
         let (col, _) = column(field);
         sql.push(&format!(" AND {col} <> ''"));
     }

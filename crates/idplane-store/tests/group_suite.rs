@@ -191,7 +191,7 @@ async fn group_member_search(db: &Db) {
     // Prefix search on the user name within the group, regardless of case.
     let prefix = in_group(
         vec![UserCondition::Text {
-            field: UserField::PreferredUsername,
+            field: UserField::Username,
             matches: TextMatch::Prefix("ANN".into()),
         }],
         UserField::DisplayName,
@@ -219,7 +219,7 @@ async fn group_member_search(db: &Db) {
         UserQuery {
             conditions: vec![email],
             sort: UserSort {
-                field: UserField::PreferredUsername,
+                field: UserField::Username,
                 direction: SortDirection::Asc,
             },
             paging: Paging::Offset {
@@ -290,7 +290,7 @@ async fn deep_member_pages(db: &Db) {
         .await
         .unwrap();
     let prefix = |p: &str| UserCondition::Text {
-        field: UserField::PreferredUsername,
+        field: UserField::Username,
         matches: TextMatch::Prefix(p.to_owned()),
     };
     // All members; a prefix of all and of 1,000 (filtered on the user name, sorted on another
@@ -304,7 +304,7 @@ async fn deep_member_pages(db: &Db) {
     for (filter, matching) in filters {
         for field in [
             UserField::DisplayName,
-            UserField::PreferredUsername,
+            UserField::Username,
             UserField::CreateTime,
         ] {
             for direction in [SortDirection::Asc, SortDirection::Desc] {
@@ -517,7 +517,7 @@ async fn group_member_times(db: &Db) {
             vec![
                 created_between(0, 40),
                 UserCondition::Text {
-                    field: UserField::PreferredUsername,
+                    field: UserField::Username,
                     matches: TextMatch::Prefix("T".into()),
                 },
             ],

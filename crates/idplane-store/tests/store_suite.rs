@@ -242,7 +242,7 @@ async fn user_conditions(db: &Db) {
         uids(
             &store,
             &scope,
-            vec![text(UserField::PreferredUsername, Exact("ANN".into()))]
+            vec![text(UserField::Username, Exact("ANN".into()))]
         )
         .await,
         set(&[&a])
@@ -251,7 +251,7 @@ async fn user_conditions(db: &Db) {
         uids(
             &store,
             &scope,
-            vec![text(UserField::PreferredUsername, Prefix("Ann".into()))]
+            vec![text(UserField::Username, Prefix("Ann".into()))]
         )
         .await,
         set(&[&a, &b])
@@ -307,7 +307,7 @@ async fn user_conditions(db: &Db) {
             &store,
             &scope,
             vec![UserCondition::Empty {
-                field: UserField::PreferredUsername,
+                field: UserField::Username,
                 empty: true
             }]
         )
@@ -344,7 +344,7 @@ async fn user_conditions(db: &Db) {
             &store,
             &scope,
             vec![UserCondition::Range {
-                field: UserField::PreferredUsername,
+                field: UserField::Username,
                 low: Bound::Included(RangeValue::Text("annb".into())),
                 high: Bound::Unbounded,
             }]
@@ -451,7 +451,7 @@ async fn user_conditions(db: &Db) {
         uids(
             &store,
             &scope,
-            vec![UserCondition::Duplicated(UserField::PhoneNumber)]
+            vec![UserCondition::Duplicated(UserField::Phone)]
         )
         .await,
         set(&[])
@@ -461,7 +461,7 @@ async fn user_conditions(db: &Db) {
             &store,
             &scope,
             vec![
-                text(UserField::PreferredUsername, Prefix("a".into())),
+                text(UserField::Username, Prefix("a".into())),
                 UserCondition::StateIn(vec![UserState::Unconfirmed]),
             ]
         )
@@ -530,7 +530,7 @@ async fn paging_sees_every_row_once(db: &Db) {
         UserField::Name,
         UserField::DisplayName,
         UserField::Email,
-        UserField::PreferredUsername,
+        UserField::Username,
         UserField::State,
         UserField::UpdateTime,
     ] {

@@ -58,6 +58,7 @@ pub fn wire(field: Field) -> &'static str {
         IamRole => "IamRoleTrn",
         DepartmentId => "DepartmentUid",
         DepartmentIds | SecondaryDepartments => "DepartmentUids",
+        Departments => "Departments",
         ExternalId => "ExternalID",
         Source => "Source",
         ParentDepartment => "ParentDepartmentUid",

@@ -25,6 +25,20 @@ pub struct Department {
     pub updated_at: Timestamp,
 }
 
+/// One change of a batch of department changes (BatchUpsertDepartments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepartmentChange {
+    /// A new department under `parent` (which may be created earlier in the same batch).
+    Create {
+        parent: DepartmentUid,
+        department: Department,
+    },
+    /// A department written back, moved when its parent changed.
+    Update(Department),
+    /// A department without members or children removed.
+    Delete(DepartmentUid),
+}
+
 /// A department with the counts computed on read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepartmentView {

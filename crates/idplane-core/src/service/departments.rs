@@ -55,7 +55,7 @@ impl TreeFilter {
     }
 }
 
-fn validate_department(d: &Department) -> DomainResult<()> {
+pub(crate) fn validate_department(d: &Department) -> DomainResult<()> {
     validate::length(Field::DepartmentName, &d.name, 1, 255)?;
     if d.name.contains('/') {
         return Err(DomainError::invalid(

@@ -14,6 +14,7 @@ pub mod canary;
 mod client_rules;
 pub mod clients;
 pub mod custom_attributes;
+pub mod department_batch;
 pub mod departments;
 pub mod groups;
 mod memberships;

@@ -14,8 +14,8 @@ use super::{err, ok, text, text_range, time_range};
 use crate::{ErrorKind, Fault, Field, MAX_VALUE_LEN, parse_value};
 
 const TEXT_FIELDS: [(Field, UserField); 3] = [
-    (Field::UserName, UserField::PreferredUsername),
-    (Field::Phone, UserField::PhoneNumber),
+    (Field::UserName, UserField::Username),
+    (Field::Phone, UserField::Phone),
     (Field::Email, UserField::Email),
 ];
 const TIME_FIELDS: [(Field, UserField); 2] = [

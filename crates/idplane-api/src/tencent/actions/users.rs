@@ -57,7 +57,7 @@ impl SearchIn {
 /// separators the value was written with (`+86-138*` finds `+86138…`).
 fn phone_as_stored(condition: UserCondition) -> UserCondition {
     let UserCondition::Text {
-        field: UserField::PhoneNumber,
+        field: UserField::Phone,
         matches,
     } = condition
     else {
@@ -69,16 +69,16 @@ fn phone_as_stored(condition: UserCondition) -> UserCondition {
         TextMatch::Contains(v) => TextMatch::Contains(identifiers::phone_search_text(&v)),
     };
     UserCondition::Text {
-        field: UserField::PhoneNumber,
+        field: UserField::Phone,
         matches,
     }
 }
 
 /// The sort keys of ListUsersInUserGroup and ListUsersInOrgNode.
 pub const MEMBER_SORT_KEYS: &[(&str, UserField)] = &[
-    ("UserName", UserField::PreferredUsername),
+    ("UserName", UserField::Username),
     ("DisplayName", UserField::DisplayName),
-    ("Phone", UserField::PhoneNumber),
+    ("Phone", UserField::Phone),
     ("Email", UserField::Email),
     ("Status", UserField::State),
     ("CreatedDate", UserField::CreateTime),
@@ -86,9 +86,9 @@ pub const MEMBER_SORT_KEYS: &[(&str, UserField)] = &[
 ];
 
 const LIST_SORT_KEYS: &[(&str, UserField)] = &[
-    ("UserName", UserField::PreferredUsername),
+    ("UserName", UserField::Username),
     ("DisplayName", UserField::DisplayName),
-    ("Phone", UserField::PhoneNumber),
+    ("Phone", UserField::Phone),
     ("Email", UserField::Email),
     ("Status", UserField::State),
     ("CreationTime", UserField::CreateTime),
@@ -150,7 +150,7 @@ pub async fn find_user(
     let name = identifiers::username(name).unwrap_or_else(|_| name.to_owned());
     let query = UserQuery {
         conditions: vec![UserCondition::Text {
-            field: UserField::PreferredUsername,
+            field: UserField::Username,
             matches: TextMatch::Exact(name.clone()),
         }],
         sort: wire::user_sort(None, LIST_SORT_KEYS)?,

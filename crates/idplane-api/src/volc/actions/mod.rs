@@ -3,6 +3,7 @@
 
 mod clients;
 mod custom_attributes;
+mod department_batch;
 mod departments;
 mod groups;
 mod maus;
@@ -103,6 +104,7 @@ actions! {
     "ListGroupsForUsers" => memberships::groups_for_users, Reads,
     "BatchListDepartmentsForUsers" => memberships::departments_for_users, Reads,
     "BatchGetDepartments" => memberships::batch_get_departments, Reads,
+    "BatchUpsertDepartments" => department_batch::batch_upsert, Writes,
     "GetDepartmentPath" => memberships::department_path, Reads,
     "ChangeUsersDepartment" => memberships::change_users_department, Writes,
     "ChangeUsersGroup" => memberships::change_users_group, Writes,

@@ -391,14 +391,14 @@ impl UserFilterIn {
     pub fn conditions(self) -> Result<Vec<UserCondition>, VolcError> {
         let mut c = Vec::new();
         let exact = [
-            (UserField::PreferredUsername, self.preferred_username),
+            (UserField::Username, self.preferred_username),
             (UserField::Email, self.email),
-            (UserField::PhoneNumber, self.phone_number),
+            (UserField::Phone, self.phone_number),
         ];
         for (field, value) in exact {
             if let Some(v) = value.filter(|v| !v.is_empty()) {
                 // Phone numbers are stored in E.164; the filter may be written with separators.
-                let v = if field == UserField::PhoneNumber {
+                let v = if field == UserField::Phone {
                     identifiers::phone_search_text(&v)
                 } else {
                     v
@@ -429,11 +429,11 @@ impl UserFilterIn {
         }
         let empties = [
             (
-                UserField::PreferredUsername,
+                UserField::Username,
                 self.preferred_username_is_null_or_empty,
             ),
             (UserField::Email, self.email_is_null_or_empty),
-            (UserField::PhoneNumber, self.phone_number_is_null_or_empty),
+            (UserField::Phone, self.phone_number_is_null_or_empty),
             (UserField::Name, self.name_is_null_or_empty),
             (UserField::GivenName, self.given_name_is_null_or_empty),
             (UserField::FamilyName, self.family_name_is_null_or_empty),
@@ -448,7 +448,7 @@ impl UserFilterIn {
             }
         }
         if flex::get(self.email_phone_name_is_null_or_empty) == Some(true) {
-            for field in [UserField::Email, UserField::PhoneNumber, UserField::Name] {
+            for field in [UserField::Email, UserField::Phone, UserField::Name] {
                 c.push(UserCondition::Empty { field, empty: true });
             }
         }
@@ -456,7 +456,7 @@ impl UserFilterIn {
             c.push(UserCondition::Duplicated(UserField::Email));
         }
         if flex::get(self.phone_number_is_duplicated) == Some(true) {
-            c.push(UserCondition::Duplicated(UserField::PhoneNumber));
+            c.push(UserCondition::Duplicated(UserField::Phone));
         }
         if let Some(uids) = self.user_uids_or.filter(|u| !u.is_empty()) {
             filter_list("UserUidsOr", &uids)?;
@@ -526,10 +526,10 @@ pub fn user_sort(field: Option<&str>, direction: Option<&str>) -> Result<UserSor
     let field = match field {
         None | Some("") | Some("CreateTime") => UserField::CreateTime,
         Some("UpdateTime") => UserField::UpdateTime,
-        Some("PreferredUsername") => UserField::PreferredUsername,
+        Some("PreferredUsername") => UserField::Username,
         Some("Name") => UserField::Name,
         Some("Email") => UserField::Email,
-        Some("PhoneNumber") => UserField::PhoneNumber,
+        Some("PhoneNumber") => UserField::Phone,
         Some("Nickname") => UserField::Nickname,
         Some("LatestLogin") => UserField::LatestLogin,
         Some(other) => {
