@@ -95,6 +95,8 @@ pub async fn jwks(State(provider): State<Arc<Provider>>, Path(pool): Path<String
     };
     match provider.keys.keys(&pool.uid, provider.now()).await {
         Ok(keys) => cached(Json(keys.jwks.clone()).into_response(), 300),
+        // Deleted since it was read (another process, or within the cache's second).
+        Err(e) if e.is_not_found() => not_found(),
         Err(e) => {
             tracing::error!(error = %e, "jwks failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -2,12 +2,13 @@
 
 use crate::SqlStore;
 use crate::backend::{Conn, RowLock};
+use crate::error::DbError;
 use crate::pools::{POOL_COLUMNS, pool_from};
 use crate::row::Columns;
 use crate::sql::{Sql, sql};
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
-use idplane_core::error::{DomainError, DomainResult};
+use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::identifiers::Attribute;
 use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
 use idplane_core::model::pool::UserPool;
@@ -236,7 +237,12 @@ impl SignInStore for SqlStore {
             key.created_at.millis(),
             key.retired_at.map(Timestamp::millis)
         ))
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The pool was deleted after it was read: it is gone, not broken.
+            DbError::ForeignKey(_) => DomainError::not_found(Kind::UserPool, key.pool_uid.as_str()),
+            e => e.into(),
+        })?;
         Ok(())
     }
 
