@@ -10,7 +10,7 @@ use idplane_core::model::custom_attribute::{AttributeType, CustomAttribute, Muta
 use idplane_core::store::{AttributeStore, PoolScope};
 
 use crate::SqlStore;
-use crate::backend::Conn;
+use crate::backend::{Conn, RowLock};
 use crate::row::Columns;
 use crate::sql::{Sql, like_escape, opt, sql};
 
@@ -43,13 +43,14 @@ fn text_of(bound: Option<i64>) -> String {
 /// Holds the pool's row until the transaction ends (PostgreSQL; SQLite's writer holds the
 /// whole database), so that checks of the pool's declarations and the write are one step.
 async fn hold_pool(tx: &mut Conn, pool: &UserPoolUid) -> DomainResult<bool> {
+    let text = format!(
+        "SELECT uid FROM user_pools WHERE uid = $1{}",
+        tx.row_lock(RowLock::NoKeyUpdate)
+    );
     let held = tx
-        .execute(sql!(
-            "UPDATE user_pools SET updated_at = updated_at WHERE uid = $1",
-            pool.as_str()
-        ))
+        .fetch_optional(sql!(&text, pool.as_str()), |_| Ok(()))
         .await?;
-    Ok(held > 0)
+    Ok(held.is_some())
 }
 
 async fn count(tx: &mut Conn, sql: Sql) -> DomainResult<i64> {
