@@ -5,7 +5,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use idplane_sign::tc3;
+use idplane_sign::{tc3, volc};
+use sha2::Digest;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -87,17 +88,27 @@ impl Server {
     }
 }
 
+/// How a request is framed and signed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Tencent EIAM: TC3-HMAC-SHA256, answers under `Response`.
+    Eiam,
+    /// Volcengine `id`: HMAC-SHA256 V4, answers under `Result`.
+    Volc,
+}
+
 /// One kind of request to measure.
 pub struct Case {
     pub name: String,
     pub action: &'static str,
+    pub dialect: Dialect,
     /// Bodies to cycle through.
     pub bodies: Vec<String>,
     /// Results each answer must hold at least.
     pub min_results: usize,
 }
 
-fn iso(ms: i64) -> String {
+pub fn iso(ms: i64) -> String {
     let secs = ms / 1000;
     let days = secs / 86_400;
     let rem = secs % 86_400;
@@ -148,12 +159,14 @@ pub fn cases(seeded: &Seeded) -> Vec<Case> {
         Case {
             name: "prefix + DisplayName sort + Offset 5000/Limit 100".to_owned(),
             action: "ListUsersInUserGroup",
+            dialect: Dialect::Eiam,
             bodies: prefix_bodies,
             min_results: 100,
         },
         Case {
             name: "creation-time range, first 100".to_owned(),
             action: "ListUsersInUserGroup",
+            dialect: Dialect::Eiam,
             bodies: time_bodies,
             min_results: 100,
         },
@@ -162,6 +175,7 @@ pub fn cases(seeded: &Seeded) -> Vec<Case> {
         Case {
             name: "all members, DisplayName sort, Offset 5000/Limit 100".to_owned(),
             action: "ListUsersInUserGroup",
+            dialect: Dialect::Eiam,
             bodies: vec![format!(
                 r#"{{"UserGroupId": "{gid}", "Sort": {{"SortKey": "DisplayName", "SortOrder": "ASC"}}, "Offset": 5000, "Limit": 100}}"#
             )],
@@ -170,7 +184,60 @@ pub fn cases(seeded: &Seeded) -> Vec<Case> {
     ]
 }
 
-fn signed_request(host: &str, action: &str, body: &str) -> String {
+fn signed_request(host: &str, dialect: Dialect, action: &str, body: &str) -> String {
+    match dialect {
+        Dialect::Eiam => tc3_request(host, action, body),
+        Dialect::Volc => volc_request(host, action, body),
+    }
+}
+
+fn volc_request(host: &str, action: &str, body: &str) -> String {
+    let x_date = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_default();
+    let query = format!("Action={action}&Version=2025-10-30");
+    let body_hash = hex::encode(sha2::Sha256::digest(body.as_bytes()));
+    let headers = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("Host".to_owned(), host.to_owned()),
+        ("X-Content-Sha256".to_owned(), body_hash.clone()),
+        ("X-Date".to_owned(), x_date.clone()),
+    ];
+    let mut auth = volc::Authorization {
+        access_key_id: AK.to_owned(),
+        date: x_date.get(..8).unwrap_or_default().to_owned(),
+        region: "cn-beijing".to_owned(),
+        service: "id".to_owned(),
+        signed_headers: vec![
+            "content-type".to_owned(),
+            "host".to_owned(),
+            "x-content-sha256".to_owned(),
+            "x-date".to_owned(),
+        ],
+        signature: String::new(),
+    };
+    let parts = volc::RequestParts {
+        method: "POST",
+        path: "/",
+        raw_query: &query,
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    auth.signature = volc::sign(&parts, &auth, &x_date, SK.as_bytes()).unwrap_or_default();
+    format!(
+        "POST /?{query} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         X-Content-Sha256: {body_hash}\r\nX-Date: {x_date}\r\n\
+         Authorization: HMAC-SHA256 Credential={AK}/{}/cn-beijing/id/request, SignedHeaders=content-type;host;x-content-sha256;x-date, Signature={}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        auth.date,
+        auth.signature,
+        body.len()
+    )
+}
+
+fn tc3_request(host: &str, action: &str, body: &str) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -258,6 +325,7 @@ pub async fn drive(
         let host = host.clone();
         let bodies = bodies.clone();
         let action = case.action;
+        let dialect = case.dialect;
         let min = case.min_results;
         tasks.push(tokio::spawn(async move {
             let stream = TcpStream::connect(host.as_str())
@@ -268,17 +336,28 @@ pub async fn drive(
             let mut latencies = Vec::with_capacity(per);
             for i in 0..per {
                 let body = &bodies[(c + i) % bodies.len()];
-                let request = signed_request(&host, action, body);
+                let request = signed_request(&host, dialect, action, body);
                 let t = Instant::now();
                 let answer = roundtrip(&mut reader, &request).await?;
                 latencies.push(t.elapsed());
                 let json: serde_json::Value =
                     serde_json::from_str(&answer).map_err(|e| e.to_string())?;
-                let response = &json["Response"];
-                if response.get("Error").is_some() {
-                    return Err(format!("error answer: {answer}"));
+                let (failed, n) = match dialect {
+                    Dialect::Eiam => {
+                        let response = &json["Response"];
+                        (
+                            response.get("Error").is_some(),
+                            response["UserInfo"].as_array().map_or(0, Vec::len),
+                        )
+                    }
+                    Dialect::Volc => (
+                        json["ResponseMetadata"].get("Error").is_some(),
+                        json["Result"]["Data"].as_array().map_or(0, Vec::len),
+                    ),
+                };
+                if failed {
+                    return Err(format!("error answer: {answer:.600}"));
                 }
-                let n = response["UserInfo"].as_array().map_or(0, Vec::len);
                 if n < min {
                     return Err(format!("only {n} results: {answer:.300}"));
                 }

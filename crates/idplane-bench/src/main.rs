@@ -9,6 +9,7 @@
 //! ```
 
 mod client;
+mod matrix;
 mod seed;
 
 use std::time::{Duration, Instant};
@@ -27,6 +28,15 @@ struct Args {
     seed_only: bool,
     /// Runs only the cases whose name contains this.
     only: Option<String>,
+    /// Measures the generated space of `group` (ListUsersInUserGroup) or `pool` (ListUsers)
+    /// shapes instead of the three standing cases.
+    matrix: Option<String>,
+    /// Of the matrix, every n-th shape from `matrix_start`.
+    matrix_every: usize,
+    matrix_start: usize,
+    /// Requests per shape (over one connection).
+    matrix_repeat: usize,
+    offsets: Vec<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +51,11 @@ fn parse_args() -> Result<Args, String> {
         concurrency: 8,
         seed_only: false,
         only: None,
+        matrix: None,
+        matrix_every: 1,
+        matrix_start: 0,
+        matrix_repeat: 10,
+        offsets: vec![0, 4900, 9900],
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -57,6 +72,23 @@ fn parse_args() -> Result<Args, String> {
             "--requests" => args.requests = value()?.parse().map_err(|_| "--requests: a number")?,
             "--seed-only" => args.seed_only = true,
             "--only" => args.only = Some(value()?),
+            "--matrix" => args.matrix = Some(value()?),
+            "--matrix-every" => {
+                args.matrix_every = value()?.parse().map_err(|_| "--matrix-every: a number")?
+            }
+            "--matrix-start" => {
+                args.matrix_start = value()?.parse().map_err(|_| "--matrix-start: a number")?
+            }
+            "--matrix-repeat" => {
+                args.matrix_repeat = value()?.parse().map_err(|_| "--matrix-repeat: a number")?
+            }
+            "--offsets" => {
+                args.offsets = value()?
+                    .split(',')
+                    .map(|o| o.trim().parse::<u64>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| "--offsets: numbers separated by commas")?
+            }
             "--concurrency" => {
                 args.concurrency = value()?.parse().map_err(|_| "--concurrency: a number")?
             }
@@ -129,6 +161,11 @@ async fn run() -> Result<(), String> {
     }
 
     let server = client::Server::start(&args.server, &args).await?;
+    if let Some(kind) = &args.matrix {
+        let result = run_matrix(&server, &args, &seeded, kind).await;
+        server.stop();
+        return result;
+    }
     let rss_idle = server.rss_kib();
     let mut cases = client::cases(&seeded);
     if let Some(only) = &args.only {
@@ -156,5 +193,47 @@ async fn run() -> Result<(), String> {
         peak / 1024
     );
     server.stop();
+    Ok(())
+}
+
+/// Measures every shape of the generated matrix (or the sample asked for) over one
+/// connection and reports the worst.
+async fn run_matrix(
+    server: &client::Server,
+    args: &Args,
+    seeded: &seed::Seeded,
+    kind: &str,
+) -> Result<(), String> {
+    let users = i64::try_from(args.users).map_err(|e| e.to_string())?;
+    let shapes = match kind {
+        "group" => matrix::group_shapes(seeded, users, &args.offsets),
+        "pool" => matrix::pool_shapes(seeded, users, &args.offsets),
+        other => return Err(format!("--matrix {other}: group or pool")),
+    };
+    let total = shapes.len();
+    let mut shapes = matrix::sample(shapes, args.matrix_every, args.matrix_start);
+    if let Some(only) = &args.only {
+        shapes.retain(|c| c.name.contains(only.as_str()));
+    }
+    eprintln!("matrix {kind}: {} of {total} shapes", shapes.len());
+    let started = Instant::now();
+    let mut measured = Vec::with_capacity(shapes.len());
+    for (i, shape) in shapes.iter().enumerate() {
+        client::drive(server, shape, 2, 1).await?;
+        let (mut latencies, _) = client::drive(server, shape, args.matrix_repeat, 1).await?;
+        latencies.sort();
+        measured.push(matrix::Measured {
+            name: shape.name.clone(),
+            latencies,
+        });
+        if (i + 1) % 100 == 0 {
+            eprintln!(
+                "  {} shapes, {:.0}s",
+                i + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    matrix::report(&format!("matrix {kind}"), measured, 25);
     Ok(())
 }

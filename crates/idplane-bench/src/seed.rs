@@ -32,11 +32,15 @@ const LAST: &[&str] = &[
 /// of the group when `i` is a multiple of `users / group_size`.
 pub struct Seeded {
     pub fresh: bool,
+    pub pool: UserPoolUid,
     pub group: GroupUid,
 }
 
 fn user(pool: &UserPoolUid, i: usize) -> User {
     let at = Timestamp::from_millis(T0 + i as i64 * 1000);
+    // Updated in an order of their own: up to 40 days after creation, spread by a hash of `i`.
+    let updated =
+        Timestamp::from_millis(at.millis() + ((i * 2_654_435_761) % 3_456_000) as i64 * 1000);
     User {
         uid: UserUid::generate(),
         pool_uid: pool.clone(),
@@ -51,7 +55,7 @@ fn user(pool: &UserPoolUid, i: usize) -> User {
             )),
             ..UserProfile::default()
         },
-        state: UserState::Confirmed,
+        state: state(i),
         password_hash: None,
         latest_login: None,
         num_logins: 0,
@@ -59,12 +63,25 @@ fn user(pool: &UserPoolUid, i: usize) -> User {
         pwd_need_reset: false,
         data_source: "bench".to_owned(),
         created_at: at,
-        updated_at: at,
+        updated_at: updated,
         group_uids: Vec::new(),
         department_uids: Vec::new(),
         generation: 0,
         failed_sign_ins: 0,
         locked_until: None,
+    }
+}
+
+/// Most users are active; 1 in 50 is switched off, 1 in 200 locked, 1 in 500 unconfirmed.
+pub fn state(i: usize) -> UserState {
+    if i % 500 == 70 {
+        UserState::Unconfirmed
+    } else if i % 200 == 30 {
+        UserState::Locked
+    } else if i % 50 == 20 {
+        UserState::Disabled
+    } else {
+        UserState::Confirmed
     }
 }
 
@@ -180,6 +197,7 @@ pub async fn ensure(store: &SqlStore, users: usize, group_size: usize) -> Result
     if have >= users {
         return Ok(Seeded {
             fresh: false,
+            pool: scope.pool_uid().clone(),
             group,
         });
     }
@@ -211,5 +229,9 @@ pub async fn ensure(store: &SqlStore, users: usize, group_size: usize) -> Result
         }
     }
     store.analyze().await.map_err(|e| e.to_string())?;
-    Ok(Seeded { fresh: true, group })
+    Ok(Seeded {
+        fresh: true,
+        pool: scope.pool_uid().clone(),
+        group,
+    })
 }

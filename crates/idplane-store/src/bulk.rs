@@ -4,7 +4,7 @@
 use crate::SqlStore;
 use crate::error::write_error;
 use crate::sql::Sql;
-use crate::users::{WRITE_COLUMNS, write_sql};
+use crate::users::{MEMBER_KEY_COLUMNS, MEMBER_KEY_VALUES, WRITE_COLUMNS, write_sql};
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainResult, Kind};
 use idplane_core::ids::{GroupUid, UserUid};
@@ -52,15 +52,14 @@ impl SqlStore {
         let mut tx = self.db.write().await?;
         crate::groups::lock_group(&mut tx, scope.pool_uid(), group).await?;
         for chunk in users.chunks(ROWS_PER_STATEMENT * 4) {
-            let mut sql = Sql::new(
-                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
-                 user_created_at, user_updated_at) SELECT ",
-            );
+            let mut sql = Sql::new(&format!(
+                "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, \
+                 {MEMBER_KEY_COLUMNS}) SELECT "
+            ));
             let g = sql.text_param(group.as_str());
             let t = sql.int_param(now.millis());
             sql.push(&format!(
-                "{g}, u.uid, u.pool_uid, {t}, lower(u.preferred_username), u.display_name, \
-                 u.created_at, u.updated_at FROM users u WHERE u.pool_uid = "
+                "{g}, u.uid, u.pool_uid, {t}, {MEMBER_KEY_VALUES} FROM users u WHERE u.pool_uid = "
             ));
             let p = sql.text_param(scope.pool_uid().as_str());
             sql.push(&p);

@@ -7,6 +7,7 @@ use crate::paging::{KeyKind, SortSpec};
 use crate::pools::text_condition;
 use crate::row::Columns;
 use crate::sql::{Sql, sql};
+use crate::users::{MEMBER_KEY_COLUMNS, MEMBER_KEY_VALUES};
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
@@ -57,12 +58,12 @@ pub(crate) async fn insert_member(
     now: Timestamp,
 ) -> DomainResult<()> {
     tx.execute(sql!(
-        "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, username, display_name, \
-         user_created_at, user_updated_at) \
-         SELECT $1, u.uid, u.pool_uid, $4, lower(u.preferred_username), u.display_name, \
-         u.created_at, u.updated_at \
-         FROM users u WHERE u.uid = $2 AND u.pool_uid = $3 \
-         ON CONFLICT (group_uid, user_uid) DO NOTHING",
+        &format!(
+            "INSERT INTO group_members (group_uid, user_uid, pool_uid, created_at, \
+             {MEMBER_KEY_COLUMNS}) SELECT $1, u.uid, u.pool_uid, $4, {MEMBER_KEY_VALUES} \
+             FROM users u WHERE u.uid = $2 AND u.pool_uid = $3 \
+             ON CONFLICT (group_uid, user_uid) DO NOTHING"
+        ),
         group.as_str(),
         user.as_str(),
         pool.as_str(),

@@ -211,6 +211,7 @@ impl SignInStore for SqlStore {
         if changed == 0 {
             return Ok(false);
         }
+        crate::users::refresh_member_keys(&mut tx, user).await?;
         end_access(&mut tx, user).await?;
         tx.commit().await?;
         Ok(true)

@@ -41,10 +41,7 @@ fn case_insensitive(field: UserField) -> bool {
 pub fn sort_spec(sort: UserSort, grouped: bool) -> SortSpec {
     let member_key = match sort.field {
         UserField::DisplayName => Some(("gm.display_name", KeyKind::Text)),
-        UserField::CreateTime | UserField::UpdateTime => {
-            member_column(sort.field).map(|c| (c, KeyKind::Int))
-        }
-        _ => None,
+        field => member_column(field).map(|c| (c, column(field).1)),
     };
     let (expr, kind, tiebreak) = match member_key {
         Some((expr, kind)) if grouped => (expr, kind, "gm.user_uid"),
@@ -62,27 +59,47 @@ pub fn sort_spec(sort: UserSort, grouped: bool) -> SortSpec {
 }
 
 /// The membership row's copy of a user's field, compared by a condition on that field within
-/// one group: the lower-cased user name and the creation and update times. (The display name
-/// is carried too, but only as a sort key: conditions on it read the user.)
+/// one group and sorted on: the lower-cased user name and e-mail address, the phone number,
+/// the state, and the creation and update times. (The display name is carried too, but only as
+/// a sort key: conditions on it read the user.)
 pub fn member_column(field: UserField) -> Option<&'static str> {
     match field {
         UserField::Username => Some("gm.username"),
+        UserField::Email => Some("gm.email"),
+        UserField::Phone => Some("gm.phone"),
+        UserField::State => Some("gm.state"),
         UserField::CreateTime => Some("gm.user_created_at"),
         UserField::UpdateTime => Some("gm.user_updated_at"),
         _ => None,
     }
 }
 
+/// The membership keys a condition reads within one group, or `None` when it reads the user
+/// row (or is the group itself).
+fn member_keys_of(c: &UserCondition) -> Option<Vec<&'static str>> {
+    match c {
+        UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
+            member_column(*field).map(|k| vec![k])
+        }
+        UserCondition::StateIn(_) => Some(vec!["gm.state"]),
+        UserCondition::Keyword(_) => Some(vec!["gm.username", "gm.user_uid"]),
+        _ => None,
+    }
+}
+
+/// Whether, within one group, `c` is decided on the membership row alone.
+pub fn on_member_row(c: &UserCondition) -> bool {
+    member_keys_of(c).is_some()
+}
+
 /// Whether, within one group, a condition is on a member key other than the sort's: no
 /// index then holds the matches in order (a deep page of them is selected from their keys,
 /// see `member_select`).
 pub fn filters_other_member_key(conditions: &[UserCondition], spec: &SortSpec) -> bool {
-    conditions.iter().any(|c| match c {
-        UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
-            member_column(*field).is_some_and(|col| col != spec.expr)
-        }
-        _ => false,
-    })
+    conditions
+        .iter()
+        .filter_map(member_keys_of)
+        .any(|keys| keys.iter().any(|k| *k != spec.expr))
 }
 
 /// The expression a text condition on `field` compares, and whether values are lower-cased
@@ -90,7 +107,7 @@ pub fn filters_other_member_key(conditions: &[UserCondition], spec: &SortSpec) -
 fn target(field: UserField, grouped: bool) -> (String, bool) {
     let (col, _) = column(field);
     if let Some(member) = member_column(field).filter(|_| grouped) {
-        (member.to_owned(), field == UserField::Username)
+        (member.to_owned(), case_insensitive(field))
     } else if case_insensitive(field) {
         // `col <> ''` lets the partial unique index on lower(col) serve the search.
         (format!("lower({col})"), true)
@@ -101,7 +118,7 @@ fn target(field: UserField, grouped: bool) -> (String, bool) {
 
 /// ` AND col <> ''` for the login attributes searched through their partial indexes.
 fn partial_index_hint(sql: &mut Sql, field: UserField, grouped: bool) {
-    if case_insensitive(field) && !(grouped && field == UserField::Username) {
+    if case_insensitive(field) && !(grouped && member_column(field).is_some()) {
         let (col, _) = column(field);
         sql.push(&format!(" AND {col} <> ''"));
     }
@@ -179,7 +196,8 @@ pub fn condition(sql: &mut Sql, c: &UserCondition, grouped: bool) {
         }
         UserCondition::StateIn(states) => {
             let list = in_list(sql, states.iter().map(|s| s.as_str().to_owned()));
-            sql.push(&format!(" AND u.state IN {list}"));
+            let col = if grouped { "gm.state" } else { "u.state" };
+            sql.push(&format!(" AND {col} IN {list}"));
         }
         UserCondition::UidIn(uids) => {
             let list = in_list(sql, uids.iter().map(|u| u.as_str().to_owned()));
@@ -189,8 +207,13 @@ pub fn condition(sql: &mut Sql, c: &UserCondition, grouped: bool) {
             let pattern = format!("%{}%", like_escape(&k.to_lowercase()));
             let p1 = sql.text_param(pattern.clone());
             let p2 = sql.text_param(pattern);
+            let (username, uid) = if grouped {
+                ("gm.username", "gm.user_uid")
+            } else {
+                ("lower(u.preferred_username)", "u.uid")
+            };
             sql.push(&format!(
-                " AND (lower(u.preferred_username) LIKE {p1} ESCAPE '\\' OR lower(u.uid) LIKE {p2} ESCAPE '\\')"
+                " AND ({username} LIKE {p1} ESCAPE '\\' OR lower({uid}) LIKE {p2} ESCAPE '\\')"
             ));
         }
         UserCondition::InGroup(g) => {

@@ -21,7 +21,7 @@ use crate::paging::DEEP_OFFSET;
 use crate::row::Columns;
 use crate::sql::{Sql, flag, opt, sql};
 use crate::user_pages::members_of;
-use crate::user_query::{condition, filters_other_member_key, member_column, sort_spec};
+use crate::user_query::{condition, filters_other_member_key, on_member_row, sort_spec};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
      u.given_name, u.family_name, u.middle_name, u.nickname, u.gender, u.birthdate, u.locale, \
@@ -113,11 +113,27 @@ fn text_values(u: &User) -> [String; 18] {
     ]
 }
 
-/// The keys a user's membership rows carry: the lower-cased user name and the display name.
-fn member_keys(u: &User) -> [String; 2] {
-    let values = text_values(u);
-    [values[0].to_lowercase(), values[4].clone()]
+/// Copies, inside an open write, the user's search and sort keys to its membership rows, as
+/// the membership inserts take them (see migration 0017).
+pub(crate) async fn refresh_member_keys(tx: &mut Conn, user: &UserUid) -> DomainResult<()> {
+    tx.execute(sql!(
+        "UPDATE group_members SET username = lower(u.preferred_username), \
+           display_name = u.display_name, phone = u.phone_number, email = lower(u.email), \
+           state = u.state, user_updated_at = u.updated_at \
+         FROM users u WHERE u.uid = $1 AND group_members.user_uid = $1",
+        user.as_str()
+    ))
+    .await?;
+    Ok(())
 }
+
+/// The membership columns an insert copies from the user row `u`, after the group's own.
+pub(crate) const MEMBER_KEY_COLUMNS: &str =
+    "username, display_name, phone, email, state, user_created_at, user_updated_at";
+
+/// The values of [`MEMBER_KEY_COLUMNS`] read from the user row `u`.
+pub(crate) const MEMBER_KEY_VALUES: &str = "lower(u.preferred_username), u.display_name, \
+     u.phone_number, lower(u.email), u.state, u.created_at, u.updated_at";
 
 pub(crate) const WRITE_COLUMNS: [&str; 30] = [
     "preferred_username",
@@ -473,17 +489,7 @@ async fn update_user_in(
     if write.ends_access {
         crate::sign_in::end_access(tx, &user.uid).await?;
     }
-    let [username, .., display] = member_keys(user);
-    tx.execute(sql!(
-        "UPDATE group_members SET username = $1, display_name = $2, user_updated_at = $3 \
-         WHERE user_uid = $4",
-        username,
-        display,
-        user.updated_at.millis(),
-        user.uid.as_str()
-    ))
-    .await?;
-    Ok(())
+    refresh_member_keys(tx, &user.uid).await
 }
 
 /// Inserts a user row and its identifier keys inside an open write.
@@ -551,10 +557,7 @@ impl SqlStore {
         let member_only = group.is_some()
             && query.conditions.iter().all(|c| match c {
                 UserCondition::InGroup(g) => Some(g) == group,
-                UserCondition::Text { field, .. } | UserCondition::Range { field, .. } => {
-                    member_column(*field).is_some()
-                }
-                _ => false,
+                c => on_member_row(c),
             });
         let mut filter = Sql::new(" WHERE ");
         let pool = filter.text_param(scope.pool_uid().as_str());
