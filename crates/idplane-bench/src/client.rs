@@ -34,7 +34,10 @@ impl Server {
             .env("IDPLANE_BOOTSTRAP_ACCESS_KEY_ID", AK)
             .env("IDPLANE_BOOTSTRAP_SECRET_ACCESS_KEY", SK)
             .env("IDPLANE_RATE_LIMIT_PER_SECOND", "0")
-            .env("IDPLANE_LOG_LEVEL", "warn")
+            .env(
+                "IDPLANE_LOG_LEVEL",
+                std::env::var("IDPLANE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         if let Some(schema) = &args.schema {

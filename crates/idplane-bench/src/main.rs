@@ -37,6 +37,9 @@ struct Args {
     /// Requests per shape (over one connection).
     matrix_repeat: usize,
     offsets: Vec<u64>,
+    /// The seeded pool and group, given: the store is then not opened (nor migrated), so an
+    /// older server build can be measured on its own database.
+    seeded: Option<(String, String)>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -56,7 +59,10 @@ fn parse_args() -> Result<Args, String> {
         matrix_start: 0,
         matrix_repeat: 10,
         offsets: vec![0, 4900, 9900],
+        seeded: None,
     };
+    let mut pool_uid = None;
+    let mut group_uid = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -73,6 +79,8 @@ fn parse_args() -> Result<Args, String> {
             "--seed-only" => args.seed_only = true,
             "--only" => args.only = Some(value()?),
             "--matrix" => args.matrix = Some(value()?),
+            "--pool-uid" => pool_uid = Some(value()?),
+            "--group-uid" => group_uid = Some(value()?),
             "--matrix-every" => {
                 args.matrix_every = value()?.parse().map_err(|_| "--matrix-every: a number")?
             }
@@ -98,6 +106,7 @@ fn parse_args() -> Result<Args, String> {
     if args.database_url.is_empty() {
         return Err("--database-url is required".to_owned());
     }
+    args.seeded = pool_uid.zip(group_uid);
     Ok(args)
 }
 
@@ -135,27 +144,10 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let args = parse_args()?;
     std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
-    let options = idplane_store::StoreOptions {
-        schema: args.schema.clone(),
-        ..idplane_store::StoreOptions::default()
+    let seeded = match &args.seeded {
+        Some((pool, group)) => seed::Seeded::given(pool, group)?,
+        None => seed_store(&args).await?,
     };
-    let store = SqlStore::open(&args.database_url, &options)
-        .await
-        .map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let seeded = seed::ensure(&store, args.users, args.group_size).await?;
-    println!(
-        "seed: {} users, group of {} ({}), {:.1}s",
-        args.users,
-        args.group_size,
-        if seeded.fresh {
-            "loaded now"
-        } else {
-            "already there"
-        },
-        started.elapsed().as_secs_f64()
-    );
-    store.close().await;
     if args.seed_only {
         return Ok(());
     }
@@ -222,10 +214,17 @@ async fn run_matrix(
         client::drive(server, shape, 2, 1).await?;
         let (mut latencies, _) = client::drive(server, shape, args.matrix_repeat, 1).await?;
         latencies.sort();
-        measured.push(matrix::Measured {
+        let m = matrix::Measured {
             name: shape.name.clone(),
             latencies,
-        });
+        };
+        println!(
+            "shape\t{:.2}\t{:.2}\t{}",
+            m.p(50.0).as_secs_f64() * 1000.0,
+            m.p(99.0).as_secs_f64() * 1000.0,
+            m.name
+        );
+        measured.push(m);
         if (i + 1) % 100 == 0 {
             eprintln!(
                 "  {} shapes, {:.0}s",
@@ -236,4 +235,32 @@ async fn run_matrix(
     }
     matrix::report(&format!("matrix {kind}"), measured, 25);
     Ok(())
+}
+
+/// Opens the store (applying its migrations) and seeds it unless it holds the data already.
+async fn seed_store(args: &Args) -> Result<seed::Seeded, String> {
+    let options = idplane_store::StoreOptions {
+        schema: args.schema.clone(),
+        ..idplane_store::StoreOptions::default()
+    };
+    let store = SqlStore::open(&args.database_url, &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let seeded = seed::ensure(&store, args.users, args.group_size).await?;
+    println!(
+        "seed: {} users, group of {} ({}), pool {}, group {}, {:.1}s",
+        args.users,
+        args.group_size,
+        if seeded.fresh {
+            "loaded now"
+        } else {
+            "already there"
+        },
+        seeded.pool.as_str(),
+        seeded.group.as_str(),
+        started.elapsed().as_secs_f64()
+    );
+    store.close().await;
+    Ok(seeded)
 }

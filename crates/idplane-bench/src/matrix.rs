@@ -35,16 +35,18 @@ fn at(user: i64) -> String {
 fn eiam_terms(users: i64) -> Vec<Term> {
     let mid = users / 2;
     vec![
-        term("UserName", "exact", format!("user{:07}", mid)),
+        // A quoted value is an exact match; a bare one matches anywhere in the value.
+        term("UserName", "exact", format!(r#"\"user{:07}\""#, mid)),
+        term("UserName", "contains", format!("{:05}", mid / 100)),
         term("UserName", "prefix 1%", format!("user{:05}*", mid / 100)),
         term("UserName", "prefix all", "user*"),
-        term("Phone", "exact", format!("+86139{:08}", mid)),
+        term("Phone", "exact", format!(r#"\"+86139{:08}\""#, mid)),
         term(
             "Phone",
             "prefix 10%",
             format!("+86139{:03}*", mid / 100_000),
         ),
-        term("Email", "exact", format!("user{mid}@bench.test")),
+        term("Email", "exact", format!(r#"\"user{mid}@bench.test\""#)),
         term("Email", "prefix 11%", "user1*"),
         term("Status", "NORMAL", "NORMAL"),
         term("Status", "FREEZE", "FREEZE"),

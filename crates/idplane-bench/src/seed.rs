@@ -36,6 +36,17 @@ pub struct Seeded {
     pub group: GroupUid,
 }
 
+impl Seeded {
+    /// The pool and group of an earlier seed, by uid.
+    pub fn given(pool: &str, group: &str) -> Result<Self, String> {
+        Ok(Self {
+            fresh: false,
+            pool: UserPoolUid::parse(pool).map_err(|e| format!("--pool-uid: {e}"))?,
+            group: GroupUid::parse(group).map_err(|e| format!("--group-uid: {e}"))?,
+        })
+    }
+}
+
 fn user(pool: &UserPoolUid, i: usize) -> User {
     let at = Timestamp::from_millis(T0 + i as i64 * 1000);
     // Updated in an order of their own: up to 40 days after creation, spread by a hash of `i`.

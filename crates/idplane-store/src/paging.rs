@@ -125,6 +125,18 @@ impl SortSpec {
         Self::limit_offset(sql, paging)
     }
 
+    /// For offset and page paging on SQLite: ORDER BY and LIMIT/OFFSET with the sort key
+    /// marked (unary `+`) so that no index is read for the order, and the filter's index is
+    /// read instead, its matches sorted. Returns the page size asked.
+    pub fn finish_unindexed(&self, sql: &mut Sql, paging: &Paging) -> u32 {
+        let dir = self.dir_sql();
+        sql.push(&format!(
+            " ORDER BY +{} {dir}, {} {dir}",
+            self.expr, self.tiebreak
+        ));
+        Self::limit_offset(sql, paging)
+    }
+
     fn order_by(&self) -> String {
         let dir = self.dir_sql();
         format!(" ORDER BY {} {dir}, {} {dir}", self.expr, self.tiebreak)

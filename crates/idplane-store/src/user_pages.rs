@@ -7,8 +7,9 @@ use idplane_core::query::{Page, Paging};
 
 use crate::SqlStore;
 use crate::member_select::{self, Bounds, Selection};
-use crate::paging::{PageRows, SortSpec};
+use crate::paging::{DEEP_OFFSET, PageRows, SortSpec};
 use crate::sql::Sql;
+use crate::user_query::member_sort_index;
 use crate::users::{UserRow, View};
 
 /// The users of a page of membership rows (`page`, selecting `member_uid` and `sort_key`),
@@ -101,6 +102,107 @@ impl SqlStore {
     }
 }
 
+/// How a page of one group's members filtered on one key and sorted on another is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MemberPlan {
+    /// The sort key's index in order, each entry checked against the filter, until the page
+    /// is read: about `(offset + limit) × members / matches` entries.
+    WalkSortIndex,
+    /// The filter's index, every match read and the matches sorted: about `matches` entries.
+    FilterFirst,
+    /// Deep into many matches: their keys scanned and the page found among them
+    /// ([`member_select`]).
+    SelectFromKeys,
+}
+
+impl MemberPlan {
+    /// The cheaper plan for a page at `offset` of `limit` rows among `matches` of `members`.
+    /// Walking the sort index reads entries that fail the filter; filtering first reads each
+    /// match once but sorts them all (counted as twice the entries).
+    fn choose(offset: u64, limit: u32, matches: i64, members: i64) -> Self {
+        let matches = u128::try_from(matches.max(1)).unwrap_or(1);
+        let members = u128::try_from(members.max(0)).unwrap_or(0);
+        let walk = (u128::from(offset) + u128::from(limit)) * members / matches;
+        if walk <= 2 * matches {
+            Self::WalkSortIndex
+        } else if offset >= DEEP_OFFSET {
+            Self::SelectFromKeys
+        } else {
+            Self::FilterFirst
+        }
+    }
+}
+
+impl SqlStore {
+    /// A page (offset paging) of one group's members under conditions on member keys other
+    /// than the sort's, the plan chosen per request: the matches are counted first (the
+    /// answer's total, read from the filter's index), and that count decides between reading
+    /// the sort key's index in order and reading the matches and sorting them. `count` is the
+    /// `(SELECT COUNT(*) …)` of `filter`. `None` for the caller to select the page from the
+    /// matches' keys instead.
+    pub(crate) async fn planned_member_page<T: UserRow>(
+        &self,
+        group: &GroupUid,
+        filter: &Sql,
+        count: &Sql,
+        spec: &SortSpec,
+        paging: &Paging,
+    ) -> DomainResult<Option<Page<T>>> {
+        let (offset, limit) = paging.offset_limit();
+        let mut counting = Sql::new("SELECT ");
+        counting.append(count);
+        let g = counting.text_param(group.as_str());
+        counting.push(&format!(
+            " AS n, (SELECT g.member_count FROM groups g WHERE g.uid = {g}) AS members"
+        ));
+        let mut snapshot = self.db.snapshot().await?;
+        let (total, members) = snapshot
+            .fetch_one(counting, |row| {
+                Ok((
+                    row.opt_int("n")?.unwrap_or(0),
+                    row.opt_int("members")?.unwrap_or(0),
+                ))
+            })
+            .await?;
+        let past = u64::try_from(total).map_or(true, |t| offset >= t);
+        let plan = MemberPlan::choose(offset, limit, total, members);
+        if past || plan == MemberPlan::SelectFromKeys {
+            snapshot.commit().await?;
+            return Ok(past.then_some(Page {
+                items: Vec::new(),
+                total,
+                next_token: None,
+            }));
+        }
+        // SQLite is told which index to read; PostgreSQL weighs them by its statistics.
+        let hint = match member_sort_index(spec.expr) {
+            Some(index) if plan == MemberPlan::WalkSortIndex && !self.db.weighs_indexes() => {
+                format!(" INDEXED BY {index}")
+            }
+            _ => String::new(),
+        };
+        let mut page = Sql::new(&format!(
+            "SELECT gm.user_uid AS member_uid, {} FROM group_members gm{hint}",
+            spec.key_column()
+        ));
+        page.append(filter);
+        if plan == MemberPlan::FilterFirst && !self.db.weighs_indexes() {
+            spec.finish_unindexed(&mut page, paging);
+        } else {
+            spec.finish(&mut page, paging)?;
+        }
+        let items = snapshot
+            .fetch(members_of(&page, T::VIEW, spec, None), T::from_row)
+            .await?;
+        snapshot.commit().await?;
+        Ok(Some(Page {
+            items,
+            total,
+            next_token: None,
+        }))
+    }
+}
+
 /// Nothing on a page (none found, or past the end): the count on its own. (A group's stored
 /// count is NULL when there is no such group.)
 fn count_alone(count: &Sql) -> Sql {
@@ -157,4 +259,30 @@ fn paged<T>(items: Vec<T>, bounds: &Bounds) -> Option<Page<T>> {
         total,
         next_token: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemberPlan;
+
+    #[test]
+    fn plans_follow_how_many_members_match() {
+        // Most members match: the sort index holds the page within its first entries.
+        assert_eq!(
+            MemberPlan::choose(9_900, 100, 97_000, 100_000),
+            MemberPlan::WalkSortIndex
+        );
+        // One member matches: read it from the filter's index.
+        assert_eq!(
+            MemberPlan::choose(0, 100, 1, 100_000),
+            MemberPlan::FilterFirst
+        );
+        // Deep into a tenth of the group: select the page from the matches' keys.
+        assert_eq!(
+            MemberPlan::choose(5_000, 100, 10_000, 100_000),
+            MemberPlan::SelectFromKeys
+        );
+        // Nothing matches (the count is taken as one, never divided by zero).
+        assert_eq!(MemberPlan::choose(0, 100, 0, 0), MemberPlan::WalkSortIndex);
+    }
 }

@@ -74,6 +74,21 @@ pub fn member_column(field: UserField) -> Option<&'static str> {
     }
 }
 
+/// The membership index holding one group's members in the order of the member sort key
+/// `expr` (each leads with the group; see migrations 0009 and 0017).
+pub fn member_sort_index(expr: &str) -> Option<&'static str> {
+    match expr {
+        "gm.username" => Some("group_members_username"),
+        "gm.display_name" => Some("group_members_display_name"),
+        "gm.phone" => Some("group_members_phone"),
+        "gm.email" => Some("group_members_email"),
+        "gm.state" => Some("group_members_state"),
+        "gm.user_created_at" => Some("group_members_user_created"),
+        "gm.user_updated_at" => Some("group_members_user_updated"),
+        _ => None,
+    }
+}
+
 /// The membership keys a condition reads within one group, or `None` when it reads the user
 /// row (or is the group itself).
 fn member_keys_of(c: &UserCondition) -> Option<Vec<&'static str>> {
@@ -113,6 +128,12 @@ fn target(field: UserField, grouped: bool) -> (String, bool) {
         (format!("lower({col})"), true)
     } else {
         (col.to_owned(), false)
+    }
+}
+
+fn text_of(m: &TextMatch) -> &str {
+    match m {
+        TextMatch::Exact(v) | TextMatch::Prefix(v) | TextMatch::Contains(v) => v,
     }
 }
 
@@ -159,6 +180,14 @@ pub fn condition(sql: &mut Sql, c: &UserCondition, grouped: bool) {
                 }
                 text_condition(sql, &expr, &lowered);
             } else {
+                if *field == UserField::Phone
+                    && !grouped
+                    && !matches!(matches, TextMatch::Contains(_))
+                    && !text_of(matches).is_empty()
+                {
+                    // Only users with a phone number match: the partial unique index serves.
+                    sql.push(" AND u.phone_number <> ''");
+                }
                 text_condition(sql, &expr, matches);
             }
         }

@@ -607,7 +607,19 @@ impl SqlStore {
         // order: a deep page is selected from their keys, or else sorted whole on SQLite (a
         // page of narrow membership rows, a uid and a key each). Otherwise the sort key's
         // index is read in order and the offset skipped in it.
-        let unordered = deep_offset && filters_other_member_key(&query.conditions, &spec);
+        let other_key = deferred
+            && !matches!(query.paging, Paging::Cursor { .. })
+            && filters_other_member_key(&query.conditions, &spec);
+        if other_key && let Some(g) = group {
+            let count = count_subquery(scope, query, group, from, &filter);
+            if let Some(page) = self
+                .planned_member_page(g, &filter, &count, &spec, &query.paging)
+                .await?
+            {
+                return Ok(page);
+            }
+        }
+        let unordered = deep_offset && other_key;
         if unordered
             && let Some(g) = group
             && let Some(page) = self

@@ -17,3 +17,4 @@ CREATE INDEX group_members_state ON group_members (group_uid, state, user_uid);
 -- sort asks, from the index itself.
 DROP INDEX group_members_username;
 CREATE INDEX group_members_username ON group_members (group_uid, username, user_uid, display_name);
+ANALYZE group_members;
