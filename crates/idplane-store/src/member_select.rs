@@ -18,12 +18,12 @@ use crate::sql::{Bind, Sql};
 /// Ends one match's key in the scan's list.
 const KEY_END: char = '\u{1e}';
 
-/// The scan of the matches' keys: one row with `n`, how many matched, `keys`, every match's
-/// sort key (as text) joined by 0x1E (NULL for none), and `members`, how many members
-/// `group` has. Stored text holds no control characters (they are refused on input);
+/// The scan of the matches' keys: one row with `n`, how many matched (at most `cap`), `keys`,
+/// those matches' sort keys (as text) joined by 0x1E (NULL for none), and `members`, how many
+/// members `group` has. Stored text holds no control characters (they are refused on input);
 /// [`select`] checks the split anyway. `filter` is the ` WHERE …` clause over
-/// `group_members gm`.
-pub fn key_scan(spec: &SortSpec, filter: &Sql, group: &str) -> Sql {
+/// `group_members gm`. A scan that stops at `cap` has not seen every match.
+pub fn key_scan(spec: &SortSpec, filter: &Sql, group: &str, cap: Option<u64>) -> Sql {
     let mut sql = Sql::new("");
     let key_end = sql.text_param(KEY_END.to_string());
     let group = sql.text_param(group);
@@ -32,11 +32,16 @@ pub fn key_scan(spec: &SortSpec, filter: &Sql, group: &str) -> Sql {
         KeyKind::Int => format!("CAST({} AS TEXT)", spec.expr),
     };
     sql.push(&format!(
-        "SELECT COUNT(*) AS n, string_agg({key}, {key_end}) AS keys, \
+        "SELECT COUNT(*) AS n, string_agg(s.k, {key_end}) AS keys, \
          (SELECT g.member_count FROM groups g WHERE g.uid = {group}) AS members \
-         FROM group_members gm"
+         FROM (SELECT {key} AS k FROM group_members gm"
     ));
     sql.append(filter);
+    if let Some(cap) = cap {
+        let cap = sql.int_param(i64::try_from(cap).unwrap_or(i64::MAX));
+        sql.push(&format!(" LIMIT {cap}"));
+    }
+    sql.push(") s");
     sql
 }
 

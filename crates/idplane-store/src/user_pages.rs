@@ -6,9 +6,10 @@ use idplane_core::ids::GroupUid;
 use idplane_core::query::{Page, Paging};
 
 use crate::SqlStore;
+use crate::backend::Conn;
 use crate::member_select::{self, Bounds, Selection};
 use crate::paging::{DEEP_OFFSET, PageRows, SortSpec};
-use crate::sql::Sql;
+use crate::sql::{Sql, sql};
 use crate::user_query::member_sort_index;
 use crate::users::{UserRow, View};
 
@@ -65,81 +66,26 @@ impl SqlStore {
             next_token: rows.next_token,
         })
     }
-
-    /// A deep page of one group's members by [`member_select`], `filter` being the ` WHERE …`
-    /// clause over `group_members gm`; `None` when the keys could not be selected from, for
-    /// the caller to answer in one statement instead. Both statements read one snapshot, and
-    /// the scan's keys are selected from where the database hands over its row.
-    pub(crate) async fn select_member_page<T: UserRow>(
-        &self,
-        group: &GroupUid,
-        filter: &Sql,
-        spec: &SortSpec,
-        paging: &Paging,
-    ) -> DomainResult<Option<Page<T>>> {
-        let scan = member_select::key_scan(spec, filter, group.as_str());
-        let (offset, limit) = paging.offset_limit();
-        let (kind, direction) = (spec.kind, spec.direction);
-        let mut snapshot = self.db.snapshot().await?;
-        let (selection, members) = snapshot
-            .fetch_one(scan, move |row| {
-                let n = row.int("n")?;
-                let selection =
-                    member_select::select(n, row.str("keys")?, kind, direction, offset, limit)?;
-                Ok((selection, row.opt_int("members")?))
-            })
-            .await?;
-        let bounds = match within(selection)? {
-            Ok(bounds) => bounds,
-            Err(answer) => return Ok(answer),
-        };
-        let by_sort_index =
-            self.db.weighs_indexes() || bounds.sort_index_pays(members.unwrap_or(0));
-        let page = member_page::<T>(filter, spec, &bounds, by_sort_index, limit)?;
-        let items = snapshot.fetch(page, T::from_row).await?;
-        snapshot.commit().await?;
-        Ok(paged(items, &bounds))
-    }
 }
 
-/// How a page of one group's members filtered on one key and sorted on another is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MemberPlan {
-    /// The sort key's index in order, each entry checked against the filter, until the page
-    /// is read: about `(offset + limit) × members / matches` entries.
-    WalkSortIndex,
-    /// The filter's index, every match read and the matches sorted: about `matches` entries.
-    FilterFirst,
-    /// Deep into many matches: their keys scanned and the page found among them
-    /// ([`member_select`]).
-    SelectFromKeys,
-}
-
-impl MemberPlan {
-    /// The cheaper plan for a page at `offset` of `limit` rows among `matches` of `members`.
-    /// Walking the sort index reads entries that fail the filter; filtering first reads each
-    /// match once but sorts them all (counted as twice the entries).
-    fn choose(offset: u64, limit: u32, matches: i64, members: i64) -> Self {
-        let matches = u128::try_from(matches.max(1)).unwrap_or(1);
-        let members = u128::try_from(members.max(0)).unwrap_or(0);
-        let walk = (u128::from(offset) + u128::from(limit)) * members / matches;
-        if walk <= 2 * matches {
-            Self::WalkSortIndex
-        } else if offset >= DEEP_OFFSET {
-            Self::SelectFromKeys
-        } else {
-            Self::FilterFirst
-        }
-    }
+/// The fewest matches from which walking the sort key's index in order (each entry checked
+/// against the filter, about `(offset + limit) × members / matches` entries read) is cheaper
+/// than reading every match from the filter's index and sorting them (about `matches` entries,
+/// the sort counted as as many again): `√((offset + limit) × members / 2)`, at least 1.
+fn walk_from(offset: u64, limit: u32, members: i64) -> u64 {
+    let work = (offset as f64 + f64::from(limit)) * members.max(0) as f64 / 2.0;
+    (work.sqrt().ceil() as u64).max(1)
 }
 
 impl SqlStore {
     /// A page (offset paging) of one group's members under conditions on member keys other
-    /// than the sort's, the plan chosen per request: the matches are counted first (the
-    /// answer's total, read from the filter's index), and that count decides between reading
-    /// the sort key's index in order and reading the matches and sorting them. `count` is the
-    /// `(SELECT COUNT(*) …)` of `filter`. `None` for the caller to select the page from the
-    /// matches' keys instead.
+    /// than the sort's, the plan chosen per request from how many members match. A first
+    /// statement reads the matches up to [`walk_from`] of them — all their keys for a deep page
+    /// ([`member_select`]), else just their count — and when it sees them all, the page is
+    /// read from those keys or from the matches sorted; when there are more, the sort key's
+    /// index is walked instead (and the matches counted in full for the total). `count` is the
+    /// `(SELECT COUNT(*) …)` of `filter`. `None` when the keys could not be selected from, for
+    /// the caller to answer in one statement. Every statement reads one snapshot.
     pub(crate) async fn planned_member_page<T: UserRow>(
         &self,
         group: &GroupUid,
@@ -149,36 +95,92 @@ impl SqlStore {
         paging: &Paging,
     ) -> DomainResult<Option<Page<T>>> {
         let (offset, limit) = paging.offset_limit();
-        let mut counting = Sql::new("SELECT ");
-        counting.append(count);
-        let g = counting.text_param(group.as_str());
-        counting.push(&format!(
-            " AS n, (SELECT g.member_count FROM groups g WHERE g.uid = {g}) AS members"
-        ));
         let mut snapshot = self.db.snapshot().await?;
-        let (total, members) = snapshot
-            .fetch_one(counting, |row| {
-                Ok((
-                    row.opt_int("n")?.unwrap_or(0),
-                    row.opt_int("members")?.unwrap_or(0),
-                ))
-            })
-            .await?;
-        let past = u64::try_from(total).map_or(true, |t| offset >= t);
-        let plan = MemberPlan::choose(offset, limit, total, members);
-        if past || plan == MemberPlan::SelectFromKeys {
+        let members = snapshot
+            .fetch_one(
+                sql!(
+                    "SELECT (SELECT member_count FROM groups WHERE uid = $1) AS n",
+                    group.as_str()
+                ),
+                |row| row.opt_int("n"),
+            )
+            .await?
+            .unwrap_or(0);
+        let cap = walk_from(offset, limit, members);
+        let sees_all = |n: i64| u64::try_from(n).is_ok_and(|n| n < cap);
+        if offset >= DEEP_OFFSET {
+            let scan = member_select::key_scan(spec, filter, group.as_str(), Some(cap));
+            let (kind, direction) = (spec.kind, spec.direction);
+            let (n, selection) = snapshot
+                .fetch_one(scan, move |row| {
+                    let n = row.int("n")?;
+                    let keys = row.str("keys")?;
+                    let selection = member_select::select(n, keys, kind, direction, offset, limit)?;
+                    Ok((n, selection))
+                })
+                .await?;
+            if sees_all(n) {
+                let bounds = match within(selection)? {
+                    Ok(bounds) => bounds,
+                    Err(answer) => {
+                        snapshot.commit().await?;
+                        return Ok(answer);
+                    }
+                };
+                let by_sort_index = self.db.weighs_indexes() || bounds.sort_index_pays(members);
+                let page = member_page::<T>(filter, spec, &bounds, by_sort_index, limit)?;
+                let items = snapshot.fetch(page, T::from_row).await?;
+                snapshot.commit().await?;
+                return Ok(paged(items, &bounds));
+            }
+        } else {
+            let mut capped =
+                Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM group_members gm");
+            capped.append(filter);
+            let c = capped.int_param(i64::try_from(cap).unwrap_or(i64::MAX));
+            capped.push(&format!(" LIMIT {c}) s"));
+            let n = snapshot.fetch_one(capped, |row| row.int("n")).await?;
+            if sees_all(n) {
+                return self
+                    .read_member_page(snapshot, filter, spec, paging, n, None)
+                    .await
+                    .map(Some);
+            }
+        }
+        let total = snapshot
+            .fetch_one(count_alone(count), |row| row.opt_int("n"))
+            .await?
+            .unwrap_or(0);
+        // SQLite is told which index to walk; PostgreSQL weighs them by its statistics.
+        let index = member_sort_index(spec.expr).filter(|_| !self.db.weighs_indexes());
+        self.read_member_page(snapshot, filter, spec, paging, total, Some(index))
+            .await
+            .map(Some)
+    }
+
+    /// Reads, in `snapshot`, the page of the `total` matches of `filter`: walking the sort
+    /// key's index (`walk`, naming the index for SQLite) or from the filter's, the matches
+    /// sorted.
+    async fn read_member_page<T: UserRow>(
+        &self,
+        mut snapshot: Conn,
+        filter: &Sql,
+        spec: &SortSpec,
+        paging: &Paging,
+        total: i64,
+        walk: Option<Option<&'static str>>,
+    ) -> DomainResult<Page<T>> {
+        let (offset, _) = paging.offset_limit();
+        if u64::try_from(total).map_or(true, |t| offset >= t) {
             snapshot.commit().await?;
-            return Ok(past.then_some(Page {
+            return Ok(Page {
                 items: Vec::new(),
                 total,
                 next_token: None,
-            }));
+            });
         }
-        // SQLite is told which index to read; PostgreSQL weighs them by its statistics.
-        let hint = match member_sort_index(spec.expr) {
-            Some(index) if plan == MemberPlan::WalkSortIndex && !self.db.weighs_indexes() => {
-                format!(" INDEXED BY {index}")
-            }
+        let hint = match walk {
+            Some(Some(index)) => format!(" INDEXED BY {index}"),
             _ => String::new(),
         };
         let mut page = Sql::new(&format!(
@@ -186,7 +188,7 @@ impl SqlStore {
             spec.key_column()
         ));
         page.append(filter);
-        if plan == MemberPlan::FilterFirst && !self.db.weighs_indexes() {
+        if walk.is_none() && !self.db.weighs_indexes() {
             spec.finish_unindexed(&mut page, paging);
         } else {
             spec.finish(&mut page, paging)?;
@@ -195,11 +197,11 @@ impl SqlStore {
             .fetch(members_of(&page, T::VIEW, spec, None), T::from_row)
             .await?;
         snapshot.commit().await?;
-        Ok(Some(Page {
+        Ok(Page {
             items,
             total,
             next_token: None,
-        }))
+        })
     }
 }
 
@@ -263,26 +265,17 @@ fn paged<T>(items: Vec<T>, bounds: &Bounds) -> Option<Page<T>> {
 
 #[cfg(test)]
 mod tests {
-    use super::MemberPlan;
+    use super::walk_from;
 
     #[test]
-    fn plans_follow_how_many_members_match() {
-        // Most members match: the sort index holds the page within its first entries.
-        assert_eq!(
-            MemberPlan::choose(9_900, 100, 97_000, 100_000),
-            MemberPlan::WalkSortIndex
-        );
-        // One member matches: read it from the filter's index.
-        assert_eq!(
-            MemberPlan::choose(0, 100, 1, 100_000),
-            MemberPlan::FilterFirst
-        );
-        // Deep into a tenth of the group: select the page from the matches' keys.
-        assert_eq!(
-            MemberPlan::choose(5_000, 100, 10_000, 100_000),
-            MemberPlan::SelectFromKeys
-        );
-        // Nothing matches (the count is taken as one, never divided by zero).
-        assert_eq!(MemberPlan::choose(0, 100, 0, 0), MemberPlan::WalkSortIndex);
+    fn walking_wins_from_enough_matches() {
+        // A 100,000-member group, a page at Offset 9,900: from 22,361 matches on, the sort
+        // index holds the page within its first ~44,700 entries.
+        assert_eq!(walk_from(9_900, 100, 100_000), 22_361);
+        // The first page: from 2,237 matches.
+        assert_eq!(walk_from(0, 100, 100_000), 2_237);
+        // An empty group: any match at all means walking (there is nothing to walk).
+        assert_eq!(walk_from(0, 100, 0), 1);
+        assert_eq!(walk_from(0, 100, -5), 1);
     }
 }

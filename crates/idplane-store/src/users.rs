@@ -620,14 +620,6 @@ impl SqlStore {
             }
         }
         let unordered = deep_offset && other_key;
-        if unordered
-            && let Some(g) = group
-            && let Some(page) = self
-                .select_member_page(g, &filter, &spec, &query.paging)
-                .await?
-        {
-            return Ok(page);
-        }
         let deep = unordered && self.db.sorts_deep_pages_whole();
         let head = if deep {
             "WITH sorted AS MATERIALIZED (SELECT"
