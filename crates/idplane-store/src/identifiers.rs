@@ -255,11 +255,10 @@ impl SqlStore {
             ))
             .await?;
         }
-        tx.execute(sql!(
-            "UPDATE group_members SET username = lower(u.preferred_username), \
-               phone = u.phone_number, email = lower(u.email) \
-             FROM users u WHERE u.uid = group_members.user_uid"
-        ))
+        tx.execute(sql!(&format!(
+            "{} FROM users u WHERE u.uid = group_members.user_uid",
+            crate::users::MEMBER_KEY_UPDATE
+        )))
         .await?;
         tx.execute(sql!(
             "INSERT INTO store_meta (name, value) VALUES ($1, 'v1')",

@@ -19,29 +19,24 @@ use crate::sql::{Bind, Sql};
 const KEY_END: char = '\u{1e}';
 
 /// The scan of the matches' keys: one row with `n`, how many matched (at most `cap`), `keys`,
-/// those matches' sort keys (as text) joined by 0x1E (NULL for none), and `members`, how many
-/// members `group` has. Stored text holds no control characters (they are refused on input);
+/// those matches' sort keys (as text) joined by 0x1E (NULL for none). Stored text holds no
+/// control characters (they are refused on input);
 /// [`select`] checks the split anyway. `filter` is the ` WHERE …` clause over
-/// `group_members gm`. A scan that stops at `cap` has not seen every match.
-pub fn key_scan(spec: &SortSpec, filter: &Sql, group: &str, cap: Option<u64>) -> Sql {
+/// `group_members gm`. A scan that stops at `cap` matches has not seen them all.
+pub fn key_scan(spec: &SortSpec, filter: &Sql, cap: u64) -> Sql {
     let mut sql = Sql::new("");
     let key_end = sql.text_param(KEY_END.to_string());
-    let group = sql.text_param(group);
     let key = match spec.kind {
         KeyKind::Text => spec.expr.to_owned(),
         KeyKind::Int => format!("CAST({} AS TEXT)", spec.expr),
     };
     sql.push(&format!(
-        "SELECT COUNT(*) AS n, string_agg(s.k, {key_end}) AS keys, \
-         (SELECT g.member_count FROM groups g WHERE g.uid = {group}) AS members \
+        "SELECT COUNT(*) AS n, string_agg(s.k, {key_end}) AS keys \
          FROM (SELECT {key} AS k FROM group_members gm"
     ));
     sql.append(filter);
-    if let Some(cap) = cap {
-        let cap = sql.int_param(i64::try_from(cap).unwrap_or(i64::MAX));
-        sql.push(&format!(" LIMIT {cap}"));
-    }
-    sql.push(") s");
+    let cap = sql.int_param(i64::try_from(cap).unwrap_or(i64::MAX));
+    sql.push(&format!(" LIMIT {cap}) s"));
     sql
 }
 

@@ -109,7 +109,7 @@ impl SqlStore {
         let cap = walk_from(offset, limit, members);
         let sees_all = |n: i64| u64::try_from(n).is_ok_and(|n| n < cap);
         if offset >= DEEP_OFFSET {
-            let scan = member_select::key_scan(spec, filter, group.as_str(), Some(cap));
+            let scan = member_select::key_scan(spec, filter, cap);
             let (kind, direction) = (spec.kind, spec.direction);
             let (n, selection) = snapshot
                 .fetch_one(scan, move |row| {

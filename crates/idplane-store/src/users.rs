@@ -117,15 +117,21 @@ fn text_values(u: &User) -> [String; 18] {
 /// the membership inserts take them (see migration 0017).
 pub(crate) async fn refresh_member_keys(tx: &mut Conn, user: &UserUid) -> DomainResult<()> {
     tx.execute(sql!(
-        "UPDATE group_members SET username = lower(u.preferred_username), \
-           display_name = u.display_name, phone = u.phone_number, email = lower(u.email), \
-           state = u.state, user_updated_at = u.updated_at \
-         FROM users u WHERE u.uid = $1 AND group_members.user_uid = $1",
+        &format!(
+            "{MEMBER_KEY_UPDATE} FROM users u WHERE u.uid = $1 AND group_members.user_uid = $1"
+        ),
         user.as_str()
     ))
     .await?;
     Ok(())
 }
+
+/// `UPDATE group_members SET …` every key a membership row copies from the user row `u`
+/// (the same values as [`MEMBER_KEY_VALUES`]); the caller adds `FROM users u WHERE …`.
+pub(crate) const MEMBER_KEY_UPDATE: &str = "UPDATE group_members SET \
+     username = lower(u.preferred_username), display_name = u.display_name, \
+     phone = u.phone_number, email = lower(u.email), state = u.state, \
+     user_created_at = u.created_at, user_updated_at = u.updated_at";
 
 /// The membership columns an insert copies from the user row `u`, after the group's own.
 pub(crate) const MEMBER_KEY_COLUMNS: &str =

@@ -243,6 +243,24 @@ async fn member_searches_match_the_reference(db: &Db) {
         }
     }
     assert!(checked > 1_000);
+    // Another pool's administrator names this group: nothing is found, whatever the plan
+    // (OWASP ASVS 4.0 V4.2.1, access to another tenant's records by identifier).
+    let (stranger, _) = new_pool(&store, "acct").await;
+    for offset in [0u64, 1_020] {
+        let query = UserQuery {
+            conditions: vec![
+                UserCondition::InGroup(g.uid.clone()),
+                UserCondition::StateIn(vec![UserState::Confirmed]),
+            ],
+            sort: UserSort {
+                field: UserField::Phone,
+                direction: SortDirection::Asc,
+            },
+            paging: Paging::Offset { offset, limit: 30 },
+        };
+        let page = store.query_user_summaries(&stranger, &query).await.unwrap();
+        assert_eq!((page.total, page.items.len()), (0, 0));
+    }
 }
 
 async fn member_keys_follow_users(db: &Db) {
