@@ -114,7 +114,7 @@ async fn default_pool(store: &SqlStore) -> Result<PoolScope, String> {
         .await
         .map_err(|e| e.to_string())?;
     if let Some(v) = found.items.into_iter().next() {
-        return Ok(PoolScope::of(&v.pool));
+        return Ok(PoolScope::trusted(&v.pool));
     }
     let now = Timestamp::from_millis(T0);
     let pool = UserPool {
@@ -148,7 +148,7 @@ async fn default_pool(store: &SqlStore) -> Result<PoolScope, String> {
         .insert_pool(&pool, &root)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(PoolScope::of(&pool))
+    Ok(PoolScope::trusted(&pool))
 }
 
 async fn group(store: &SqlStore, scope: &PoolScope) -> Result<GroupUid, String> {

@@ -46,6 +46,7 @@ pub enum Field {
     UserState,
     CustomAttributeName,
     CustomAttributeValue,
+    AttributeFilter,
     // Custom attribute declarations.
     AttributeId,
     AttributeName,
@@ -147,6 +148,7 @@ impl Field {
             UserState => "user state",
             CustomAttributeName => "custom attribute name",
             CustomAttributeValue => "custom attribute value",
+            AttributeFilter => "custom attribute filter",
             AttributeId => "custom attribute id",
             AttributeName => "custom attribute name",
             AttributeType => "data type",

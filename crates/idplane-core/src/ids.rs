@@ -127,6 +127,53 @@ impl fmt::Display for AccessKeyId {
     }
 }
 
+/// The most ids one call names in a batch.
+pub const MAX_BATCH: usize = 100;
+
+/// Refuses an empty batch or one of more than [`MAX_BATCH`] items.
+pub fn check_batch(field: Field, len: usize) -> Result<(), DomainError> {
+    if len == 0 {
+        return Err(DomainError::missing(field));
+    }
+    if len > MAX_BATCH {
+        return Err(DomainError::invalid(
+            field,
+            format!("at most {MAX_BATCH} items per call, got {len}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A batch of ids from a request (1 to [`MAX_BATCH`]), each parsed by `parse`; a malformed one
+/// is reported against the batch's `field`.
+pub fn parse_batch<T>(
+    field: Field,
+    values: &[String],
+    parse: impl Fn(&str) -> Result<T, DomainError>,
+) -> Result<Vec<T>, DomainError> {
+    check_batch(field, values.len())?;
+    values
+        .iter()
+        .map(|v| {
+            parse(v).map_err(|e| match e {
+                DomainError::Invalid { message, .. } => DomainError::invalid(field, message),
+                DomainError::Missing { .. } => DomainError::invalid(field, "an empty uid"),
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// A batch (1 to [`MAX_BATCH`]) without repeats, in the order given.
+pub fn distinct<T: Clone + Eq + std::hash::Hash>(
+    field: Field,
+    values: &[T],
+) -> Result<Vec<T>, DomainError> {
+    check_batch(field, values.len())?;
+    let mut seen = std::collections::HashSet::with_capacity(values.len());
+    Ok(values.iter().filter(|v| seen.insert(*v)).cloned().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP or SQL. Storage is reached through the traits in [`store`],
 //! time through [`clock::Clock`], and randomness through the `rand` crate's OS source.
 
+pub mod attribute_filter;
 pub mod changes;
 pub mod clock;
 pub mod crypto;

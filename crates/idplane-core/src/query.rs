@@ -3,6 +3,7 @@
 use crate::fields::Field;
 use std::ops::Bound;
 
+use crate::attribute_filter::{AskedTerm, AttributeFilter, AttributeTest};
 use crate::clock::Timestamp;
 use crate::error::DomainError;
 use crate::ids::{DepartmentUid, GroupUid, UserUid};
@@ -187,6 +188,11 @@ pub enum UserCondition {
     NotInAnyDepartment,
     /// The attribute's value is shared with another user of the pool.
     Duplicated(UserField),
+    /// Custom attribute values as a request asks them; the directory resolves these into
+    /// [`UserCondition::Attributes`] before a search reaches the store.
+    AttributesAsked(AttributeFilter<AskedTerm>),
+    /// Custom attribute values, each term typed by its declaration.
+    Attributes(AttributeFilter<AttributeTest>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -36,12 +36,20 @@ pub struct PoolScope {
 }
 
 impl PoolScope {
-    /// The scope of a pool that was read from the store.
-    pub fn of(pool: &UserPool) -> Self {
+    /// The scope of a pool that was read from the store; only the checks in core's services
+    /// make one.
+    pub(crate) fn of(pool: &UserPool) -> Self {
         Self {
             account_id: pool.account_id.clone(),
             pool_uid: pool.uid.clone(),
         }
+    }
+
+    /// The scope of a pool that a test or a seeding tool wrote to a store itself, bypassing the
+    /// services. The server never enables this feature.
+    #[cfg(feature = "test-support")]
+    pub fn trusted(pool: &UserPool) -> Self {
+        Self::of(pool)
     }
 
     pub fn account_id(&self) -> &AccountId {
@@ -115,6 +123,8 @@ pub trait PoolStore: Send + Sync {
         account: &AccountId,
         name: &str,
     ) -> DomainResult<Option<UserPool>>;
+    /// A pool by uid alone: the data plane and the operator's CLI have no account in hand.
+    async fn pool_by_uid(&self, uid: &UserPoolUid) -> DomainResult<Option<UserPool>>;
     async fn list_pools(
         &self,
         account: &AccountId,
@@ -471,8 +481,6 @@ impl<T> Store for T where
 /// and the sign-in bookkeeping on users.
 #[async_trait]
 pub trait SignInStore: Send + Sync {
-    /// A pool by uid alone (the data plane has no account in hand).
-    async fn pool_by_uid(&self, uid: &UserPoolUid) -> DomainResult<Option<UserPool>>;
     /// The user one of whose identifiers of the kinds `attributes` has one of `keys` (see
     /// [`crate::identifiers`]: at most one user can), read in one statement.
     async fn user_by_identifier(

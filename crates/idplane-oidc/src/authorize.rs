@@ -12,6 +12,7 @@ use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::{AuthCode, LoginSession};
 use idplane_core::model::user::User;
+use idplane_core::service::PoolAccess;
 
 use crate::claims;
 use crate::errors::{AuthorizeErrorCode, redirect_error, with_query};
@@ -261,7 +262,7 @@ impl Provider {
     /// The signed-in user of this pool's session cookie, if the session is live.
     pub async fn current_session(
         &self,
-        pool: &UserPool,
+        pool: &PoolAccess,
         headers: &HeaderMap,
     ) -> idplane_core::DomainResult<Option<(LoginSession, User)>> {
         let Some(cookie) = pages::read_cookie(headers, SESSION_COOKIE) else {

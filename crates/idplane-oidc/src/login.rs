@@ -12,6 +12,7 @@ use idplane_core::ids::UserUid;
 use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::user::{NewUser, UserProfile};
+use idplane_core::service::PoolAccess;
 use idplane_core::throttle::SourceAddress;
 
 use crate::authorize::brand;
@@ -43,7 +44,7 @@ async fn form_context(
     headers: &HeaderMap,
     params: &Params,
     source: SourceAddress,
-) -> Result<(UserPool, Pending, Client), Response> {
+) -> Result<(PoolAccess, Pending, Client), Response> {
     let pool = match provider.pool(pool).await {
         Ok(Some(p)) => p,
         Ok(None) => {
@@ -417,11 +418,7 @@ pub async fn sign_up(
     {
         return again("An email address is required.");
     }
-    let user = match provider
-        .directory
-        .create_user(&Provider::access(&pool), new)
-        .await
-    {
+    let user = match provider.directory.create_user(&pool, new).await {
         Ok(u) => u,
         Err(e) if e.is_taken() => {
             return again("That user name or email address is already taken.");

@@ -15,7 +15,7 @@ use idplane_core::model::sign_in::{Grant, GrantStart, RefreshRecord};
 use idplane_core::model::user::{User, UserState};
 use idplane_core::passwords::PasswordWorkers;
 use idplane_core::service::{ClientService, Directory, PoolAccess};
-use idplane_core::store::{PoolScope, SignInStore};
+use idplane_core::store::SignInStore;
 use idplane_core::throttle::{SourceAddress, Subject, Throttle};
 use serde_json::{Map, Value, json};
 
@@ -65,7 +65,7 @@ pub struct Provider {
     pub decoy_hash: String,
     /// Where passwords are checked (one thread per core).
     pub checkers: Arc<PasswordWorkers>,
-    pub pools: ReadCache<String, Option<UserPool>>,
+    pub pools: ReadCache<String, Option<PoolAccess>>,
     pub client_cache: ReadCache<(UserPoolUid, String), Option<Client>>,
     /// Failed authentications, by source address, client and identifier.
     pub throttle: Arc<Throttle>,
@@ -160,7 +160,7 @@ impl Provider {
     }
 
     /// An enabled pool, or `None` (unknown and disabled pools look the same from outside).
-    pub async fn pool(&self, uid: &str) -> DomainResult<Option<UserPool>> {
+    pub async fn pool(&self, uid: &str) -> DomainResult<Option<PoolAccess>> {
         if let Some(hit) = self.pools.get(&uid.to_owned()) {
             return Ok(hit);
         }
@@ -168,13 +168,9 @@ impl Provider {
             return Ok(None);
         };
         let version = self.pools.version();
-        let pool = self
-            .sign_in
-            .pool_by_uid(&parsed)
-            .await?
-            .filter(|p| p.enabled);
-        self.pools.put(uid.to_owned(), version, pool.clone());
-        Ok(pool)
+        let access = self.directory.public_pool(&parsed).await?;
+        self.pools.put(uid.to_owned(), version, access.clone());
+        Ok(access)
     }
 
     pub async fn client(&self, pool: &UserPool, client_id: &str) -> DomainResult<Option<Client>> {
@@ -182,24 +178,17 @@ impl Provider {
         if let Some(hit) = self.client_cache.get(&key) {
             return Ok(hit);
         }
-        if ClientUid::parse(client_id).is_err() {
+        let Ok(uid) = ClientUid::parse(client_id) else {
             return Ok(None);
-        }
+        };
         let version = self.client_cache.version();
-        let client = self.clients.find(&pool.uid, client_id).await?;
+        let client = self.clients.find(&pool.uid, &uid).await?;
         self.client_cache.put(key, version, client.clone());
         Ok(client)
     }
 
-    pub fn access(pool: &UserPool) -> PoolAccess {
-        PoolAccess {
-            scope: PoolScope::of(pool),
-            pool: pool.clone(),
-        }
-    }
-
-    pub async fn user(&self, pool: &UserPool, uid: &UserUid) -> DomainResult<Option<User>> {
-        self.directory.stored(&Self::access(pool), uid).await
+    pub async fn user(&self, pool: &PoolAccess, uid: &UserUid) -> DomainResult<Option<User>> {
+        self.directory.stored(pool, uid).await
     }
 
     /// Whether a user may hold tokens right now (sign-in, refresh, userinfo).

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::{AuthCode, CodeRedemption, Grant, GrantStart, RefreshSpend};
+use idplane_core::service::PoolAccess;
 use idplane_core::throttle::SourceAddress;
 
 use crate::claims;
@@ -78,7 +79,7 @@ async fn exchange(
 
 async fn authorization_code(
     provider: &Provider,
-    pool: &UserPool,
+    pool: &PoolAccess,
     client: &Client,
     params: &Params,
 ) -> Result<Issued, OAuthError> {
@@ -124,7 +125,7 @@ async fn authorization_code(
 /// The checks of a redeemed code (RFC 6749 §4.1.3, RFC 7636 §4.6) and the tokens it earns.
 async fn redeemed(
     provider: &Provider,
-    pool: &UserPool,
+    pool: &PoolAccess,
     client: &Client,
     params: &Params,
     code: &AuthCode,
@@ -209,7 +210,7 @@ async fn redeemed(
 
 async fn refresh_token(
     provider: &Provider,
-    pool: &UserPool,
+    pool: &PoolAccess,
     client: &Client,
     params: &Params,
 ) -> Result<Issued, OAuthError> {
@@ -227,7 +228,7 @@ impl Provider {
     /// a spent token again revokes the grant.
     pub async fn refresh(
         &self,
-        pool: &UserPool,
+        pool: &PoolAccess,
         client: &Client,
         token: &str,
         scope: Option<&str>,

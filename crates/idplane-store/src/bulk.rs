@@ -37,6 +37,7 @@ impl SqlStore {
                 .await
                 .map_err(|e| write_error(e, Kind::User))?;
             crate::identifiers::write_many(&mut tx, scope.pool_uid(), chunk).await?;
+            crate::attribute_values::write_many(&mut tx, scope.pool_uid(), chunk).await?;
         }
         Ok(tx.commit().await?)
     }

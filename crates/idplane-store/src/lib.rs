@@ -21,6 +21,7 @@
 
 mod accounts;
 mod activity;
+mod attribute_values;
 mod backend;
 mod bulk;
 mod change_feed;
@@ -143,6 +144,7 @@ impl SqlStore {
             seen: Arc::new(replay::Seen::default()),
         };
         store.fill_identifiers().await?;
+        store.fill_attribute_values().await?;
         Ok(store)
     }
 

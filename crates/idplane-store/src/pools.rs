@@ -124,6 +124,14 @@ impl PoolStore for SqlStore {
         Ok(self.db.fetch_optional(sql, pool_from).await?)
     }
 
+    async fn pool_by_uid(&self, uid: &UserPoolUid) -> DomainResult<Option<UserPool>> {
+        let sql = format!("SELECT {POOL_COLUMNS} FROM user_pools p WHERE p.uid = $1");
+        Ok(self
+            .db
+            .fetch_optional(sql!(&sql, uid.as_str()), pool_from)
+            .await?)
+    }
+
     async fn list_pools(
         &self,
         account: &AccountId,

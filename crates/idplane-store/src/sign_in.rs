@@ -3,7 +3,6 @@
 use crate::SqlStore;
 use crate::backend::{Conn, RowLock};
 use crate::error::DbError;
-use crate::pools::{POOL_COLUMNS, pool_from};
 use crate::row::Columns;
 use crate::sql::{Sql, sql};
 use async_trait::async_trait;
@@ -11,7 +10,6 @@ use idplane_core::clock::Timestamp;
 use idplane_core::error::{DomainError, DomainResult, Kind};
 use idplane_core::identifiers::Attribute;
 use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
-use idplane_core::model::pool::UserPool;
 use idplane_core::model::sign_in::{
     AuthCode, CodeRedemption, Grant, GrantStart, LoginSession, RefreshRecord, RefreshSpend,
     SigningKeyRecord,
@@ -92,14 +90,6 @@ fn owned(v: &str) -> String {
 
 #[async_trait]
 impl SignInStore for SqlStore {
-    async fn pool_by_uid(&self, uid: &UserPoolUid) -> DomainResult<Option<UserPool>> {
-        let sql = format!("SELECT {POOL_COLUMNS} FROM user_pools p WHERE p.uid = $1");
-        Ok(self
-            .db
-            .fetch_optional(sql!(&sql, uid.as_str()), pool_from)
-            .await?)
-    }
-
     async fn user_by_identifier(
         &self,
         pool: &UserPoolUid,

@@ -165,7 +165,7 @@ fn in_list(sql: &mut Sql, values: impl Iterator<Item = String>) -> String {
 
 /// Appends ` AND …` for one condition; `grouped` when the query joins one group's members
 /// as `gm`.
-pub fn condition(sql: &mut Sql, c: &UserCondition, grouped: bool) {
+pub fn condition(sql: &mut Sql, c: &UserCondition, grouped: bool, pool: &str) {
     match c {
         UserCondition::Text { field, matches } => {
             let (expr, lower) = target(*field, grouped);
@@ -280,6 +280,13 @@ pub fn condition(sql: &mut Sql, c: &UserCondition, grouped: bool) {
             sql.push(
                 " AND NOT EXISTS (SELECT 1 FROM department_members dm WHERE dm.user_uid = u.uid)",
             );
+        }
+        UserCondition::Attributes(filter) => {
+            crate::attribute_values::condition(sql, pool, filter);
+        }
+        // Refused before a search is built (see `search_users`).
+        UserCondition::AttributesAsked(_) => {
+            sql.push(" AND 1 = 0");
         }
         UserCondition::Duplicated(field) => {
             let (col, _) = column(*field);

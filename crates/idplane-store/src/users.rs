@@ -492,6 +492,7 @@ async fn update_user_in(
         });
     }
     identifiers::write(tx, scope.pool_uid(), user).await?;
+    crate::attribute_values::write(tx, scope.pool_uid(), user).await?;
     if write.ends_access {
         crate::sign_in::end_access(tx, &user.uid).await?;
     }
@@ -514,7 +515,8 @@ async fn insert_user_in(tx: &mut Conn, scope: &PoolScope, user: &User) -> Domain
     tx.execute(full)
         .await
         .map_err(|e| write_error(e, Kind::User))?;
-    identifiers::write(tx, scope.pool_uid(), user).await
+    identifiers::write(tx, scope.pool_uid(), user).await?;
+    crate::attribute_values::write_many(tx, scope.pool_uid(), std::slice::from_ref(user)).await
 }
 
 /// `(SELECT …)`, how many users `query` finds (`from` under `filter`). All of one group's
@@ -551,6 +553,15 @@ impl SqlStore {
         scope: &PoolScope,
         query: &UserQuery,
     ) -> DomainResult<Page<T>> {
+        if query
+            .conditions
+            .iter()
+            .any(|c| matches!(c, UserCondition::AttributesAsked(_)))
+        {
+            return Err(DomainError::internal(
+                "custom attribute terms reached the store unresolved",
+            ));
+        }
         let view = T::VIEW;
         // Within one group, the search runs on the group's membership rows, which carry the
         // members' user names, display names and creation/update times in their own indexes.
@@ -592,7 +603,7 @@ impl SqlStore {
                 skipped_group = true;
                 continue;
             }
-            condition(&mut filter, c, group.is_some());
+            condition(&mut filter, c, group.is_some(), &pool);
         }
         let spec = sort_spec(query.sort, group.is_some());
         let deferred = member_only && spec.expr.starts_with("gm.");

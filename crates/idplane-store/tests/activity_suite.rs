@@ -317,8 +317,8 @@ async fn deleted_pool_keeps_history(db: &Db) {
     dir.record_activity(&kept, &UserUid::generate(), Timestamp::from_millis(JAN_15))
         .await
         .unwrap();
-    dir.delete_pool(&me, gone.uid.as_str()).await.unwrap();
-    dir.delete_pool(&me, quiet.uid.as_str()).await.unwrap();
+    dir.delete_pool(&me, &gone.uid).await.unwrap();
+    dir.delete_pool(&me, &quiet.uid).await.unwrap();
     assert_eq!(mau_of(&dir, &me, &gone, "2025-01").await, 3);
     assert_eq!(mau_of(&dir, &me, &gone, "2025-02").await, 0);
 
@@ -372,7 +372,7 @@ async fn figures_are_scoped_to_the_account(db: &Db) {
     )
     .await
     .unwrap();
-    dir.delete_pool(&them, theirs.uid.as_str()).await.unwrap();
+    dir.delete_pool(&them, &theirs.uid).await.unwrap();
     for asked in [
         vec![theirs.uid.as_str().to_owned()],
         vec![mine.uid.as_str().to_owned(), theirs.uid.as_str().to_owned()],
@@ -509,7 +509,7 @@ async fn long_named_lists(db: &Db) {
         .record_activity(&pools[7], &UserUid::generate(), old)
         .await
         .unwrap();
-    dir.delete_pool(&me, pools[7].uid.as_str()).await.unwrap();
+    dir.delete_pool(&me, &pools[7].uid).await.unwrap();
     let mut asked: Vec<String> = pools
         .iter()
         .rev()

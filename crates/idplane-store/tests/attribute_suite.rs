@@ -5,10 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use idplane_core::attribute_filter::{AttributeTest, Compare, Level, Relation, ValueTest};
 use idplane_core::error::{AttributeError, DomainError};
 use idplane_core::ids::CustomAttributeUid;
 use idplane_core::model::custom_attribute::{AttributeType, CustomAttribute, Mutability};
 use idplane_core::model::user::UserWrite;
+use idplane_core::query::{Paging, SortDirection, UserCondition, UserField, UserQuery, UserSort};
 use idplane_core::store::*;
 use idplane_store::SqlStore;
 
@@ -18,7 +20,12 @@ mod common;
 use common::fixtures::{new_pool, ts, user};
 use common::{Db, postgres_db, sqlite_db};
 
-store_tests!(declarations, declarations_in_use, concurrent_declarations);
+store_tests!(
+    declarations,
+    declarations_in_use,
+    concurrent_declarations,
+    value_index_is_filled_at_open
+);
 
 fn declared(scope: &PoolScope, name: &str) -> CustomAttribute {
     CustomAttribute {
@@ -151,6 +158,87 @@ async fn concurrent_declarations(db: &Db) {
         store.attributes(&scope).await.unwrap().len(),
         5,
         "the limit holds"
+    );
+    store.close().await;
+}
+
+fn level_at_least(n: i64) -> UserQuery {
+    UserQuery {
+        conditions: vec![UserCondition::Attributes(Level {
+            relation: Relation::And,
+            terms: vec![AttributeTest {
+                name: "level".to_owned(),
+                test: ValueTest::Ordinal(Compare::GreaterOrEqual, n),
+            }],
+            groups: Vec::new(),
+        })],
+        sort: UserSort {
+            field: UserField::CreateTime,
+            direction: SortDirection::Asc,
+        },
+        paging: Paging::Page {
+            number: 1,
+            size: 100,
+        },
+    }
+}
+
+/// Users whose values were stored before the value index existed (its rows and the mark that
+/// it was filled removed here) are found again once the store is opened: the rows are filled
+/// in at start, once, and kept in step by writes after that.
+async fn value_index_is_filled_at_open(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let mut held = Vec::new();
+    for (i, level) in ["7", "12", "-1"].into_iter().enumerate() {
+        let mut u = user(&scope, Some(&format!("holder{i}")), 1);
+        u.profile.custom_attributes = vec![("level".to_owned(), level.to_owned())];
+        store.insert_user(&scope, &u).await.unwrap();
+        held.push(u);
+    }
+    let found = |store: SqlStore, scope: PoolScope| async move {
+        let page = store.query_users(&scope, &level_at_least(7)).await.unwrap();
+        let mut names: Vec<String> = page
+            .items
+            .into_iter()
+            .filter_map(|u| u.profile.preferred_username)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        found(store.clone(), scope.clone()).await,
+        ["holder0", "holder1"]
+    );
+    store.close().await;
+
+    db.raw(&[
+        "DELETE FROM user_attribute_values".to_owned(),
+        "DELETE FROM store_meta WHERE name = 'user_attribute_values'".to_owned(),
+    ])
+    .await;
+    let store = db.open().await;
+    assert_eq!(
+        found(store.clone(), scope.clone()).await,
+        ["holder0", "holder1"],
+        "the rows were filled in at start"
+    );
+    held[2].profile.custom_attributes = vec![("level".to_owned(), "30".to_owned())];
+    store
+        .update_user(&scope, &held[2], UserWrite::default())
+        .await
+        .unwrap();
+    store.close().await;
+    let store = db.open().await;
+    assert_eq!(
+        found(store.clone(), scope.clone()).await,
+        ["holder0", "holder1", "holder2"],
+        "filled once: a later start keeps what writes made"
+    );
+    assert_eq!(
+        db.raw_int("SELECT COUNT(*) FROM user_attribute_values")
+            .await,
+        3
     );
     store.close().await;
 }

@@ -126,7 +126,7 @@ async fn names(store: &SqlStore, scope: &PoolScope, filter: ClientFilter) -> Vec
 async fn client_crud(db: &Db) {
     let store = db.open().await;
     let pool = new_pool(&store, "acme").await;
-    let scope = PoolScope::of(&pool);
+    let scope = PoolScope::trusted(&pool);
     let mut web = client(&pool, "web", ClientType::WebApplication, 1);
     web.description = "the shop".to_owned();
     web.settings.allowed_callback_urls = vec!["https://app.example.com/cb".to_owned()];
@@ -189,7 +189,7 @@ async fn client_crud(db: &Db) {
 async fn client_paging_and_filters(db: &Db) {
     let store = db.open().await;
     let pool = new_pool(&store, "acme").await;
-    let scope = PoolScope::of(&pool);
+    let scope = PoolScope::trusted(&pool);
     let mut all = Vec::new();
     for i in 0..23_i64 {
         let t = ClientType::ALL[(i % 4) as usize];
@@ -314,14 +314,14 @@ async fn clients_go_with_their_pool(db: &Db) {
     let store = db.open().await;
     let pool = new_pool(&store, "acme").await;
     let keep = new_pool(&store, "acme").await;
-    let scope = PoolScope::of(&pool);
+    let scope = PoolScope::trusted(&pool);
     let a = client(&pool, "a", ClientType::WebApplication, 1);
     let b = client(&pool, "b", ClientType::MachineToMachine, 2);
     let k = client(&keep, "k", ClientType::WebApplication, 3);
     store.insert_client(&scope, &a).await.unwrap();
     store.insert_client(&scope, &b).await.unwrap();
     store
-        .insert_client(&PoolScope::of(&keep), &k)
+        .insert_client(&PoolScope::trusted(&keep), &k)
         .await
         .unwrap();
     let view = store
@@ -359,12 +359,12 @@ async fn clients_are_isolated(db: &Db) {
     let theirs = new_pool(&store, "globex").await;
     let c = client(&mine, "c", ClientType::WebApplication, 1);
     store
-        .insert_client(&PoolScope::of(&mine), &c)
+        .insert_client(&PoolScope::trusted(&mine), &c)
         .await
         .unwrap();
 
     for other in [&sibling, &theirs] {
-        let scope = PoolScope::of(other);
+        let scope = PoolScope::trusted(other);
         assert_eq!(store.get_client(&scope, &c.uid).await.unwrap(), None);
         assert_eq!(store.find_client(&other.uid, &c.uid).await.unwrap(), None);
         assert!(!store.delete_client(&scope, &c.uid).await.unwrap());
@@ -378,7 +378,7 @@ async fn clients_are_isolated(db: &Db) {
         );
     }
     let read = store
-        .get_client(&PoolScope::of(&mine), &c.uid)
+        .get_client(&PoolScope::trusted(&mine), &c.uid)
         .await
         .unwrap();
     assert_eq!(
@@ -391,10 +391,7 @@ async fn clients_are_isolated(db: &Db) {
 async fn service_seals_secrets(db: &Db) {
     let store = db.open().await;
     let pool = new_pool(&store, "acme").await;
-    let access = PoolAccess {
-        scope: PoolScope::of(&pool),
-        pool: pool.clone(),
-    };
+    let access = PoolAccess::trusted(pool.clone());
     let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
     let key = MasterKey::generate();
     let service = ClientService::new(
@@ -417,7 +414,7 @@ async fn service_seals_secrets(db: &Db) {
     let plain = web.secret.clone().unwrap();
     assert!(plain.len() >= 43);
     let stored = store
-        .get_client(&access.scope, &web.client.uid)
+        .get_client(access.scope(), &web.client.uid)
         .await
         .unwrap()
         .unwrap();
@@ -429,7 +426,7 @@ async fn service_seals_secrets(db: &Db) {
     assert_eq!(key.open(&sealed).unwrap(), plain.as_bytes());
 
     let found = service
-        .find(&pool.uid, web.client.uid.as_str())
+        .find(&pool.uid, &web.client.uid)
         .await
         .unwrap()
         .unwrap();
@@ -440,10 +437,7 @@ async fn service_seals_secrets(db: &Db) {
         service.secret(&found).unwrap().as_deref(),
         Some(plain.as_str())
     );
-    let revealed = service
-        .reveal(&access, web.client.uid.as_str())
-        .await
-        .unwrap();
+    let revealed = service.reveal(&access, &web.client.uid).await.unwrap();
     assert_eq!(revealed.secret.as_deref(), Some(plain.as_str()));
     assert!(
         !format!("{revealed:?}").contains(&plain),
@@ -462,7 +456,7 @@ async fn service_seals_secrets(db: &Db) {
         .unwrap();
     assert_eq!(spa.secret, None);
     let spa = service
-        .find(&pool.uid, spa.client.uid.as_str())
+        .find(&pool.uid, &spa.client.uid)
         .await
         .unwrap()
         .unwrap();
@@ -470,14 +464,11 @@ async fn service_seals_secrets(db: &Db) {
     assert!(!service.verify_secret(&spa, ""));
     assert_eq!(service.secret(&spa).unwrap(), None);
 
-    assert_eq!(service.find(&pool.uid, "no/such id").await.unwrap(), None);
-    assert_eq!(service.find(&pool.uid, "").await.unwrap(), None);
+    let unknown = ClientUid::generate();
+    assert_eq!(service.find(&pool.uid, &unknown).await.unwrap(), None);
     let other = new_pool(&store, "acme").await;
     assert_eq!(
-        service
-            .find(&other.uid, web.client.uid.as_str())
-            .await
-            .unwrap(),
+        service.find(&other.uid, &web.client.uid).await.unwrap(),
         None
     );
 
@@ -493,9 +484,7 @@ async fn service_seals_secrets(db: &Db) {
 
     // Updates keep the secret; the type cannot change.
     let updated = service
-        .update(&access, web.client.uid.as_str(), |e| {
-            e.name = "renamed".to_owned()
-        })
+        .update(&access, &web.client.uid, |e| e.name = "renamed".to_owned())
         .await
         .unwrap();
     assert_eq!(updated.sealed_secret, found.sealed_secret);

@@ -618,7 +618,7 @@ async fn member_times_backfilled(db: &Db) {
         .await
         .unwrap()
         .unwrap();
-    let scope = PoolScope::of(&pool);
+    let scope = PoolScope::trusted(&pool);
     let group = GroupUid::from_stored("g-old".to_owned());
     let in_range = |low: i64, high: i64, field| UserQuery {
         conditions: vec![

@@ -58,7 +58,7 @@ async fn a_database_sqlx_migrated_opens_unchanged() {
         .await
         .unwrap()
         .unwrap();
-    let scope = idplane_core::store::PoolScope::of(&pool);
+    let scope = idplane_core::store::PoolScope::trusted(&pool);
     let user = idplane_core::ids::UserUid::from_stored("u-old".to_owned());
     let found = store.get_user(&scope, &user).await.unwrap().unwrap();
     assert_eq!(found.profile.preferred_username.as_deref(), Some("old"));

@@ -15,7 +15,7 @@ use idplane_core::model::sign_in::{
     SigningKeyRecord,
 };
 use idplane_core::model::user::{User, UserState, UserWrite};
-use idplane_core::store::{PoolScope, SignInStore, UserStore};
+use idplane_core::store::{PoolScope, PoolStore, SignInStore, UserStore};
 use idplane_store::SqlStore;
 
 #[macro_use]

@@ -128,7 +128,7 @@ async fn pools_are_unique_and_isolated(db: &Db) {
     assert_eq!(view.pool.description, "kept");
     assert!(view.pool.settings.self_sign_up_enabled);
 
-    let scope = PoolScope::of(&pa);
+    let scope = PoolScope::trusted(&pa);
     store
         .insert_user(&scope, &user(&scope, Some("x"), 0))
         .await

@@ -15,7 +15,7 @@ pub async fn run(config: Config, command: SigningKeyCommand) -> Result<(), Strin
     };
     let pool = UserPoolUid::parse(pool_arg).map_err(|e| e.to_string())?;
     if services
-        .sign_in
+        .store
         .pool_by_uid(&pool)
         .await
         .map_err(|e| e.to_string())?

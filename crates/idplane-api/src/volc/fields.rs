@@ -46,6 +46,7 @@ pub fn wire(field: Field) -> &'static str {
         UserState => "UserState",
         CustomAttributeName => "CustomAttributesToUpsert.Name",
         CustomAttributeValue => "CustomAttributesToUpsert.Value",
+        AttributeFilter => "Filter.CustomAttributeFilter",
         AttributeId => "Uid",
         AttributeName => "Name",
         AttributeType => "DataType",

@@ -1,10 +1,42 @@
 //! Departments: the pool's organisational tree, kept with materialised paths.
 
 use crate::clock::Timestamp;
+use crate::error::DomainResult;
 use crate::ids::{DepartmentUid, UserPoolUid, UserUid};
 
 /// The alias that names a pool's root department wherever a department uid is expected.
 pub const ROOT_ALIAS: &str = "root";
+
+/// A department named in a request: by uid, or the pool's root by the alias `root`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepartmentRef {
+    Root,
+    Uid(DepartmentUid),
+}
+
+impl DepartmentRef {
+    /// `root`, or a department uid.
+    pub fn parse(value: &str) -> DomainResult<Self> {
+        if value == ROOT_ALIAS {
+            Ok(Self::Root)
+        } else {
+            DepartmentUid::parse(value).map(Self::Uid)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Root => ROOT_ALIAS,
+            Self::Uid(uid) => uid.as_str(),
+        }
+    }
+}
+
+impl From<DepartmentUid> for DepartmentRef {
+    fn from(uid: DepartmentUid) -> Self {
+        Self::Uid(uid)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Department {

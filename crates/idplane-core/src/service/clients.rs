@@ -121,16 +121,19 @@ impl ClientService {
     }
 
     /// A client of the pool, without its secret opened.
-    pub async fn get(&self, access: &PoolAccess, uid: &str) -> DomainResult<Client> {
-        let uid = ClientUid::parse(uid)?;
+    pub async fn get(&self, access: &PoolAccess, uid: &ClientUid) -> DomainResult<Client> {
         self.store
-            .get_client(&access.scope, &uid)
+            .get_client(&access.scope, uid)
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::Client, uid.as_str()))
     }
 
     /// A client of the pool with its secret in clear, for the account that owns the pool.
-    pub async fn reveal(&self, access: &PoolAccess, uid: &str) -> DomainResult<RevealedClient> {
+    pub async fn reveal(
+        &self,
+        access: &PoolAccess,
+        uid: &ClientUid,
+    ) -> DomainResult<RevealedClient> {
         let client = self.get(access, uid).await?;
         let secret = self.secret(&client)?;
         Ok(RevealedClient { client, secret })
@@ -154,7 +157,7 @@ impl ClientService {
     pub async fn update(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &ClientUid,
         change: impl FnOnce(&mut ClientEdit),
     ) -> DomainResult<Client> {
         let mut client = self.get(access, uid).await?;
@@ -179,9 +182,8 @@ impl ClientService {
         Ok(client)
     }
 
-    pub async fn delete(&self, access: &PoolAccess, uid: &str) -> DomainResult<()> {
-        let uid = ClientUid::parse(uid)?;
-        if self.store.delete_client(&access.scope, &uid).await? {
+    pub async fn delete(&self, access: &PoolAccess, uid: &ClientUid) -> DomainResult<()> {
+        if self.store.delete_client(&access.scope, uid).await? {
             self.changes.changed().await;
             Ok(())
         } else {
@@ -192,11 +194,12 @@ impl ClientService {
     // --- data plane ----------------------------------------------------------------------
 
     /// A pool's client by its OAuth client_id; None when unknown.
-    pub async fn find(&self, pool: &UserPoolUid, client_id: &str) -> DomainResult<Option<Client>> {
-        let Ok(uid) = ClientUid::parse(client_id) else {
-            return Ok(None);
-        };
-        self.store.find_client(pool, &uid).await
+    pub async fn find(
+        &self,
+        pool: &UserPoolUid,
+        client_id: &ClientUid,
+    ) -> DomainResult<Option<Client>> {
+        self.store.find_client(pool, client_id).await
     }
 
     /// Constant-time check of a presented secret (false for public clients).

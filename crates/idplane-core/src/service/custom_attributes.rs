@@ -1,10 +1,12 @@
 //! Declaring a pool's custom attributes, and checking the values users are given against them.
 
+use crate::attribute_filter;
 use crate::error::{AttributeError, DomainError, DomainResult, Field, Kind};
 use crate::ids::CustomAttributeUid;
 use crate::model::custom_attribute::{
     AttributeType, CustomAttribute, MAX_PER_POOL, Mutability, check_bounds, check_name,
 };
+use crate::query::{UserCondition, UserQuery};
 use crate::service::{Directory, PoolAccess};
 
 /// An attribute to declare.
@@ -57,19 +59,22 @@ impl Directory {
         self.store.attributes(&access.scope).await
     }
 
-    async fn attribute(&self, access: &PoolAccess, uid: &str) -> DomainResult<CustomAttribute> {
-        let uid = CustomAttributeUid::parse(uid)?;
+    async fn attribute(
+        &self,
+        access: &PoolAccess,
+        uid: &CustomAttributeUid,
+    ) -> DomainResult<CustomAttribute> {
         self.attributes(access)
             .await?
             .into_iter()
-            .find(|a| a.uid == uid)
+            .find(|a| a.uid == *uid)
             .ok_or_else(|| DomainError::not_found(Kind::CustomAttribute, uid.as_str()))
     }
 
     pub async fn update_attribute(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &CustomAttributeUid,
         patch: AttributePatch,
     ) -> DomainResult<CustomAttribute> {
         let mut attribute = self.attribute(access, uid).await?;
@@ -97,18 +102,21 @@ impl Directory {
             .update_attribute(&access.scope, &attribute)
             .await?
         {
-            return Err(DomainError::not_found(Kind::CustomAttribute, uid));
+            return Err(DomainError::not_found(Kind::CustomAttribute, uid.as_str()));
         }
         Ok(attribute)
     }
 
     /// Removes a declaration; refused while a user holds a value of it.
-    pub async fn delete_attribute(&self, access: &PoolAccess, uid: &str) -> DomainResult<()> {
-        let parsed = CustomAttributeUid::parse(uid)?;
-        if self.store.delete_attribute(&access.scope, &parsed).await? {
+    pub async fn delete_attribute(
+        &self,
+        access: &PoolAccess,
+        uid: &CustomAttributeUid,
+    ) -> DomainResult<()> {
+        if self.store.delete_attribute(&access.scope, uid).await? {
             Ok(())
         } else {
-            Err(DomainError::not_found(Kind::CustomAttribute, uid))
+            Err(DomainError::not_found(Kind::CustomAttribute, uid.as_str()))
         }
     }
 
@@ -134,6 +142,35 @@ impl Directory {
             }
         }
         Ok(declared)
+    }
+}
+
+impl Directory {
+    /// Resolves the custom attribute terms a search asks against the pool's declarations
+    /// (read once, and only when a search names custom attributes).
+    pub(crate) async fn resolve_attribute_terms(
+        &self,
+        access: &PoolAccess,
+        query: &mut UserQuery,
+    ) -> DomainResult<()> {
+        if !query
+            .conditions
+            .iter()
+            .any(|c| matches!(c, UserCondition::AttributesAsked(_)))
+        {
+            return Ok(());
+        }
+        let declared = self.attributes(access).await?;
+        for condition in query.conditions.iter_mut() {
+            if let UserCondition::AttributesAsked(asked) = condition {
+                asked.check_size()?;
+                let filter = std::mem::take(asked);
+                *condition = UserCondition::Attributes(
+                    filter.try_map(|term| attribute_filter::resolve(&declared, term))?,
+                );
+            }
+        }
+        Ok(())
     }
 }
 

@@ -7,9 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::error::{DomainResult, Field};
 use crate::ids::DepartmentUid;
-use crate::model::department::{Department, DepartmentChange, DepartmentView};
+use crate::ids::check_batch;
+use crate::model::department::{Department, DepartmentChange, DepartmentRef, DepartmentView};
 use crate::service::departments::validate_department;
-use crate::service::users::check_batch;
 use crate::service::validate;
 use crate::service::{Directory, PoolAccess};
 
@@ -103,7 +103,10 @@ impl Directory {
         check_batch(Field::Departments, items.len())?;
         let mut outcomes: Vec<Option<ItemOutcome>> = vec![None; items.len()];
         let existing = self.existing(access, source, &items).await?;
-        let root = self.get_department(access, "root").await?.department;
+        let root = self
+            .get_department(access, &DepartmentRef::Root)
+            .await?
+            .department;
         let now = self.now();
         let mut seen = HashSet::new();
         let mut waiting = Vec::new();

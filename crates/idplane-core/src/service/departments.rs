@@ -2,14 +2,15 @@
 
 use crate::error::{DepartmentError, DomainError, DomainResult, Kind};
 use crate::fields::Field;
+use crate::ids::check_batch;
 use crate::ids::{DepartmentUid, UserUid};
 pub use crate::model::department::DeleteOptions;
 use crate::model::department::{
-    Department, DepartmentNode, DepartmentPatch, DepartmentView, Membership, NewDepartment,
-    ROOT_ALIAS,
+    Department, DepartmentNode, DepartmentPatch, DepartmentRef, DepartmentView, Membership,
+    NewDepartment,
 };
 use crate::query::{DepartmentQuery, Page, TextMatch, UserCondition, UserQuery};
-use crate::service::users::{UserRows, check_batch};
+use crate::service::users::UserRows;
 use crate::service::validate;
 use crate::service::{Directory, PoolAccess};
 
@@ -80,11 +81,6 @@ pub(crate) fn validate_department(d: &Department) -> DomainResult<()> {
     validate::precedence(d.precedence)
 }
 
-fn parse_users(uids: &[String]) -> DomainResult<Vec<UserUid>> {
-    check_batch(Field::UserIds, uids.len())?;
-    uids.iter().map(|u| UserUid::parse(u)).collect()
-}
-
 fn build_forest(mut views: Vec<DepartmentView>, root_paths: &[String]) -> Vec<DepartmentNode> {
     views.sort_by(|a, b| a.department.path.cmp(&b.department.path));
     let mut roots: Vec<DepartmentNode> = Vec::new();
@@ -121,18 +117,20 @@ impl Directory {
     pub async fn get_department(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &DepartmentRef,
     ) -> DomainResult<DepartmentView> {
-        if uid == ROOT_ALIAS {
-            return self
-                .store
-                .root_department(&access.scope)
-                .await?
-                .ok_or_else(|| DomainError::internal("a user pool has no root department"));
-        }
-        let uid = DepartmentUid::parse(uid)?;
+        let uid = match uid {
+            DepartmentRef::Root => {
+                return self
+                    .store
+                    .root_department(&access.scope)
+                    .await?
+                    .ok_or_else(|| DomainError::internal("a user pool has no root department"));
+            }
+            DepartmentRef::Uid(uid) => uid,
+        };
         self.store
-            .get_department(&access.scope, &uid)
+            .get_department(&access.scope, uid)
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::Department, uid.as_str()))
     }
@@ -140,14 +138,16 @@ impl Directory {
     pub async fn create_department(
         &self,
         access: &PoolAccess,
-        parent: &str,
+        parent: &DepartmentRef,
         new: NewDepartment,
     ) -> DomainResult<DepartmentView> {
         let parent = self
             .get_department(access, parent)
             .await
             .map_err(|e| match e {
-                e if e.is_not_found() => DepartmentError::ParentNotFound(parent.to_owned()).into(),
+                e if e.is_not_found() => {
+                    DepartmentError::ParentNotFound(parent.as_str().to_owned()).into()
+                }
                 other => other,
             })?
             .department;
@@ -184,7 +184,7 @@ impl Directory {
     pub async fn update_department(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &DepartmentRef,
         patch: DepartmentPatch,
     ) -> DomainResult<DepartmentView> {
         let old = self.get_department(access, uid).await?.department;
@@ -217,7 +217,7 @@ impl Directory {
         if let Some(parent) = parent {
             // Checked again inside the write, against the tree as it is then.
             let parent = self
-                .get_department(access, parent.as_str())
+                .get_department(access, &DepartmentRef::Uid(parent.clone()))
                 .await
                 .map_err(|e| match e {
                     e if e.is_not_found() => {
@@ -237,13 +237,13 @@ impl Directory {
         validate_department(&new)?;
         new.updated_at = self.now();
         let new = self.store.update_department(&access.scope, &new).await?;
-        self.get_department(access, new.uid.as_str()).await
+        self.get_department(access, &new.uid.into()).await
     }
 
     pub async fn delete_department(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &DepartmentRef,
         options: DeleteOptions,
     ) -> DomainResult<()> {
         let view = self.get_department(access, uid).await?;
@@ -265,7 +265,7 @@ impl Directory {
     pub async fn list_departments(
         &self,
         access: &PoolAccess,
-        parent: &str,
+        parent: &DepartmentRef,
         mut query: DepartmentQuery,
     ) -> DomainResult<Page<DepartmentView>> {
         let parent = self.get_department(access, parent).await?;
@@ -276,7 +276,7 @@ impl Directory {
     pub async fn department_tree(
         &self,
         access: &PoolAccess,
-        root: &str,
+        root: &DepartmentRef,
         max_depth: Option<i64>,
         filter: &TreeFilter,
     ) -> DomainResult<Vec<DepartmentNode>> {
@@ -325,38 +325,33 @@ impl Directory {
     pub async fn add_users_to_department(
         &self,
         access: &PoolAccess,
-        department: &str,
-        users: &[String],
+        department: &DepartmentRef,
+        users: &[UserUid],
     ) -> DomainResult<()> {
         let department = self.get_department(access, department).await?;
-        let users = parse_users(users)?;
+        check_batch(Field::UserIds, users.len())?;
         self.store
-            .add_department_members(
-                &access.scope,
-                &department.department.uid,
-                &users,
-                self.now(),
-            )
+            .add_department_members(&access.scope, &department.department.uid, users, self.now())
             .await
     }
 
     pub async fn remove_users_from_department(
         &self,
         access: &PoolAccess,
-        department: &str,
-        users: &[String],
+        department: &DepartmentRef,
+        users: &[UserUid],
     ) -> DomainResult<()> {
         let department = self.get_department(access, department).await?;
-        let users = parse_users(users)?;
+        check_batch(Field::UserIds, users.len())?;
         self.store
-            .remove_department_members(&access.scope, &department.department.uid, &users)
+            .remove_department_members(&access.scope, &department.department.uid, users)
             .await
     }
 
     pub async fn list_users_in_department<T: UserRows>(
         &self,
         access: &PoolAccess,
-        department: &str,
+        department: &DepartmentRef,
         recursive: bool,
         mut query: UserQuery,
     ) -> DomainResult<Page<T>> {
@@ -365,13 +360,14 @@ impl Directory {
             uid: department.department.uid,
             recursive,
         });
+        self.resolve_attribute_terms(access, &mut query).await?;
         T::search(self.store.as_ref(), &access.scope, &query).await
     }
 
     pub async fn departments_for_user(
         &self,
         access: &PoolAccess,
-        user: &str,
+        user: &UserUid,
     ) -> DomainResult<Vec<Membership>> {
         let user = self.get_user(access, user).await?;
         self.store

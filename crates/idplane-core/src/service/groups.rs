@@ -2,10 +2,11 @@
 
 use crate::error::{DomainError, DomainResult, Kind};
 use crate::fields::Field;
+use crate::ids::check_batch;
 use crate::ids::{GroupUid, UserUid};
 use crate::model::group::{Group, GroupPatch, NewGroup};
 use crate::query::{GroupQuery, Page, UserCondition, UserQuery};
-use crate::service::users::{UserRows, check_batch};
+use crate::service::users::UserRows;
 use crate::service::validate;
 use crate::service::{Directory, PoolAccess};
 
@@ -24,11 +25,6 @@ fn validate_group(g: &Group) -> DomainResult<()> {
         validate::MAX_DESCRIPTION,
     )?;
     validate::precedence(g.precedence)
-}
-
-fn parse_users(uids: &[String]) -> DomainResult<Vec<UserUid>> {
-    check_batch(Field::UserIds, uids.len())?;
-    uids.iter().map(|u| UserUid::parse(u)).collect()
 }
 
 impl Directory {
@@ -51,10 +47,9 @@ impl Directory {
         Ok(group)
     }
 
-    pub async fn get_group(&self, access: &PoolAccess, uid: &str) -> DomainResult<Group> {
-        let uid = GroupUid::parse(uid)?;
+    pub async fn get_group(&self, access: &PoolAccess, uid: &GroupUid) -> DomainResult<Group> {
         self.store
-            .get_group(&access.scope, &uid)
+            .get_group(&access.scope, uid)
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::Group, uid.as_str()))
     }
@@ -62,7 +57,7 @@ impl Directory {
     pub async fn update_group(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &GroupUid,
         patch: GroupPatch,
     ) -> DomainResult<Group> {
         let mut group = self.get_group(access, uid).await?;
@@ -82,9 +77,8 @@ impl Directory {
     }
 
     /// Deletes the group and its memberships; its users stay.
-    pub async fn delete_group(&self, access: &PoolAccess, uid: &str) -> DomainResult<()> {
-        let uid = GroupUid::parse(uid)?;
-        if self.store.delete_group(&access.scope, &uid).await? {
+    pub async fn delete_group(&self, access: &PoolAccess, uid: &GroupUid) -> DomainResult<()> {
+        if self.store.delete_group(&access.scope, uid).await? {
             Ok(())
         } else {
             Err(DomainError::not_found(Kind::Group, uid.as_str()))
@@ -103,26 +97,26 @@ impl Directory {
     pub async fn add_users_to_group(
         &self,
         access: &PoolAccess,
-        group: &str,
-        users: &[String],
+        group: &GroupUid,
+        users: &[UserUid],
     ) -> DomainResult<()> {
         let group = self.get_group(access, group).await?;
-        let users = parse_users(users)?;
+        check_batch(Field::UserIds, users.len())?;
         self.store
-            .add_group_members(&access.scope, &group.uid, &users, self.now())
+            .add_group_members(&access.scope, &group.uid, users, self.now())
             .await
     }
 
     pub async fn remove_users_from_group(
         &self,
         access: &PoolAccess,
-        group: &str,
-        users: &[String],
+        group: &GroupUid,
+        users: &[UserUid],
     ) -> DomainResult<()> {
         let group = self.get_group(access, group).await?;
-        let users = parse_users(users)?;
+        check_batch(Field::UserIds, users.len())?;
         self.store
-            .remove_group_members(&access.scope, &group.uid, &users)
+            .remove_group_members(&access.scope, &group.uid, users)
             .await
     }
 
@@ -130,17 +124,17 @@ impl Directory {
     pub async fn list_users_in_group<T: UserRows>(
         &self,
         access: &PoolAccess,
-        group: &str,
+        group: &GroupUid,
         mut query: UserQuery,
     ) -> DomainResult<Page<T>> {
         // The search is scoped to the pool, so another pool's group finds no one. Whether the
         // group exists is asked only when nobody is found, so a page that finds members costs
         // no read of the group.
-        let uid = GroupUid::parse(group)?;
-        query.conditions.push(UserCondition::InGroup(uid.clone()));
+        query.conditions.push(UserCondition::InGroup(group.clone()));
+        self.resolve_attribute_terms(access, &mut query).await?;
         let page = T::search(self.store.as_ref(), &access.scope, &query).await?;
-        if page.total == 0 && self.store.get_group(&access.scope, &uid).await?.is_none() {
-            return Err(DomainError::not_found(Kind::Group, uid.as_str()));
+        if page.total == 0 && self.store.get_group(&access.scope, group).await?.is_none() {
+            return Err(DomainError::not_found(Kind::Group, group.as_str()));
         }
         Ok(page)
     }
@@ -149,7 +143,7 @@ impl Directory {
     pub async fn list_groups_for_user(
         &self,
         access: &PoolAccess,
-        user: &str,
+        user: &UserUid,
         mut query: GroupQuery,
     ) -> DomainResult<Page<Group>> {
         let user = self.get_user(access, user).await?;

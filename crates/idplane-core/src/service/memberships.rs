@@ -7,37 +7,15 @@ use crate::fields::Field;
 use std::collections::HashSet;
 
 use crate::error::{DomainError, DomainResult, Kind};
+use crate::ids::distinct;
 use crate::ids::{DepartmentUid, GroupUid, UserUid};
 use crate::model::department::{
-    DepartmentMember, DepartmentView, MemberFilter, MemberPatch, Membership, ROOT_ALIAS,
+    DepartmentMember, DepartmentRef, DepartmentView, MemberFilter, MemberPatch, Membership,
 };
 use crate::model::group::Group;
 use crate::model::user::{NewUser, Placement, User};
 use crate::query::{Page, Paging};
-use crate::service::users::check_batch;
 use crate::service::{Directory, PoolAccess};
-
-/// Parsed, without repeats, in the order given.
-fn unique<T: Clone + Eq + std::hash::Hash>(
-    field: Field,
-    values: &[String],
-    parse: impl Fn(&str) -> DomainResult<T>,
-) -> DomainResult<Vec<T>> {
-    check_batch(field, values.len())?;
-    let mut seen = HashSet::with_capacity(values.len());
-    let mut out = Vec::with_capacity(values.len());
-    for v in values {
-        let id = parse(v).map_err(|e| match e {
-            DomainError::Invalid { message, .. } => DomainError::invalid(field, message),
-            DomainError::Missing { .. } => DomainError::invalid(field, "an empty uid"),
-            other => other,
-        })?;
-        if seen.insert(id.clone()) {
-            out.push(id);
-        }
-    }
-    Ok(out)
-}
 
 /// Each of `users` with the items that belong to it, in the order the users were named.
 fn by_user<T>(users: &[UserUid], pairs: Vec<(UserUid, T)>) -> Vec<(UserUid, Vec<T>)> {
@@ -51,13 +29,13 @@ fn by_user<T>(users: &[UserUid], pairs: Vec<(UserUid, T)>) -> Vec<(UserUid, Vec<
 }
 
 impl Directory {
-    /// The users, parsed and all in the pool: `NotFound` names the first one that is not.
+    /// The users without repeats, all in the pool: `NotFound` names the first one that is not.
     async fn known_users(
         &self,
         access: &PoolAccess,
-        users: &[String],
+        users: &[UserUid],
     ) -> DomainResult<Vec<UserUid>> {
-        let users = unique(Field::UserIds, users, UserUid::parse)?;
+        let users = distinct(Field::UserIds, users)?;
         let found: HashSet<UserUid> = self
             .store
             .existing_users(&access.scope, &users)
@@ -70,11 +48,41 @@ impl Directory {
         }
     }
 
+    /// Adds those of `users` that are in the pool to `group` (users already in it stay as they
+    /// are) in one write, and answers the others, which are left out: EIAM's
+    /// AddUserToUserGroup reports them as failed items.
+    pub async fn add_known_users_to_group(
+        &self,
+        access: &PoolAccess,
+        group: &GroupUid,
+        users: &[UserUid],
+    ) -> DomainResult<Vec<UserUid>> {
+        let group = self.get_group(access, group).await?;
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let users = distinct(Field::UserIds, users)?;
+        let found: HashSet<UserUid> = self
+            .store
+            .existing_users(&access.scope, &users)
+            .await?
+            .into_iter()
+            .collect();
+        let (known, unknown): (Vec<UserUid>, Vec<UserUid>) =
+            users.into_iter().partition(|u| found.contains(u));
+        if !known.is_empty() {
+            self.store
+                .add_group_members(&access.scope, &group.uid, &known, self.now())
+                .await?;
+        }
+        Ok(unknown)
+    }
+
     /// The groups of each user (at most 100 users).
     pub async fn groups_for_users(
         &self,
         access: &PoolAccess,
-        users: &[String],
+        users: &[UserUid],
     ) -> DomainResult<Vec<(UserUid, Vec<Group>)>> {
         let users = self.known_users(access, users).await?;
         let pairs = self.store.groups_of_users(&access.scope, &users).await?;
@@ -85,7 +93,7 @@ impl Directory {
     pub async fn departments_for_users(
         &self,
         access: &PoolAccess,
-        users: &[String],
+        users: &[UserUid],
     ) -> DomainResult<Vec<(UserUid, Vec<Membership>)>> {
         let users = self.known_users(access, users).await?;
         let pairs = self
@@ -100,12 +108,12 @@ impl Directory {
     pub async fn departments_by_uid(
         &self,
         access: &PoolAccess,
-        uids: &[String],
+        uids: &[DepartmentUid],
     ) -> DomainResult<Vec<DepartmentView>> {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
-        let uids = unique(Field::DepartmentIds, uids, DepartmentUid::parse)?;
+        let uids = distinct(Field::DepartmentIds, uids)?;
         self.store.departments_by_uid(&access.scope, &uids).await
     }
 
@@ -113,7 +121,7 @@ impl Directory {
     pub async fn department_path(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &DepartmentRef,
     ) -> DomainResult<Vec<DepartmentView>> {
         let department = self.get_department(access, uid).await?;
         let chain: Vec<DepartmentUid> = department
@@ -140,11 +148,11 @@ impl Directory {
     pub async fn change_users_department(
         &self,
         access: &PoolAccess,
-        origin: &str,
-        new: &str,
-        users: &[String],
+        origin: &DepartmentRef,
+        new: &DepartmentRef,
+        users: &[UserUid],
     ) -> DomainResult<()> {
-        let users = unique(Field::UserIds, users, UserUid::parse)?;
+        let users = distinct(Field::UserIds, users)?;
         let origin = self.get_department(access, origin).await?.department.uid;
         let new = self.get_department(access, new).await?.department.uid;
         self.store
@@ -157,13 +165,12 @@ impl Directory {
     pub async fn change_users_group(
         &self,
         access: &PoolAccess,
-        group: &str,
-        users: &[String],
+        group: &GroupUid,
+        users: &[UserUid],
     ) -> DomainResult<()> {
-        let users = unique(Field::UserIds, users, UserUid::parse)?;
-        let group = GroupUid::parse(group)?;
+        let users = distinct(Field::UserIds, users)?;
         self.store
-            .set_only_group(&access.scope, &group, &users, self.now())
+            .set_only_group(&access.scope, group, &users, self.now())
             .await
     }
 
@@ -172,7 +179,7 @@ impl Directory {
     pub async fn list_department_members(
         &self,
         access: &PoolAccess,
-        department: &str,
+        department: &DepartmentRef,
         mut filter: MemberFilter,
         paging: &Paging,
     ) -> DomainResult<Page<DepartmentMember>> {
@@ -201,30 +208,29 @@ impl Directory {
     pub async fn update_department_member(
         &self,
         access: &PoolAccess,
-        department: &str,
-        user: &str,
+        department: &DepartmentRef,
+        user: &UserUid,
         patch: MemberPatch,
     ) -> DomainResult<()> {
         if let Some(role) = &patch.role {
             validate_role(role)?;
         }
-        let user = UserUid::parse(user)?;
         let department = self
             .get_department(access, department)
             .await?
             .department
             .uid;
         self.store
-            .update_department_member(&access.scope, &department, &user, &patch)
+            .update_department_member(&access.scope, &department, user, &patch)
             .await
     }
 
-    /// Appends the department named (a uid or `root`) to `placed`, refusing one already there.
+    /// Appends the department named to `placed`, refusing one already there.
     pub(crate) async fn place_once(
         &self,
         access: &PoolAccess,
         placed: &mut Vec<DepartmentUid>,
-        name: &str,
+        name: &DepartmentRef,
     ) -> DomainResult<()> {
         let uid = self.get_department(access, name).await?.department.uid;
         if placed.contains(&uid) {
@@ -244,16 +250,16 @@ impl Directory {
         &self,
         access: &PoolAccess,
         new: NewUser,
-        departments: &[&str],
-        groups: &[String],
+        departments: &[DepartmentRef],
+        groups: &[GroupUid],
     ) -> DomainResult<User> {
         let mut placed: Vec<DepartmentUid> = Vec::with_capacity(departments.len().max(1));
-        for d in departments.iter().filter(|d| !d.is_empty()) {
+        for d in departments {
             self.place_once(access, &mut placed, d).await?;
         }
         if placed.is_empty() {
             placed.push(
-                self.get_department(access, ROOT_ALIAS)
+                self.get_department(access, &DepartmentRef::Root)
                     .await?
                     .department
                     .uid,
@@ -261,10 +267,7 @@ impl Directory {
         }
         let placement = Placement {
             departments: placed,
-            groups: groups
-                .iter()
-                .map(|g| GroupUid::parse(g))
-                .collect::<DomainResult<_>>()?,
+            groups: groups.to_vec(),
         };
         let user = self.build_user(access, new).await?;
         self.store

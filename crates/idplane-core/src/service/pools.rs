@@ -14,11 +14,46 @@ use crate::store::PoolScope;
 /// The name of the pool that requests naming no pool act on.
 pub const DEFAULT_POOL: &str = "default";
 
-/// A pool the caller may act on.
+/// A pool the caller may act on. Only the checks below make one: [`Directory::pool_access`] and
+/// [`Directory::default_pool`] for a signed caller, [`Directory::public_pool`] for the data
+/// plane's public endpoints.
 #[derive(Debug, Clone)]
 pub struct PoolAccess {
-    pub scope: PoolScope,
-    pub pool: UserPool,
+    pub(crate) scope: PoolScope,
+    pub(crate) pool: UserPool,
+}
+
+impl PoolAccess {
+    pub(crate) fn checked(pool: UserPool) -> Self {
+        Self {
+            scope: PoolScope::of(&pool),
+            pool,
+        }
+    }
+
+    /// A pool that a test or a seeding tool wrote to a store itself, bypassing the checks. The
+    /// server never enables this feature.
+    #[cfg(feature = "test-support")]
+    pub fn trusted(pool: UserPool) -> Self {
+        Self::checked(pool)
+    }
+
+    pub fn scope(&self) -> &PoolScope {
+        &self.scope
+    }
+
+    pub fn pool(&self) -> &UserPool {
+        &self.pool
+    }
+}
+
+/// A checked pool reads as the pool it checked.
+impl std::ops::Deref for PoolAccess {
+    type Target = UserPool;
+
+    fn deref(&self) -> &UserPool {
+        &self.pool
+    }
 }
 
 /// A pool to create.
@@ -65,29 +100,40 @@ fn validate_pool(name: &str, description: &str, settings: &PoolSettings) -> Doma
 impl Directory {
     /// Resolves a pool the caller may act on: `NotFound` when it is not in the caller's account,
     /// `AccessDenied` when the caller's key is bound to another pool.
-    pub async fn pool_access(&self, caller: &Caller, uid: &str) -> DomainResult<PoolAccess> {
-        let uid = UserPoolUid::parse(uid)?;
+    pub async fn pool_access(
+        &self,
+        caller: &Caller,
+        uid: &UserPoolUid,
+    ) -> DomainResult<PoolAccess> {
         let pool = self
             .store
-            .find_pool(caller.account_id(), &uid)
+            .find_pool(caller.account_id(), uid)
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid.as_str()))?;
         if let Some(bound) = caller.bound_pool()
-            && *bound != uid
+            && bound != uid
         {
             return Err(AccessError::OtherPool.into());
         }
-        Ok(PoolAccess {
-            scope: PoolScope::of(&pool),
-            pool,
-        })
+        Ok(PoolAccess::checked(pool))
+    }
+
+    /// A pool reached through its public issuer URL, where anyone may ask: enabled pools only,
+    /// and `None` for unknown and disabled pools alike, so the two look the same from outside.
+    pub async fn public_pool(&self, uid: &UserPoolUid) -> DomainResult<Option<PoolAccess>> {
+        Ok(self
+            .store
+            .pool_by_uid(uid)
+            .await?
+            .filter(|p| p.enabled)
+            .map(PoolAccess::checked))
     }
 
     /// The pool a request without a pool uid acts on: the key's bound pool, else the account's
     /// pool named `default`, made on first use.
     pub async fn default_pool(&self, caller: &Caller) -> DomainResult<PoolAccess> {
         if let Some(bound) = caller.bound_pool() {
-            return self.pool_access(caller, bound.as_str()).await;
+            return self.pool_access(caller, bound).await;
         }
         for _ in 0..3 {
             if let Some(pool) = self
@@ -95,10 +141,7 @@ impl Directory {
                 .find_pool_by_name(caller.account_id(), DEFAULT_POOL)
                 .await?
             {
-                return Ok(PoolAccess {
-                    scope: PoolScope::of(&pool),
-                    pool,
-                });
+                return Ok(PoolAccess::checked(pool));
             }
             let new = NewPool {
                 name: DEFAULT_POOL.to_owned(),
@@ -106,10 +149,7 @@ impl Directory {
             };
             match self.create_pool(caller, new).await {
                 Ok(view) => {
-                    return Ok(PoolAccess {
-                        scope: PoolScope::of(&view.pool),
-                        pool: view.pool,
-                    });
+                    return Ok(PoolAccess::checked(view.pool));
                 }
                 // Another request made it first: read it again.
                 Err(DomainError::Pool(PoolError::NameTaken)) => continue,
@@ -168,12 +208,12 @@ impl Directory {
         })
     }
 
-    pub async fn get_pool(&self, caller: &Caller, uid: &str) -> DomainResult<PoolView> {
+    pub async fn get_pool(&self, caller: &Caller, uid: &UserPoolUid) -> DomainResult<PoolView> {
         let access = self.pool_access(caller, uid).await?;
         self.store
             .get_pool(access.scope.account_id(), access.scope.pool_uid())
             .await?
-            .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid))
+            .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid.as_str()))
     }
 
     pub async fn list_pools(
@@ -196,7 +236,7 @@ impl Directory {
     pub async fn update_pool(
         &self,
         caller: &Caller,
-        uid: &str,
+        uid: &UserPoolUid,
         change: impl FnOnce(&mut UserPool),
     ) -> DomainResult<PoolView> {
         let mut pool = self.pool_access(caller, uid).await?.pool;
@@ -208,7 +248,7 @@ impl Directory {
         self.get_pool(caller, uid).await
     }
 
-    pub async fn delete_pool(&self, caller: &Caller, uid: &str) -> DomainResult<()> {
+    pub async fn delete_pool(&self, caller: &Caller, uid: &UserPoolUid) -> DomainResult<()> {
         let access = self.pool_access(caller, uid).await?;
         if self
             .store
@@ -218,7 +258,7 @@ impl Directory {
             self.changes.changed().await;
             Ok(())
         } else {
-            Err(DomainError::not_found(Kind::UserPool, uid))
+            Err(DomainError::not_found(Kind::UserPool, uid.as_str()))
         }
     }
 }

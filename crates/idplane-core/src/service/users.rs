@@ -8,7 +8,7 @@ use crate::clock::Timestamp;
 use crate::error::{DomainError, DomainResult, Kind, UserError};
 use crate::identifiers;
 use crate::ids::{GroupUid, UserUid};
-use crate::model::department::ROOT_ALIAS;
+use crate::model::department::DepartmentRef;
 use crate::model::user::{
     NewUser, PlacementChange, User, UserPatch, UserProfile, UserState, UserSummary, UserWrite,
 };
@@ -20,8 +20,8 @@ use crate::store::{PoolScope, Store};
 /// The `DataSource` of users created through idplane's own APIs.
 pub const DATA_SOURCE: &str = "idplane";
 
-/// The most users one batch call may carry.
-pub const MAX_BATCH: usize = 100;
+pub use crate::ids::MAX_BATCH;
+use crate::ids::check_batch;
 
 fn normalize(profile: &mut UserProfile) {
     for field in [
@@ -207,9 +207,9 @@ fn apply_patch(user: &mut User, patch: UserPatch) -> DomainResult<()> {
 /// `UserGroupIds`); `None` leaves that as it is.
 #[derive(Debug, Clone, Default)]
 pub struct PlacementEdit {
-    pub primary: Option<String>,
-    pub secondary: Option<Vec<String>>,
-    pub groups: Option<Vec<String>>,
+    pub primary: Option<DepartmentRef>,
+    pub secondary: Option<Vec<DepartmentRef>>,
+    pub groups: Option<Vec<GroupUid>>,
 }
 
 /// How many times a write is tried again after a concurrent write moved the user on.
@@ -298,7 +298,7 @@ impl Directory {
     }
 
     /// A user as administrators see it (a timed lockout shown as `Locked`).
-    pub async fn get_user(&self, access: &PoolAccess, uid: &str) -> DomainResult<User> {
+    pub async fn get_user(&self, access: &PoolAccess, uid: &UserUid) -> DomainResult<User> {
         Ok(self.stored_user(access, uid).await?.shown(self.now()))
     }
 
@@ -309,10 +309,9 @@ impl Directory {
     }
 
     /// A user as stored, for changing it.
-    async fn stored_user(&self, access: &PoolAccess, uid: &str) -> DomainResult<User> {
-        let uid = UserUid::parse(uid)?;
+    async fn stored_user(&self, access: &PoolAccess, uid: &UserUid) -> DomainResult<User> {
         self.store
-            .get_user(&access.scope, &uid)
+            .get_user(&access.scope, uid)
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::User, uid.as_str()))
     }
@@ -323,7 +322,7 @@ impl Directory {
     pub async fn update_user(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &UserUid,
         patch: UserPatch,
     ) -> DomainResult<User> {
         self.update_placed_user(access, uid, patch, PlacementEdit::default())
@@ -335,7 +334,7 @@ impl Directory {
     pub async fn update_placed_user(
         &self,
         access: &PoolAccess,
-        uid: &str,
+        uid: &UserUid,
         mut patch: UserPatch,
         edit: PlacementEdit,
     ) -> DomainResult<User> {
@@ -399,14 +398,7 @@ impl Directory {
         user: &User,
         edit: &PlacementEdit,
     ) -> DomainResult<PlacementChange> {
-        let groups = match &edit.groups {
-            Some(list) => Some(
-                list.iter()
-                    .map(|g| GroupUid::parse(g))
-                    .collect::<DomainResult<Vec<_>>>()?,
-            ),
-            None => None,
-        };
+        let groups = edit.groups.clone();
         if edit.primary.is_none() && edit.secondary.is_none() {
             return Ok(PlacementChange {
                 departments: None,
@@ -417,12 +409,12 @@ impl Directory {
             .store
             .departments_of_user(&access.scope, &user.uid)
             .await?;
-        let primary = match edit.primary.as_deref().filter(|p| !p.is_empty()) {
+        let primary = match &edit.primary {
             Some(p) => self.get_department(access, p).await?.department.uid,
             None => match current.first() {
                 Some(m) => m.view.department.uid.clone(),
                 None => {
-                    self.get_department(access, ROOT_ALIAS)
+                    self.get_department(access, &DepartmentRef::Root)
                         .await?
                         .department
                         .uid
@@ -458,7 +450,11 @@ impl Directory {
         check_batch(Field::Users, changes.len())?;
         let mut results = Vec::with_capacity(changes.len());
         for (uid, patch) in changes {
-            results.push(self.update_user(access, &uid, patch).await);
+            let result = match UserUid::parse(&uid) {
+                Ok(uid) => self.update_user(access, &uid, patch).await,
+                Err(e) => Err(e),
+            };
+            results.push(result);
         }
         Ok(results)
     }
@@ -491,7 +487,9 @@ impl Directory {
         query: &UserQuery,
     ) -> DomainResult<Page<T>> {
         let now = self.now();
-        Ok(T::search(self.store.as_ref(), &access.scope, query)
+        let mut query = query.clone();
+        self.resolve_attribute_terms(access, &mut query).await?;
+        Ok(T::search(self.store.as_ref(), &access.scope, &query)
             .await?
             .map(|u| u.shown(now)))
     }
@@ -536,17 +534,4 @@ impl UserRows for UserSummary {
     ) -> DomainResult<Page<Self>> {
         store.query_user_summaries(scope, query).await
     }
-}
-
-pub(crate) fn check_batch(field: Field, len: usize) -> DomainResult<()> {
-    if len == 0 {
-        return Err(DomainError::missing(field));
-    }
-    if len > MAX_BATCH {
-        return Err(DomainError::invalid(
-            field,
-            format!("at most {MAX_BATCH} items per call, got {len}"),
-        ));
-    }
-    Ok(())
 }

@@ -2,6 +2,7 @@
 
 use crate::error::{DomainError, DomainResult};
 use crate::fields::Field;
+use crate::ids::UserPoolUid;
 use crate::model::account::Caller;
 use crate::model::pool::UserPool;
 use crate::query::{MAX_PAGE_SIZE, Paging, PoolFilter, PoolQuery, PoolSortField, SortDirection};
@@ -13,7 +14,7 @@ impl Directory {
     pub async fn pools_for_endpoints(
         &self,
         caller: &Caller,
-        uids: &[String],
+        uids: &[UserPoolUid],
     ) -> DomainResult<Vec<UserPool>> {
         if uids.len() > MAX_PAGE_SIZE as usize {
             return Err(DomainError::invalid(

@@ -52,7 +52,7 @@ pub async fn new_pool(store: &SqlStore, account: &str) -> (PoolScope, Department
     let acct = store.ensure_account(account, ts(0)).await.unwrap();
     let (pool, root) = pool_named(&acct.id, &format!("p-{}", UserPoolUid::generate()));
     store.insert_pool(&pool, &root).await.unwrap();
-    (PoolScope::of(&pool), root)
+    (PoolScope::trusted(&pool), root)
 }
 
 pub fn user(scope: &PoolScope, username: Option<&str>, at: i64) -> User {

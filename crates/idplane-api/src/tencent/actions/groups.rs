@@ -1,6 +1,10 @@
 //! CreateUserGroup, DescribeUserGroup, DeleteUserGroup, ListUserGroups, AddUserToUserGroup,
 //! RemoveUserFromUserGroup, ListUserGroupsOfUser, ListUsersInUserGroup.
 
+use std::collections::HashSet;
+
+use idplane_core::fields::Field;
+use idplane_core::ids::{GroupUid, UserUid, parse_batch};
 use idplane_core::model::group::{Group, NewGroup};
 use idplane_core::query::{GroupFilter, GroupQuery, GroupSortField, TextMatch, UserQuery};
 use serde::{Deserialize, Serialize};
@@ -59,7 +63,8 @@ pub struct DescribeOut {
 }
 
 pub async fn describe(ctx: &Ctx<'_>, input: GroupIn) -> Result<DescribeOut, Failure> {
-    let g = ctx.dir.get_group(ctx.access, &input.user_group_id).await?;
+    let uid = GroupUid::parse(&input.user_group_id)?;
+    let g = ctx.dir.get_group(ctx.access, &uid).await?;
     Ok(DescribeOut {
         user_group_id: g.uid.into_string(),
         display_name: g.name,
@@ -69,7 +74,7 @@ pub async fn describe(ctx: &Ctx<'_>, input: GroupIn) -> Result<DescribeOut, Fail
 
 pub async fn delete(ctx: &Ctx<'_>, input: GroupIn) -> Result<Empty, Failure> {
     ctx.dir
-        .delete_group(ctx.access, &input.user_group_id)
+        .delete_group(ctx.access, &GroupUid::parse(&input.user_group_id)?)
         .await?;
     Ok(Empty {})
 }
@@ -156,20 +161,23 @@ pub struct MembersIn {
 
 pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<FailedItemsOut, Failure> {
     super::batch("UserIds", &input.user_ids)?;
-    ctx.dir.get_group(ctx.access, &input.user_group_id).await?;
-    let mut found = Vec::new();
-    let mut failed = Vec::new();
-    for id in input.user_ids {
-        match ctx.dir.get_user(ctx.access, &id).await {
-            Ok(_) => found.push(id),
-            Err(_) => failed.push(id),
-        }
-    }
-    if !found.is_empty() {
-        ctx.dir
-            .add_users_to_group(ctx.access, &input.user_group_id, &found)
-            .await?;
-    }
+    let group = GroupUid::parse(&input.user_group_id)?;
+    let parsed: Vec<UserUid> = input
+        .user_ids
+        .iter()
+        .filter_map(|id| UserUid::parse(id).ok())
+        .collect();
+    let unknown: HashSet<UserUid> = ctx
+        .dir
+        .add_known_users_to_group(ctx.access, &group, &parsed)
+        .await?
+        .into_iter()
+        .collect();
+    let failed = input
+        .user_ids
+        .into_iter()
+        .filter(|id| UserUid::parse(id).map_or(true, |u| unknown.contains(&u)))
+        .collect();
     Ok(FailedItemsOut {
         failed_items: failed,
     })
@@ -178,7 +186,11 @@ pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<FailedItemsOut
 pub async fn remove_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<Empty, Failure> {
     super::batch("UserIds", &input.user_ids)?;
     ctx.dir
-        .remove_users_from_group(ctx.access, &input.user_group_id, &input.user_ids)
+        .remove_users_from_group(
+            ctx.access,
+            &GroupUid::parse(&input.user_group_id)?,
+            &parse_batch(Field::UserIds, &input.user_ids, UserUid::parse)?,
+        )
         .await?;
     Ok(Empty {})
 }
@@ -240,7 +252,7 @@ pub async fn list_of_user(ctx: &Ctx<'_>, input: OfUserIn) -> Result<OfUserOut, F
     };
     let page = ctx
         .dir
-        .list_groups_for_user(ctx.access, user.uid.as_str(), query)
+        .list_groups_for_user(ctx.access, &user.uid, query)
         .await?;
     let infos: Vec<GroupInfo> = page.items.into_iter().map(GroupInfo::from).collect();
     Ok(OfUserOut {
@@ -285,7 +297,7 @@ pub async fn list_users(ctx: &Ctx<'_>, input: UsersIn) -> Result<UsersOut, Failu
     };
     let page = ctx
         .dir
-        .list_users_in_group(ctx.access, &input.user_group_id, query)
+        .list_users_in_group(ctx.access, &GroupUid::parse(&input.user_group_id)?, query)
         .await?;
     let (user_info, total_num) = user_infos(page);
     Ok(UsersOut {

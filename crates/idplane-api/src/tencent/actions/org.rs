@@ -1,7 +1,11 @@
 //! CreateOrgNode, DescribeOrgNode, UpdateOrgNode, DeleteOrgNode, ListUsersInOrgNode: the org
 //! node tree is the department tree of the Volcengine dialect; an empty OrgNodeId is the root.
 
-use idplane_core::model::department::{DepartmentPatch, DepartmentView, NewDepartment};
+use idplane_core::error::DomainResult;
+use idplane_core::ids::DepartmentUid;
+use idplane_core::model::department::{
+    DepartmentPatch, DepartmentRef, DepartmentView, NewDepartment,
+};
 use idplane_core::query::{DepartmentQuery, DepartmentSortField, Paging, SortDirection, UserQuery};
 use idplane_core::service::departments::DeleteOptions;
 use serde::{Deserialize, Serialize};
@@ -12,15 +16,16 @@ use crate::flex::{self, Bool, Int};
 use crate::tencent::error::TcError;
 use crate::tencent::wire::{self, SortIn};
 
-fn node_id(id: Option<&str>) -> &str {
+/// An org node named in a request: empty or absent is the root.
+fn node_ref(id: Option<&str>) -> DomainResult<DepartmentRef> {
     match id {
-        Some(i) if !i.is_empty() => i,
-        _ => "root",
+        Some(i) if !i.is_empty() => DepartmentRef::parse(i),
+        _ => Ok(DepartmentRef::Root),
     }
 }
 
 async fn node(ctx: &Ctx<'_>, id: Option<&str>) -> Result<DepartmentView, Failure> {
-    Ok(ctx.dir.get_department(ctx.access, node_id(id)).await?)
+    Ok(ctx.dir.get_department(ctx.access, &node_ref(id)?).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,14 +47,14 @@ pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, Failure
     if input.customized_org_node_id.as_deref() == Some("") {
         return Err(TcError::CustomizedOrgNodeIdEmpty.into());
     }
-    let parent = node_id(input.parent_org_node_id.as_deref());
+    let parent = node_ref(input.parent_org_node_id.as_deref())?;
     let new = NewDepartment {
         name: input.display_name,
         description: input.description.unwrap_or_default(),
         external_id: input.customized_org_node_id.unwrap_or_default(),
         ..NewDepartment::default()
     };
-    let created = ctx.dir.create_department(ctx.access, parent, new).await?;
+    let created = ctx.dir.create_department(ctx.access, &parent, new).await?;
     Ok(CreateOut {
         org_node_id: created.department.uid.into_string(),
     })
@@ -103,7 +108,7 @@ pub struct DescribeOut {
     org_node_child_info: Vec<NodeOut>,
 }
 
-async fn children(ctx: &Ctx<'_>, parent: &str) -> Result<Vec<DepartmentView>, Failure> {
+async fn children(ctx: &Ctx<'_>, parent: DepartmentUid) -> Result<Vec<DepartmentView>, Failure> {
     let query = DepartmentQuery {
         filter: Default::default(),
         sort: (DepartmentSortField::Name, SortDirection::Asc),
@@ -114,7 +119,7 @@ async fn children(ctx: &Ctx<'_>, parent: &str) -> Result<Vec<DepartmentView>, Fa
     };
     Ok(ctx
         .dir
-        .list_departments(ctx.access, parent, query)
+        .list_departments(ctx.access, &parent.into(), query)
         .await?
         .items)
 }
@@ -122,7 +127,7 @@ async fn children(ctx: &Ctx<'_>, parent: &str) -> Result<Vec<DepartmentView>, Fa
 pub async fn describe(ctx: &Ctx<'_>, input: DescribeIn) -> Result<DescribeOut, Failure> {
     let v = node(ctx, input.org_node_id.as_deref()).await?;
     let kids = if flex::get(input.include_org_node_child_info).unwrap_or(false) {
-        children(ctx, v.department.uid.as_str()).await?
+        children(ctx, v.department.uid.clone()).await?
     } else {
         Vec::new()
     };
@@ -150,7 +155,7 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<Empty, Failure> {
         ..DepartmentPatch::default()
     };
     ctx.dir
-        .update_department(ctx.access, v.department.uid.as_str(), patch)
+        .update_department(ctx.access, &v.department.uid.into(), patch)
         .await?;
     Ok(Empty {})
 }
@@ -167,7 +172,7 @@ pub async fn delete(ctx: &Ctx<'_>, input: DeleteIn) -> Result<Empty, Failure> {
         force_delete_members: false,
     };
     ctx.dir
-        .delete_department(ctx.access, node_id(Some(&input.org_node_id)), options)
+        .delete_department(ctx.access, &node_ref(Some(&input.org_node_id))?, options)
         .await?;
     Ok(Empty {})
 }
@@ -209,7 +214,7 @@ async fn node_users(
     let q = query.clone();
     let page = ctx
         .dir
-        .list_users_in_department(ctx.access, v.department.uid.as_str(), false, q)
+        .list_users_in_department(ctx.access, &v.department.uid.clone().into(), false, q)
         .await?;
     let (user_info, total) = user_infos(page);
     let d = v.department;
@@ -232,11 +237,11 @@ pub async fn list_users(ctx: &Ctx<'_>, input: UsersIn) -> Result<UsersOut, Failu
         sort: wire::user_sort(input.sort, MEMBER_SORT_KEYS)?,
         paging: wire::paging(input.offset, input.limit, 50)?,
     };
-    let uid = v.department.uid.as_str().to_owned();
+    let uid = v.department.uid.clone();
     let main = node_users(ctx, v, &query).await?;
     let mut child_users = Vec::new();
     if flex::get(input.include_org_node_child_info).unwrap_or(false) {
-        for child in children(ctx, &uid).await? {
+        for child in children(ctx, uid).await? {
             child_users.push(node_users(ctx, child, &query).await?);
         }
     }

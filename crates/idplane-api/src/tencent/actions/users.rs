@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use idplane_core::DomainError;
 use idplane_core::error::Kind;
 use idplane_core::identifiers;
-use idplane_core::ids::DepartmentUid;
-use idplane_core::model::department::ROOT_ALIAS;
+use idplane_core::ids::{DepartmentUid, GroupUid, UserUid};
+use idplane_core::model::department::DepartmentRef;
 use idplane_core::model::user::{
     self, NewUser, User, UserPatch, UserProfile, UserState, UserSummary,
 };
@@ -131,6 +131,11 @@ impl From<UserSummary> for UserInfoOut {
     }
 }
 
+/// The user group ids of a request.
+fn group_uids(ids: &[String]) -> Result<Vec<GroupUid>, DomainError> {
+    ids.iter().map(|g| GroupUid::parse(g)).collect()
+}
+
 /// Finds a user by id, else by user name.
 pub async fn find_user(
     ctx: &Ctx<'_>,
@@ -138,7 +143,7 @@ pub async fn find_user(
     user_name: Option<&str>,
 ) -> Result<User, Failure> {
     if let Some(id) = user_id.filter(|i| !i.is_empty()) {
-        return Ok(ctx.dir.get_user(ctx.access, id).await?);
+        return Ok(ctx.dir.get_user(ctx.access, &UserUid::parse(id)?).await?);
     }
     let Some(name) = user_name.filter(|n| !n.is_empty()) else {
         return Err(TcError::MissingParameter(
@@ -208,16 +213,19 @@ pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<CreateOut, Failure
     }
     let groups = input.user_group_ids.unwrap_or_default();
     super::batch("UserGroupIds", &groups)?;
+    let groups = group_uids(&groups)?;
     let secondary = input.secondary_org_node_id_list.unwrap_or_default();
     super::batch("SecondaryOrgNodeIdList", &secondary)?;
     // The primary department first: the one named, else the root.
-    let primary = input
-        .org_node_id
-        .as_deref()
-        .filter(|p| !p.is_empty())
-        .unwrap_or(ROOT_ALIAS);
-    let mut departments = vec![primary];
-    departments.extend(secondary.iter().map(String::as_str));
+    let mut departments = vec![
+        match input.org_node_id.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => DepartmentRef::parse(p)?,
+            None => DepartmentRef::Root,
+        },
+    ];
+    for d in secondary.iter().filter(|d| !d.is_empty()) {
+        departments.push(DepartmentRef::parse(d)?);
+    }
     let new = NewUser {
         profile: UserProfile {
             preferred_username: Some(input.user_name),
@@ -269,10 +277,7 @@ pub struct DescribeOut {
 }
 
 async fn primary_department(ctx: &Ctx<'_>, u: &User) -> Result<(String, Vec<String>), Failure> {
-    let views = ctx
-        .dir
-        .departments_for_user(ctx.access, u.uid.as_str())
-        .await?;
+    let views = ctx.dir.departments_for_user(ctx.access, &u.uid).await?;
     let mut ids = views
         .into_iter()
         .map(|m| m.view.department.uid.into_string());
@@ -280,7 +285,7 @@ async fn primary_department(ctx: &Ctx<'_>, u: &User) -> Result<(String, Vec<Stri
         Some(p) => p,
         None => ctx
             .dir
-            .get_department(ctx.access, "root")
+            .get_department(ctx.access, &DepartmentRef::Root)
             .await?
             .department
             .uid
@@ -339,13 +344,28 @@ pub struct Empty {}
 pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, Failure> {
     let by_id = input.user_id.as_deref().is_some_and(|i| !i.is_empty());
     let user = find_user(ctx, input.user_id.as_deref(), input.user_name.as_deref()).await?;
-    if let Some(groups) = &input.user_group_ids {
-        super::batch("UserGroupIds", groups)?;
-    }
-    let secondary = input.secondary_org_node_id_list.clone().unwrap_or_default();
-    super::batch("SecondaryOrgNodeIdList", &secondary)?;
-    let mut departments: Vec<&str> = secondary.iter().map(String::as_str).collect();
-    departments.extend(input.org_node_id.as_deref());
+    let groups = match &input.user_group_ids {
+        Some(groups) => {
+            super::batch("UserGroupIds", groups)?;
+            Some(group_uids(groups)?)
+        }
+        None => None,
+    };
+    let secondary = match &input.secondary_org_node_id_list {
+        Some(list) => {
+            super::batch("SecondaryOrgNodeIdList", list)?;
+            Some(
+                list.iter()
+                    .map(|d| DepartmentRef::parse(d))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        }
+        None => None,
+    };
+    let primary = match input.org_node_id.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Some(DepartmentRef::parse(p)?),
+        None => None,
+    };
     let patch = UserPatch {
         preferred_username: if by_id { input.user_name } else { None },
         name: input.display_name,
@@ -361,12 +381,12 @@ pub async fn modify(ctx: &Ctx<'_>, input: ModifyIn) -> Result<Empty, Failure> {
         ..UserPatch::default()
     };
     let edit = PlacementEdit {
-        primary: input.org_node_id,
-        secondary: input.secondary_org_node_id_list,
-        groups: input.user_group_ids,
+        primary,
+        secondary,
+        groups,
     };
     ctx.dir
-        .update_placed_user(ctx.access, user.uid.as_str(), patch, edit)
+        .update_placed_user(ctx.access, &user.uid, patch, edit)
         .await?;
     Ok(Empty {})
 }
@@ -494,7 +514,7 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, Failure> {
                 None => {
                     let p = ctx
                         .dir
-                        .get_department(ctx.access, d.as_str())
+                        .get_department(ctx.access, &d.clone().into())
                         .await?
                         .department
                         .name_path;

@@ -1,6 +1,7 @@
 //! CreateUserPoolClient, GetUserPoolClient, ListUserPoolClients, UpdateUserPoolClient,
 //! DeleteUserPoolClient, and ListUserPoolWellKnownEndpoints.
 
+use idplane_core::ids::{ClientUid, UserPoolUid};
 use idplane_core::model::client::{Client, ClientSettings, ClientType, RefreshTokenSettings};
 use idplane_core::model::endpoints::PoolEndpoints;
 use idplane_core::query::{ClientFilter, ClientQuery, ClientSortField, TextMatch};
@@ -231,13 +232,18 @@ pub struct UidIn {
 
 pub async fn get(ctx: &Ctx<'_>, input: UidIn) -> Result<ClientOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    let client = ctx.clients.reveal(&pool, &input.client_uid).await?;
+    let client = ctx
+        .clients
+        .reveal(&pool, &ClientUid::parse(&input.client_uid)?)
+        .await?;
     Ok(ClientOut::revealed(client, ctx.public_url))
 }
 
 pub async fn delete(ctx: &Ctx<'_>, input: UidIn) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    ctx.clients.delete(&pool, &input.client_uid).await?;
+    ctx.clients
+        .delete(&pool, &ClientUid::parse(&input.client_uid)?)
+        .await?;
     Ok(MessageOut::new("User pool client deleted successfully"))
 }
 
@@ -256,7 +262,7 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<ClientOut, VolcErr
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let client = ctx
         .clients
-        .update(&pool, &input.client_uid, |edit| {
+        .update(&pool, &ClientUid::parse(&input.client_uid)?, |edit| {
             if let Some(n) = input.name {
                 edit.name = n;
             }
@@ -409,7 +415,12 @@ pub struct WellKnownOut {
 }
 
 pub async fn well_known(ctx: &Ctx<'_>, input: WellKnownIn) -> Result<WellKnownOut, VolcError> {
-    let uids = input.user_pool_uids.unwrap_or_default();
+    let uids = input
+        .user_pool_uids
+        .unwrap_or_default()
+        .iter()
+        .map(|u| UserPoolUid::parse(u))
+        .collect::<Result<Vec<_>, _>>()?;
     let pools = ctx.dir.pools_for_endpoints(ctx.caller, &uids).await?;
     let data = pools
         .into_iter()

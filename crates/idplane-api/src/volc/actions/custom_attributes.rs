@@ -1,6 +1,7 @@
 //! CreateUserPoolCustomAttribute, UpdateUserPoolCustomAttribute,
 //! DeleteUserPoolCustomAttribute.
 
+use idplane_core::ids::CustomAttributeUid;
 use idplane_core::model::custom_attribute::{AttributeType, Mutability};
 use idplane_core::service::custom_attributes::{AttributePatch, NewAttribute};
 use serde::Deserialize;
@@ -58,7 +59,7 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<AttributeOut, Volc
     };
     Ok(ctx
         .dir
-        .update_attribute(&pool, &input.uid, patch)
+        .update_attribute(&pool, &CustomAttributeUid::parse(&input.uid)?, patch)
         .await?
         .into())
 }
@@ -72,6 +73,8 @@ pub struct UidIn {
 
 pub async fn delete(ctx: &Ctx<'_>, input: UidIn) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    ctx.dir.delete_attribute(&pool, &input.uid).await?;
+    ctx.dir
+        .delete_attribute(&pool, &CustomAttributeUid::parse(&input.uid)?)
+        .await?;
     Ok(MessageOut::new("Custom attribute deleted successfully"))
 }

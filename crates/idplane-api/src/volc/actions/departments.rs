@@ -2,7 +2,10 @@
 //! GetDepartmentTree, AddUsersToDepartment, RemoveUsersFromDepartment, ListUsersInDepartment,
 //! ListDepartmentsForUser.
 
+use idplane_core::fields::Field;
 use idplane_core::ids::DepartmentUid;
+use idplane_core::ids::{UserUid, parse_batch};
+use idplane_core::model::department::DepartmentRef;
 use idplane_core::model::department::{DepartmentNode, DepartmentPatch, NewDepartment};
 use idplane_core::query::{
     DepartmentFilter, DepartmentQuery, DepartmentSortField, TextMatch, UserQuery,
@@ -43,7 +46,11 @@ pub async fn create(ctx: &Ctx<'_>, input: CreateIn) -> Result<DepartmentOut, Vol
     };
     Ok(ctx
         .dir
-        .create_department(&pool, &input.parent_department_uid, new)
+        .create_department(
+            &pool,
+            &DepartmentRef::parse(&input.parent_department_uid)?,
+            new,
+        )
         .await?
         .into())
 }
@@ -59,7 +66,7 @@ pub async fn get(ctx: &Ctx<'_>, input: UidIn) -> Result<DepartmentOut, VolcError
     let pool = ctx.pool(&input.user_pool_uid).await?;
     Ok(ctx
         .dir
-        .get_department(&pool, &input.department_uid)
+        .get_department(&pool, &DepartmentRef::parse(&input.department_uid)?)
         .await?
         .into())
 }
@@ -79,7 +86,13 @@ pub struct UpdateIn {
 pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<DepartmentOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let parent = match input.parent_department_uid.filter(|p| !p.is_empty()) {
-        Some(p) => Some(ctx.dir.get_department(&pool, &p).await?.department.uid),
+        Some(p) => Some(
+            ctx.dir
+                .get_department(&pool, &DepartmentRef::parse(&p)?)
+                .await?
+                .department
+                .uid,
+        ),
         None => None,
     };
     let patch = DepartmentPatch {
@@ -92,7 +105,7 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<DepartmentOut, Vol
     };
     Ok(ctx
         .dir
-        .update_department(&pool, &input.department_uid, patch)
+        .update_department(&pool, &DepartmentRef::parse(&input.department_uid)?, patch)
         .await?
         .into())
 }
@@ -115,7 +128,11 @@ pub async fn delete(ctx: &Ctx<'_>, input: DeleteIn) -> Result<MessageOut, VolcEr
         force_delete_members: flex::get(input.force_delete_members).unwrap_or(false),
     };
     ctx.dir
-        .delete_department(&pool, &input.department_uid, options)
+        .delete_department(
+            &pool,
+            &DepartmentRef::parse(&input.department_uid)?,
+            options,
+        )
         .await?;
     Ok(MessageOut::new("Department deleted successfully"))
 }
@@ -202,7 +219,11 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut<DepartmentOut>
     };
     let page = ctx
         .dir
-        .list_departments(&pool, &input.parent_department_uid, query)
+        .list_departments(
+            &pool,
+            &DepartmentRef::parse(&input.parent_department_uid)?,
+            query,
+        )
         .await?;
     Ok(ListOut::new(page, &paging, DepartmentOut::from))
 }
@@ -266,7 +287,7 @@ pub async fn tree(ctx: &Ctx<'_>, input: TreeIn) -> Result<TreeOut, VolcError> {
         .dir
         .department_tree(
             &pool,
-            &input.root_department_uid,
+            &DepartmentRef::parse(&input.root_department_uid)?,
             flex::get(input.max_depth),
             &filter,
         )
@@ -288,7 +309,11 @@ pub struct MembersIn {
 pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     ctx.dir
-        .add_users_to_department(&pool, &input.department_uid, &input.user_uids)
+        .add_users_to_department(
+            &pool,
+            &DepartmentRef::parse(&input.department_uid)?,
+            &parse_batch(Field::UserIds, &input.user_uids, UserUid::parse)?,
+        )
         .await?;
     Ok(MessageOut::new("Users added to department successfully"))
 }
@@ -296,7 +321,11 @@ pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<MessageOut, Vo
 pub async fn remove_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     ctx.dir
-        .remove_users_from_department(&pool, &input.department_uid, &input.user_uids)
+        .remove_users_from_department(
+            &pool,
+            &DepartmentRef::parse(&input.department_uid)?,
+            &parse_batch(Field::UserIds, &input.user_uids, UserUid::parse)?,
+        )
         .await?;
     Ok(MessageOut::new(
         "Users removed from department successfully",
@@ -325,7 +354,12 @@ pub async fn list_users(ctx: &Ctx<'_>, input: ListUsersIn) -> Result<ListOut<Use
     };
     let page = ctx
         .dir
-        .list_users_in_department(&pool, &input.department_uid, recursive, query)
+        .list_users_in_department(
+            &pool,
+            &DepartmentRef::parse(&input.department_uid)?,
+            recursive,
+            query,
+        )
         .await?;
     Ok(ListOut::new(page, &paging, UserOut::new))
 }
@@ -345,7 +379,10 @@ pub struct ForUserOut {
 
 pub async fn list_for_user(ctx: &Ctx<'_>, input: ForUserIn) -> Result<ForUserOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    let views = ctx.dir.departments_for_user(&pool, &input.user_uid).await?;
+    let views = ctx
+        .dir
+        .departments_for_user(&pool, &UserUid::parse(&input.user_uid)?)
+        .await?;
     Ok(ForUserOut {
         departments: memberships(views),
     })

@@ -1,7 +1,8 @@
 //! CreateGroup, GetGroup, UpdateGroup, DeleteGroup, ListGroups, AddUsersToGroup,
 //! RemoveUsersFromGroup, ListUsersInGroup, ListGroupsForUser.
 
-use idplane_core::ids::GroupUid;
+use idplane_core::fields::Field;
+use idplane_core::ids::{GroupUid, UserUid, parse_batch};
 use idplane_core::model::group::{GroupPatch, NewGroup};
 use idplane_core::query::{GroupFilter, GroupQuery, GroupSortField, TextMatch, UserQuery};
 use serde::Deserialize;
@@ -42,12 +43,18 @@ pub struct UidIn {
 
 pub async fn get(ctx: &Ctx<'_>, input: UidIn) -> Result<GroupOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    Ok(ctx.dir.get_group(&pool, &input.group_uid).await?.into())
+    Ok(ctx
+        .dir
+        .get_group(&pool, &GroupUid::parse(&input.group_uid)?)
+        .await?
+        .into())
 }
 
 pub async fn delete(ctx: &Ctx<'_>, input: UidIn) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    ctx.dir.delete_group(&pool, &input.group_uid).await?;
+    ctx.dir
+        .delete_group(&pool, &GroupUid::parse(&input.group_uid)?)
+        .await?;
     Ok(MessageOut::new("Group deleted successfully"))
 }
 
@@ -70,7 +77,7 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<GroupOut, VolcErro
     };
     Ok(ctx
         .dir
-        .update_group(&pool, &input.group_uid, patch)
+        .update_group(&pool, &GroupUid::parse(&input.group_uid)?, patch)
         .await?
         .into())
 }
@@ -170,7 +177,11 @@ pub struct MembersIn {
 pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     ctx.dir
-        .add_users_to_group(&pool, &input.group_uid, &input.user_uids)
+        .add_users_to_group(
+            &pool,
+            &GroupUid::parse(&input.group_uid)?,
+            &parse_batch(Field::UserIds, &input.user_uids, UserUid::parse)?,
+        )
         .await?;
     Ok(MessageOut::new("Users added to group successfully"))
 }
@@ -178,7 +189,11 @@ pub async fn add_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<MessageOut, Vo
 pub async fn remove_users(ctx: &Ctx<'_>, input: MembersIn) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     ctx.dir
-        .remove_users_from_group(&pool, &input.group_uid, &input.user_uids)
+        .remove_users_from_group(
+            &pool,
+            &GroupUid::parse(&input.group_uid)?,
+            &parse_batch(Field::UserIds, &input.user_uids, UserUid::parse)?,
+        )
         .await?;
     Ok(MessageOut::new("Users removed from group successfully"))
 }
@@ -210,7 +225,7 @@ pub async fn list_users(ctx: &Ctx<'_>, input: ListUsersIn) -> Result<ListOut<Use
     };
     let page = ctx
         .dir
-        .list_users_in_group(&pool, &input.group_uid, query)
+        .list_users_in_group(&pool, &GroupUid::parse(&input.group_uid)?, query)
         .await?;
     Ok(ListOut::new(page, &paging, UserOut::new))
 }
@@ -243,7 +258,7 @@ pub async fn list_for_user(
     };
     let page = ctx
         .dir
-        .list_groups_for_user(&pool, &input.user_uid, query)
+        .list_groups_for_user(&pool, &UserUid::parse(&input.user_uid)?, query)
         .await?;
     Ok(ListOut::new(page, &paging, GroupOut::from))
 }

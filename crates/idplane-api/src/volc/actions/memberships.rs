@@ -2,6 +2,10 @@
 //! ChangeUsersDepartment, ChangeUsersGroup, ListDepartmentMembers, UpdateDepartmentMember: who
 //! belongs where.
 
+use idplane_core::DomainError;
+use idplane_core::fields::Field;
+use idplane_core::ids::{DepartmentUid, GroupUid, UserUid, parse_batch};
+use idplane_core::model::department::DepartmentRef;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -41,7 +45,10 @@ pub async fn groups_for_users(
     input: UsersIn,
 ) -> Result<GroupsForUsersOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    let users = ctx.dir.groups_for_users(&pool, &input.user_uids).await?;
+    let users = ctx
+        .dir
+        .groups_for_users(&pool, &user_batch(&input.user_uids)?)
+        .await?;
     Ok(GroupsForUsersOut {
         data: users
             .into_iter()
@@ -93,7 +100,7 @@ pub async fn departments_for_users(
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let users = ctx
         .dir
-        .departments_for_users(&pool, &input.user_uids)
+        .departments_for_users(&pool, &user_batch(&input.user_uids)?)
         .await?;
     Ok(DepartmentsForUsersOut {
         users: users
@@ -127,7 +134,18 @@ pub async fn batch_get_departments(
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let views = ctx
         .dir
-        .departments_by_uid(&pool, &input.department_uids)
+        .departments_by_uid(
+            &pool,
+            &if input.department_uids.is_empty() {
+                Vec::new()
+            } else {
+                parse_batch(
+                    Field::DepartmentIds,
+                    &input.department_uids,
+                    DepartmentUid::parse,
+                )?
+            },
+        )
         .await?;
     Ok(DepartmentsByUidOut {
         departments_by_uid: views
@@ -154,7 +172,7 @@ pub async fn department_path(ctx: &Ctx<'_>, input: PathIn) -> Result<PathOut, Vo
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let path = ctx
         .dir
-        .department_path(&pool, &input.department_uid)
+        .department_path(&pool, &DepartmentRef::parse(&input.department_uid)?)
         .await?;
     Ok(PathOut {
         path: path.into_iter().map(DepartmentOut::from).collect(),
@@ -179,9 +197,9 @@ pub async fn change_users_department(
     ctx.dir
         .change_users_department(
             &pool,
-            &input.origin_department_uid,
-            &input.new_department_uid,
-            &input.user_uids,
+            &DepartmentRef::parse(&input.origin_department_uid)?,
+            &DepartmentRef::parse(&input.new_department_uid)?,
+            &user_batch(&input.user_uids)?,
         )
         .await?;
     Ok(MessageOut::new("Users moved successfully"))
@@ -224,7 +242,12 @@ pub async fn department_members(ctx: &Ctx<'_>, input: MembersIn) -> Result<Membe
     };
     let page = ctx
         .dir
-        .list_department_members(&pool, &input.department_uid, filter, &paging)
+        .list_department_members(
+            &pool,
+            &DepartmentRef::parse(&input.department_uid)?,
+            filter,
+            &paging,
+        )
         .await?;
     let (page_number, page_size) = match paging {
         Paging::Page { number, size } => (number, size),
@@ -266,7 +289,12 @@ pub async fn update_department_member(
         role: input.role,
     };
     ctx.dir
-        .update_department_member(&pool, &input.department_uid, &input.user_uid, patch)
+        .update_department_member(
+            &pool,
+            &DepartmentRef::parse(&input.department_uid)?,
+            &UserUid::parse(&input.user_uid)?,
+            patch,
+        )
         .await?;
     Ok(MessageOut::new("Department member updated successfully"))
 }
@@ -286,7 +314,16 @@ pub async fn change_users_group(
 ) -> Result<MessageOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     ctx.dir
-        .change_users_group(&pool, &input.new_group_uid, &input.user_uids)
+        .change_users_group(
+            &pool,
+            &GroupUid::parse(&input.new_group_uid)?,
+            &user_batch(&input.user_uids)?,
+        )
         .await?;
     Ok(MessageOut::new("Users moved successfully"))
+}
+
+/// A request's `UserUids`: 1 to 100 well-formed uids.
+fn user_batch(uids: &[String]) -> Result<Vec<UserUid>, DomainError> {
+    parse_batch(Field::UserIds, uids, UserUid::parse)
 }

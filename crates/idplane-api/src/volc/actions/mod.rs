@@ -1,6 +1,7 @@
 //! The action table: each built action's name, input type and handler. A handler decodes
 //! nothing and encodes nothing itself: it turns a typed input into one service call.
 
+mod attribute_filter;
 mod clients;
 mod custom_attributes;
 mod department_batch;
@@ -11,6 +12,7 @@ mod memberships;
 mod pools;
 mod users;
 
+use idplane_core::ids::UserPoolUid;
 use idplane_core::model::account::Caller;
 use idplane_core::service::{ClientService, Directory, PoolAccess};
 use serde_json::Value;
@@ -29,7 +31,10 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// The pool named by a request, checked against the caller.
     pub async fn pool(&self, uid: &str) -> Result<PoolAccess, VolcError> {
-        Ok(self.dir.pool_access(self.caller, uid).await?)
+        Ok(self
+            .dir
+            .pool_access(self.caller, &UserPoolUid::parse(uid)?)
+            .await?)
     }
 }
 

@@ -1,5 +1,6 @@
 //! CreateUserPool, GetUserPool, ListUserPools, UpdateUserPool, DeleteUserPool.
 
+use idplane_core::ids::UserPoolUid;
 use idplane_core::model::pool::{Brand, PoolSettings};
 use idplane_core::query::{PoolFilter, PoolQuery, PoolSortField, TextMatch};
 use idplane_core::service::pools::NewPool;
@@ -125,13 +126,16 @@ pub struct UidIn {
 }
 
 pub async fn get(ctx: &Ctx<'_>, input: UidIn) -> Result<PoolOut, VolcError> {
-    let view = ctx.dir.get_pool(ctx.caller, &input.user_pool_uid).await?;
+    let view = ctx
+        .dir
+        .get_pool(ctx.caller, &UserPoolUid::parse(&input.user_pool_uid)?)
+        .await?;
     with_attributes(ctx, PoolOut::new(view, ctx.public_url)).await
 }
 
 pub async fn delete(ctx: &Ctx<'_>, input: UidIn) -> Result<MessageOut, VolcError> {
     ctx.dir
-        .delete_pool(ctx.caller, &input.user_pool_uid)
+        .delete_pool(ctx.caller, &UserPoolUid::parse(&input.user_pool_uid)?)
         .await?;
     Ok(MessageOut::new("User pool deleted successfully"))
 }
@@ -149,15 +153,19 @@ pub struct UpdateIn {
 pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<PoolOut, VolcError> {
     let view = ctx
         .dir
-        .update_pool(ctx.caller, &input.user_pool_uid, |pool| {
-            if let Some(n) = input.name {
-                pool.name = n;
-            }
-            if let Some(d) = input.description {
-                pool.description = d;
-            }
-            input.settings.apply(&mut pool.settings);
-        })
+        .update_pool(
+            ctx.caller,
+            &UserPoolUid::parse(&input.user_pool_uid)?,
+            |pool| {
+                if let Some(n) = input.name {
+                    pool.name = n;
+                }
+                if let Some(d) = input.description {
+                    pool.description = d;
+                }
+                input.settings.apply(&mut pool.settings);
+            },
+        )
         .await?;
     with_attributes(ctx, PoolOut::new(view, ctx.public_url)).await
 }

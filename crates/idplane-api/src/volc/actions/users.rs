@@ -1,5 +1,6 @@
 //! CreateUser, CreateUsers, GetUser, UpdateUser, UpdateUsers, DeleteUsers, ListUsers.
 
+use super::attribute_filter::CustomAttributeFilterIn;
 use idplane_core::DomainError;
 use idplane_core::identifiers;
 use idplane_core::ids::{DepartmentUid, GroupUid, UserUid};
@@ -230,7 +231,10 @@ pub struct GetIn {
 
 pub async fn get(ctx: &Ctx<'_>, input: GetIn) -> Result<UserOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
-    let user = ctx.dir.get_user(&pool, &input.user_uid).await?;
+    let user = ctx
+        .dir
+        .get_user(&pool, &UserUid::parse(&input.user_uid)?)
+        .await?;
     let mask = input.response_value_mask.unwrap_or_default().mask();
     Ok(UserOut::masked(user, mask))
 }
@@ -248,7 +252,10 @@ pub struct UpdateIn {
 pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<UserOut, VolcError> {
     let pool = ctx.pool(&input.user_pool_uid).await?;
     let patch = input.profile.into_patch(input.user_state)?;
-    let user = ctx.dir.update_user(&pool, &input.user_uid, patch).await?;
+    let user = ctx
+        .dir
+        .update_user(&pool, &UserUid::parse(&input.user_uid)?, patch)
+        .await?;
     Ok(UserOut::new(user))
 }
 
@@ -349,7 +356,7 @@ pub struct UserFilterIn {
     not_in_any_group: Option<Bool>,
     not_in_any_department: Option<Bool>,
     connection: Option<String>,
-    custom_attribute_filter: Option<serde_json::Value>,
+    custom_attribute_filter: Option<CustomAttributeFilterIn>,
     universal_search: Option<serde_json::Value>,
     latest_browser: Option<String>,
     latest_login_method: Option<String>,
@@ -499,8 +506,8 @@ impl UserFilterIn {
         if self.connection.is_some_and(|v| !v.is_empty()) {
             return Err(unsupported("Connection"));
         }
-        if self.custom_attribute_filter.is_some() {
-            return Err(unsupported("CustomAttributeFilter"));
+        if let Some(filter) = self.custom_attribute_filter {
+            c.push(UserCondition::AttributesAsked(filter.asked()?));
         }
         if self.universal_search.is_some() {
             return Err(unsupported("UniversalSearch"));
