@@ -520,7 +520,8 @@ async fn insert_user_in(tx: &mut Conn, scope: &PoolScope, user: &User) -> Domain
 }
 
 /// `(SELECT …)`, how many users `query` finds (`from` under `filter`). All of one group's
-/// members are counted by the group itself (its stored count).
+/// members are counted by the group itself, all of a pool's users by the pool (their stored
+/// counts).
 fn count_subquery(
     scope: &PoolScope,
     query: &UserQuery,
@@ -529,6 +530,15 @@ fn count_subquery(
     filter: &Sql,
 ) -> Sql {
     match group {
+        None if query.conditions.is_empty() => {
+            let mut c = Sql::new(
+                "(SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM pool_user_counts c \
+                 WHERE c.pool_uid = ",
+            );
+            let p = c.text_param(scope.pool_uid().as_str());
+            c.push(&format!("{p})"));
+            c
+        }
         Some(g) if query.conditions.len() == 1 => {
             let mut c = Sql::new("(SELECT g.member_count FROM groups g WHERE g.uid = ");
             let p = c.text_param(g.as_str());

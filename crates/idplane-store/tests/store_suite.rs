@@ -32,6 +32,7 @@ store_tests!(
     data_survives_reopen,
     concurrent_writers,
     bulk_load,
+    pool_counts_follow_users,
 );
 
 async fn uids(
@@ -658,4 +659,91 @@ async fn bulk_load(db: &Db) {
         store.query_users(&scope, &all(vec![])).await.unwrap().total,
         1200
     );
+}
+
+async fn total(store: &SqlStore, scope: &PoolScope) -> i64 {
+    store.query_users(scope, &all(vec![])).await.unwrap().total
+}
+
+/// A pool's stored user count (what ListUsers without a filter answers) follows single and
+/// bulk inserts, deletions and concurrent writers, and matches a count of the rows; another
+/// pool's users are not in it; a deleted pool takes it along.
+async fn pool_counts_follow_users(db: &Db) {
+    let store = db.open().await;
+    let (scope, _) = new_pool(&store, "acct").await;
+    let (other, _) = new_pool(&store, "acct").await;
+    assert_eq!(total(&store, &scope).await, 0);
+    let first = user(&scope, Some("first"), 1);
+    store.insert_user(&scope, &first).await.unwrap();
+    let bulk: Vec<User> = (0..700)
+        .map(|i| user(&scope, Some(&format!("bulk{i:04}")), i))
+        .collect();
+    store.bulk_insert_users(&scope, &bulk).await.unwrap();
+    store
+        .insert_user(&other, &user(&other, Some("elsewhere"), 1))
+        .await
+        .unwrap();
+    assert_eq!(total(&store, &scope).await, 701);
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let store = store.clone();
+        let scope = scope.clone();
+        let gone = bulk[t * 10].uid.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10 {
+                let u = user(&scope, Some(&format!("w{t}-{i}")), i);
+                store.insert_user(&scope, &u).await.unwrap();
+            }
+            assert!(store.delete_user(&scope, &gone).await.unwrap());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert!(store.delete_user(&scope, &first.uid).await.unwrap());
+    assert!(!store.delete_user(&scope, &first.uid).await.unwrap());
+    let rows = db
+        .raw_int(&format!(
+            "SELECT COUNT(*) FROM users WHERE pool_uid = '{}'",
+            scope.pool_uid()
+        ))
+        .await;
+    assert_eq!(rows, 701 + 80 - 8 - 1);
+    assert_eq!(
+        total(&store, &scope).await,
+        rows,
+        "the stored count is exact"
+    );
+    assert_eq!(total(&store, &other).await, 1);
+    let filtered = store
+        .query_users(
+            &scope,
+            &all(vec![UserCondition::Text {
+                field: UserField::Username,
+                matches: TextMatch::Prefix("w".to_owned()),
+            }]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        filtered.total, 80,
+        "a filtered list still counts its matches"
+    );
+    let account = store.find_pool(scope.account_id(), scope.pool_uid()).await;
+    assert!(account.unwrap().is_some());
+    assert!(
+        store
+            .delete_pool(scope.account_id(), scope.pool_uid())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        db.raw_int(&format!(
+            "SELECT COUNT(*) FROM pool_user_counts WHERE pool_uid = '{}'",
+            scope.pool_uid()
+        ))
+        .await,
+        0
+    );
+    assert_eq!(total(&store, &other).await, 1);
 }
