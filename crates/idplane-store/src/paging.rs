@@ -137,6 +137,19 @@ impl SortSpec {
         Self::limit_offset(sql, paging)
     }
 
+    /// Finishes like [`SortSpec::finish_unindexed`], in a form both backends read the same way:
+    /// the key made an expression no index holds (`key || ''`, `key + 0`), so the database
+    /// reads the filter's index and sorts the matches.
+    pub fn finish_filter_first(&self, sql: &mut Sql, paging: &Paging) -> u32 {
+        let dir = self.dir_sql();
+        let key = match self.kind {
+            KeyKind::Text => format!("({} || '')", self.expr),
+            KeyKind::Int => format!("({} + 0)", self.expr),
+        };
+        sql.push(&format!(" ORDER BY {key} {dir}, {} {dir}", self.tiebreak));
+        Self::limit_offset(sql, paging)
+    }
+
     fn order_by(&self) -> String {
         let dir = self.dir_sql();
         format!(" ORDER BY {} {dir}, {} {dir}", self.expr, self.tiebreak)

@@ -4,6 +4,7 @@
 use idplane_core::error::{DomainError, DomainResult};
 use idplane_core::ids::GroupUid;
 use idplane_core::query::{Page, Paging};
+use idplane_core::store::PoolScope;
 
 use crate::SqlStore;
 use crate::backend::Conn;
@@ -156,6 +157,71 @@ impl SqlStore {
         self.read_member_page(snapshot, filter, spec, paging, total, Some(index))
             .await
             .map(Some)
+    }
+
+    /// A page (offset paging) of a pool's users under conditions, the plan chosen per request
+    /// as for member pages: a first statement counts the matches up to [`walk_from`] of them
+    /// (the pool's user count read from its stored count); when it sees them all, the page is
+    /// read from the matches sorted, in the same snapshot, with that count as the total.
+    /// `None` when there are more: walking the sort key's index is then the cheaper plan, and
+    /// the caller's one statement does that.
+    pub(crate) async fn planned_pool_page<T: UserRow>(
+        &self,
+        scope: &PoolScope,
+        filter: &Sql,
+        spec: &SortSpec,
+        paging: &Paging,
+    ) -> DomainResult<Option<Page<T>>> {
+        let (offset, limit) = paging.offset_limit();
+        let mut snapshot = self.db.snapshot().await?;
+        let users = snapshot
+            .fetch_one(
+                sql!(
+                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM pool_user_counts \
+                     WHERE pool_uid = $1",
+                    scope.pool_uid().as_str()
+                ),
+                |row| row.int("n"),
+            )
+            .await?;
+        let cap = walk_from(offset, limit, users);
+        let mut capped = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM users u");
+        capped.append(filter);
+        let c = capped.int_param(i64::try_from(cap).unwrap_or(i64::MAX));
+        capped.push(&format!(" LIMIT {c}) s"));
+        let n = snapshot.fetch_one(capped, |row| row.int("n")).await?;
+        if u64::try_from(n).map_or(true, |n| n >= cap) {
+            snapshot.commit().await?;
+            return Ok(None);
+        }
+        if u64::try_from(n).map_or(true, |t| offset >= t) {
+            snapshot.commit().await?;
+            return Ok(Some(Page {
+                items: Vec::new(),
+                total: n,
+                next_token: None,
+            }));
+        }
+        let mut page = Sql::new(&format!(
+            "SELECT {}, {} FROM users u",
+            T::VIEW.columns(),
+            spec.key_column()
+        ));
+        page.append(filter);
+        let limit = spec.finish_filter_first(&mut page, paging);
+        let mut outer = Sql::new(&format!("SELECT p.*, {}", T::VIEW.extras("p.uid")));
+        let total = outer.int_param(n);
+        outer.push(&format!(" {total} AS total_found FROM ("));
+        outer.append(&page);
+        outer.push(&format!(") p{}", spec.outer_order("p.sort_key", "p.uid")));
+        let reader = spec.page_reader(paging, limit, true, T::from_row);
+        let rows = snapshot.fold(outer, PageRows::default(), reader).await?;
+        snapshot.commit().await?;
+        Ok(Some(Page {
+            items: rows.items,
+            total: n,
+            next_token: None,
+        }))
     }
 
     /// Reads, in `snapshot`, the page of the `total` matches of `filter`: walking the sort

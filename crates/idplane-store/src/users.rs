@@ -637,6 +637,15 @@ impl SqlStore {
         let other_key = deferred
             && !matches!(query.paging, Paging::Cursor { .. })
             && filters_other_member_key(&query.conditions, &spec);
+        if group.is_none()
+            && !query.conditions.is_empty()
+            && !matches!(query.paging, Paging::Cursor { .. })
+            && let Some(page) = self
+                .planned_pool_page(scope, &filter, &spec, &query.paging)
+                .await?
+        {
+            return Ok(page);
+        }
         if other_key && let Some(g) = group {
             let count = count_subquery(scope, query, group, from, &filter);
             if let Some(page) = self
