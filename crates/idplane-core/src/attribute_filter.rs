@@ -37,12 +37,7 @@ impl Relation {
 /// What a term asks of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttributeOp {
-    Equal,
-    NotEqual,
-    Less,
-    LessOrEqual,
-    Greater,
-    GreaterOrEqual,
+    Compare(Compare),
     /// Strings only: the value holds the text, in any letter case.
     Contains,
     /// Strings only: the value begins with the text.
@@ -57,12 +52,14 @@ impl AttributeOp {
     /// An operator by name (any letter case) or symbol; README lists them.
     pub fn parse(text: &str) -> DomainResult<Self> {
         let op = match text.to_ascii_lowercase().as_str() {
-            "equal" | "equals" | "eq" | "=" | "==" => AttributeOp::Equal,
-            "notequal" | "ne" | "!=" | "<>" => AttributeOp::NotEqual,
-            "lessthan" | "lt" | "<" => AttributeOp::Less,
-            "lessthanorequal" | "le" | "lte" | "<=" => AttributeOp::LessOrEqual,
-            "greaterthan" | "gt" | ">" => AttributeOp::Greater,
-            "greaterthanorequal" | "ge" | "gte" | ">=" => AttributeOp::GreaterOrEqual,
+            "equal" | "equals" | "eq" | "=" | "==" => AttributeOp::Compare(Compare::Equal),
+            "notequal" | "ne" | "!=" | "<>" => AttributeOp::Compare(Compare::NotEqual),
+            "lessthan" | "lt" | "<" => AttributeOp::Compare(Compare::Less),
+            "lessthanorequal" | "le" | "lte" | "<=" => AttributeOp::Compare(Compare::LessOrEqual),
+            "greaterthan" | "gt" | ">" => AttributeOp::Compare(Compare::Greater),
+            "greaterthanorequal" | "ge" | "gte" | ">=" => {
+                AttributeOp::Compare(Compare::GreaterOrEqual)
+            }
             "contains" | "like" => AttributeOp::Contains,
             "startswith" | "prefix" => AttributeOp::StartsWith,
             "isnotnull" | "exists" | "notempty" => AttributeOp::Present,
@@ -75,18 +72,6 @@ impl AttributeOp {
             }
         };
         Ok(op)
-    }
-
-    fn compares(self) -> Option<Compare> {
-        Some(match self {
-            AttributeOp::Equal => Compare::Equal,
-            AttributeOp::NotEqual => Compare::NotEqual,
-            AttributeOp::Less => Compare::Less,
-            AttributeOp::LessOrEqual => Compare::LessOrEqual,
-            AttributeOp::Greater => Compare::Greater,
-            AttributeOp::GreaterOrEqual => Compare::GreaterOrEqual,
-            _ => return None,
-        })
     }
 }
 
@@ -272,23 +257,19 @@ pub fn resolve(declared: &[CustomAttribute], asked: AskedTerm) -> DomainResult<A
         (AttributeOp::Contains | AttributeOp::StartsWith, t) => {
             return refuse(format!("{} values take no text match", t.as_str()));
         }
-        (op, AttributeType::String) => match op.compares() {
-            Some(c) => ValueTest::Text(c, asked.value),
-            None => return refuse("this operator does not apply".to_owned()),
-        },
-        (op, AttributeType::Boolean) => {
+        (AttributeOp::Compare(c), AttributeType::String) => ValueTest::Text(c, asked.value),
+        (AttributeOp::Compare(c), AttributeType::Boolean) => {
             let value = match asked.value.to_ascii_lowercase().as_str() {
                 "true" => "true",
                 "false" => "false",
                 _ => return refuse(format!("{:?} is not true or false", asked.value)),
             };
-            match op {
-                AttributeOp::Equal => ValueTest::Text(Compare::Equal, value.to_owned()),
-                AttributeOp::NotEqual => ValueTest::Text(Compare::NotEqual, value.to_owned()),
-                _ => return refuse("Boolean values take Equal or NotEqual".to_owned()),
+            if !matches!(c, Compare::Equal | Compare::NotEqual) {
+                return refuse("Boolean values take Equal or NotEqual".to_owned());
             }
+            ValueTest::Text(c, value.to_owned())
         }
-        (op, t @ (AttributeType::Number | AttributeType::DateTime)) => {
+        (AttributeOp::Compare(c), t @ (AttributeType::Number | AttributeType::DateTime)) => {
             let key = match t {
                 AttributeType::Number => asked.value.trim().parse::<i64>().ok(),
                 _ => time::OffsetDateTime::parse(
@@ -308,10 +289,7 @@ pub fn resolve(declared: &[CustomAttribute], asked: AskedTerm) -> DomainResult<A
                     }
                 ));
             };
-            match op.compares() {
-                Some(c) => ValueTest::Ordinal(c, key),
-                None => return refuse("this operator does not apply".to_owned()),
-            }
+            ValueTest::Ordinal(c, key)
         }
     };
     Ok(AttributeTest {

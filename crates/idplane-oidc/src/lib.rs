@@ -22,6 +22,7 @@ mod session;
 mod signin;
 pub mod source;
 mod token;
+mod token_request;
 
 pub use provider::{Provider, ProviderConfig};
 pub use routes::router;

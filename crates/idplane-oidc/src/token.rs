@@ -20,6 +20,7 @@ use crate::errors::{OAuthError, OAuthErrorCode};
 use crate::params::Params;
 use crate::provider::{Issued, Provider, UserGrant};
 use crate::secrets;
+use crate::token_request::{CodeExchange, TokenGrant};
 use crate::source::Source;
 
 pub async fn token(
@@ -65,15 +66,17 @@ async fn exchange(
         return Err(OAuthError::invalid_request(fault));
     }
     let client = client_auth::authenticate(provider, &pool, headers, &params, source).await?;
-    match params.get("grant_type") {
-        None => Err(OAuthError::invalid_request("grant_type is required")),
-        Some("authorization_code") => authorization_code(provider, &pool, &client, &params).await,
-        Some("refresh_token") => refresh_token(provider, &pool, &client, &params).await,
-        Some("client_credentials") => client_credentials(provider, &pool, &client, &params).await,
-        Some(other) => Err(OAuthError::new(
-            OAuthErrorCode::UnsupportedGrantType,
-            format!("grant type {other} is not supported"),
-        )),
+    match TokenGrant::read(&params)? {
+        TokenGrant::AuthorizationCode(exchange) => {
+            authorization_code(provider, &pool, &client, &exchange).await
+        }
+        TokenGrant::RefreshToken {
+            refresh_token,
+            scope,
+        } => provider.refresh(&pool, &client, refresh_token, scope).await,
+        TokenGrant::ClientCredentials { scope } => {
+            client_credentials(provider, &pool, &client, scope).await
+        }
     }
 }
 
@@ -81,7 +84,7 @@ async fn authorization_code(
     provider: &Provider,
     pool: &PoolAccess,
     client: &Client,
-    params: &Params,
+    exchange: &CodeExchange<'_>,
 ) -> Result<Issued, OAuthError> {
     if client.client_type.is_machine() {
         return Err(OAuthError::new(
@@ -89,15 +92,12 @@ async fn authorization_code(
             "machine-to-machine clients use the client_credentials grant",
         ));
     }
-    let Some(code) = params.get("code") else {
-        return Err(OAuthError::invalid_request("code is required"));
-    };
     // The grant is made as the code is spent, in one step: a code is good for one attempt,
     // and a second attempt revokes whatever the first one issued (RFC 6749 §4.1.2).
     let start = provider.grant_start(client);
     let code = match provider
         .sign_in
-        .redeem_code(&pool.uid, &secrets::hash(code), &start)
+        .redeem_code(&pool.uid, &secrets::hash(exchange.code), &start)
         .await?
     {
         CodeRedemption::Redeemed(code) => code,
@@ -113,7 +113,7 @@ async fn authorization_code(
             ));
         }
     };
-    match redeemed(provider, pool, client, params, &code, &start).await {
+    match redeemed(provider, pool, client, exchange, &code, &start).await {
         Ok(issued) => Ok(issued),
         Err(e) => {
             provider.sign_in.revoke_grant(&pool.uid, &start.id).await?;
@@ -127,7 +127,7 @@ async fn redeemed(
     provider: &Provider,
     pool: &PoolAccess,
     client: &Client,
-    params: &Params,
+    exchange: &CodeExchange<'_>,
     code: &AuthCode,
     start: &GrantStart,
 ) -> Result<Issued, OAuthError> {
@@ -141,7 +141,7 @@ async fn redeemed(
             "the authorization code has expired",
         ));
     }
-    match params.get("redirect_uri") {
+    match exchange.redirect_uri {
         Some(uri) if uri != code.redirect_uri => {
             return Err(OAuthError::invalid_grant(
                 "redirect_uri does not match the authorization request",
@@ -152,7 +152,7 @@ async fn redeemed(
         }
         _ => {}
     }
-    match (&code.code_challenge, params.get("code_verifier")) {
+    match (&code.code_challenge, exchange.code_verifier) {
         (Some(challenge), Some(verifier)) => {
             if !secrets::pkce_well_formed(verifier) || !secrets::pkce_matches(verifier, challenge) {
                 return Err(OAuthError::invalid_grant(
@@ -206,20 +206,6 @@ async fn redeemed(
             },
         )
         .await?)
-}
-
-async fn refresh_token(
-    provider: &Provider,
-    pool: &PoolAccess,
-    client: &Client,
-    params: &Params,
-) -> Result<Issued, OAuthError> {
-    let Some(token) = params.get("refresh_token") else {
-        return Err(OAuthError::invalid_request("refresh_token is required"));
-    };
-    provider
-        .refresh(pool, client, token, params.get("scope"))
-        .await
 }
 
 impl Provider {
@@ -336,7 +322,7 @@ async fn client_credentials(
     provider: &Provider,
     pool: &UserPool,
     client: &Client,
-    params: &Params,
+    scope: Option<&str>,
 ) -> Result<Issued, OAuthError> {
     if !client.client_type.is_machine() {
         return Err(OAuthError::new(
@@ -344,6 +330,6 @@ async fn client_credentials(
             "only machine-to-machine clients may use the client_credentials grant",
         ));
     }
-    let scope = machine_scope(params.get("scope"))?;
+    let scope = machine_scope(scope)?;
     Ok(provider.issue_for_client(pool, client, &scope).await?)
 }

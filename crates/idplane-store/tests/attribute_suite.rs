@@ -10,14 +10,14 @@ use idplane_core::error::{AttributeError, DomainError};
 use idplane_core::ids::CustomAttributeUid;
 use idplane_core::model::custom_attribute::{AttributeType, CustomAttribute, Mutability};
 use idplane_core::model::user::UserWrite;
-use idplane_core::query::{Paging, SortDirection, UserCondition, UserField, UserQuery, UserSort};
+use idplane_core::query::{UserCondition, UserQuery};
 use idplane_core::store::*;
 use idplane_store::SqlStore;
 
 #[macro_use]
 mod common;
 
-use common::fixtures::{new_pool, ts, user};
+use common::fixtures::{all, new_pool, ts, user};
 use common::{Db, postgres_db, sqlite_db};
 
 store_tests!(
@@ -163,24 +163,14 @@ async fn concurrent_declarations(db: &Db) {
 }
 
 fn level_at_least(n: i64) -> UserQuery {
-    UserQuery {
-        conditions: vec![UserCondition::Attributes(Level {
-            relation: Relation::And,
-            terms: vec![AttributeTest {
-                name: "level".to_owned(),
-                test: ValueTest::Ordinal(Compare::GreaterOrEqual, n),
-            }],
-            groups: Vec::new(),
-        })],
-        sort: UserSort {
-            field: UserField::CreateTime,
-            direction: SortDirection::Asc,
-        },
-        paging: Paging::Page {
-            number: 1,
-            size: 100,
-        },
-    }
+    all(vec![UserCondition::Attributes(Level {
+        relation: Relation::And,
+        terms: vec![AttributeTest {
+            name: "level".to_owned(),
+            test: ValueTest::Ordinal(Compare::GreaterOrEqual, n),
+        }],
+        groups: Vec::new(),
+    })])
 }
 
 /// Users whose values were stored before the value index existed (its rows and the mark that

@@ -10,10 +10,11 @@
 use std::collections::HashSet;
 use std::ops::Bound;
 
-use idplane_core::ids::UserUid;
+use idplane_core::ids::{GroupUid, UserUid};
 use idplane_core::model::user::{User, UserState, UserWrite, display_name};
 use idplane_core::query::*;
 use idplane_core::store::*;
+use idplane_store::SqlStore;
 
 #[macro_use]
 mod common;
@@ -173,6 +174,80 @@ fn conditions(sample: &User) -> Vec<UserCondition> {
     ]
 }
 
+const SORTS: [UserField; 7] = [
+    UserField::Username,
+    UserField::DisplayName,
+    UserField::Phone,
+    UserField::Email,
+    UserField::State,
+    UserField::CreateTime,
+    UserField::UpdateTime,
+];
+
+/// Runs every condition set of `sets` under every sort key, direction and offset, within
+/// `group` (or the whole pool), and checks each page and total against `population` filtered
+/// and sorted here by `key`. Answers how many pages were checked.
+async fn check_searches(
+    store: &SqlStore,
+    scope: &PoolScope,
+    sets: &[Vec<UserCondition>],
+    population: &[User],
+    group: Option<&GroupUid>,
+    key: fn(&User, UserField) -> Value,
+    offsets: &[u64],
+) -> usize {
+    let mut checked = 0;
+    for set in sets {
+        let matching: Vec<&User> = population
+            .iter()
+            .filter(|u| set.iter().all(|c| holds(c, u)))
+            .collect();
+        for field in SORTS {
+            for direction in [SortDirection::Asc, SortDirection::Desc] {
+                let mut want: Vec<(Value, &str)> = matching
+                    .iter()
+                    .map(|u| (key(u, field), u.uid.as_str()))
+                    .collect();
+                want.sort();
+                if direction == SortDirection::Desc {
+                    want.reverse();
+                }
+                for &offset in offsets {
+                    let mut conditions: Vec<UserCondition> = group
+                        .map(|g| UserCondition::InGroup(g.clone()))
+                        .into_iter()
+                        .collect();
+                    conditions.extend(set.iter().cloned());
+                    let query = UserQuery {
+                        conditions,
+                        sort: UserSort { field, direction },
+                        paging: Paging::Offset { offset, limit: 30 },
+                    };
+                    let page = store.query_user_summaries(scope, &query).await.unwrap();
+                    let got: Vec<&str> = page.items.iter().map(|u| u.uid.as_str()).collect();
+                    let expected: Vec<&str> = want
+                        .iter()
+                        .skip(offset as usize)
+                        .take(30)
+                        .map(|(_, uid)| *uid)
+                        .collect();
+                    assert_eq!(
+                        page.total as usize,
+                        want.len(),
+                        "{group:?} {set:?} {field:?} {direction:?}"
+                    );
+                    assert_eq!(
+                        got, expected,
+                        "{group:?} {set:?} by {field:?} {direction:?} from {offset}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    checked
+}
+
 async fn member_searches_match_the_reference(db: &Db) {
     let store = db.open().await;
     let (scope, _) = new_pool(&store, "acct").await;
@@ -201,102 +276,29 @@ async fn member_searches_match_the_reference(db: &Db) {
             sets.push(vec![a.clone(), b.clone()]);
         }
     }
-    let sorts = [
-        UserField::Username,
-        UserField::DisplayName,
-        UserField::Phone,
-        UserField::Email,
-        UserField::State,
-        UserField::CreateTime,
-        UserField::UpdateTime,
-    ];
-    let mut checked = 0;
-    for set in &sets {
-        let matching: Vec<&User> = members
-            .iter()
-            .filter(|u| set.iter().all(|c| holds(c, u)))
-            .collect();
-        for field in sorts {
-            for direction in [SortDirection::Asc, SortDirection::Desc] {
-                let mut want: Vec<(Value, &str)> = matching
-                    .iter()
-                    .map(|u| (key(u, field), u.uid.as_str()))
-                    .collect();
-                want.sort();
-                if direction == SortDirection::Desc {
-                    want.reverse();
-                }
-                for offset in [0u64, 7, 990, 1_020] {
-                    let mut conditions = vec![UserCondition::InGroup(g.uid.clone())];
-                    conditions.extend(set.iter().cloned());
-                    let query = UserQuery {
-                        conditions,
-                        sort: UserSort { field, direction },
-                        paging: Paging::Offset { offset, limit: 30 },
-                    };
-                    let page = store.query_user_summaries(&scope, &query).await.unwrap();
-                    let got: Vec<&str> = page.items.iter().map(|u| u.uid.as_str()).collect();
-                    let expected: Vec<&str> = want
-                        .iter()
-                        .skip(offset as usize)
-                        .take(30)
-                        .map(|(_, uid)| *uid)
-                        .collect();
-                    assert_eq!(
-                        page.total as usize,
-                        want.len(),
-                        "{set:?} {field:?} {direction:?}"
-                    );
-                    assert_eq!(
-                        got, expected,
-                        "{set:?} by {field:?} {direction:?} from {offset}"
-                    );
-                    checked += 1;
-                }
-            }
-        }
-    }
+    let checked = check_searches(
+        &store,
+        &scope,
+        &sets,
+        &members,
+        Some(&g.uid),
+        key,
+        &[0, 7, 990, 1_020],
+    )
+    .await;
     assert!(checked > 1_000);
     // The same searches over the whole pool (no group): the pool's planner reads a few
     // matches sorted and walks the sort index for many, and both agree with the reference.
-    for set in &sets {
-        let matching: Vec<&User> = everyone
-            .iter()
-            .filter(|u| set.iter().all(|c| holds(c, u)))
-            .collect();
-        for field in sorts {
-            for direction in [SortDirection::Asc, SortDirection::Desc] {
-                let mut want: Vec<(Value, &str)> = matching
-                    .iter()
-                    .map(|u| (pool_key(u, field), u.uid.as_str()))
-                    .collect();
-                want.sort();
-                if direction == SortDirection::Desc {
-                    want.reverse();
-                }
-                for offset in [0u64, 13, 1_380] {
-                    let query = UserQuery {
-                        conditions: set.clone(),
-                        sort: UserSort { field, direction },
-                        paging: Paging::Offset { offset, limit: 30 },
-                    };
-                    let page = store.query_user_summaries(&scope, &query).await.unwrap();
-                    let got: Vec<&str> = page.items.iter().map(|u| u.uid.as_str()).collect();
-                    let expected: Vec<&str> = want
-                        .iter()
-                        .skip(offset as usize)
-                        .take(30)
-                        .map(|(_, uid)| *uid)
-                        .collect();
-                    assert_eq!(page.total as usize, want.len(), "pool {set:?} {field:?}");
-                    assert_eq!(
-                        got, expected,
-                        "pool {set:?} by {field:?} {direction:?} from {offset}"
-                    );
-                }
-            }
-        }
-    }
+    check_searches(
+        &store,
+        &scope,
+        &sets,
+        &everyone,
+        None,
+        pool_key,
+        &[0, 13, 1_380],
+    )
+    .await;
     // Another pool's administrator names this group: nothing is found, whatever the plan
     // (OWASP ASVS 4.0 V4.2.1, access to another tenant's records by identifier).
     let (stranger, _) = new_pool(&store, "acct").await;

@@ -8,6 +8,7 @@ use idplane_core::model::group::Group;
 use idplane_core::model::pool::{PoolView, Tag};
 use idplane_core::model::user::User;
 use idplane_core::query::{Paging, SortDirection};
+use idplane_core::service::PoolDetails;
 use serde::{Deserialize, Serialize};
 
 use super::error::VolcError;
@@ -116,6 +117,13 @@ pub struct PoolOut {
 }
 
 impl PoolOut {
+    /// A pool with its custom attribute declarations (GetUserPool, UpdateUserPool).
+    pub fn detailed(details: PoolDetails, public_url: &str) -> Self {
+        let mut out = Self::new(details.view, public_url);
+        out.custom_attributes = details.attributes.into_iter().map(Into::into).collect();
+        out
+    }
+
     pub fn new(view: PoolView, public_url: &str) -> Self {
         let p = view.pool;
         let s = p.settings;

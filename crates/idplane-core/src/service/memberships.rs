@@ -29,6 +29,20 @@ fn by_user<T>(users: &[UserUid], pairs: Vec<(UserUid, T)>) -> Vec<(UserUid, Vec<
 }
 
 impl Directory {
+    /// Those of `users` that are in the pool, read in one statement.
+    async fn in_pool(
+        &self,
+        access: &PoolAccess,
+        users: &[UserUid],
+    ) -> DomainResult<HashSet<UserUid>> {
+        Ok(self
+            .store
+            .existing_users(&access.scope, users)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// The users without repeats, all in the pool: `NotFound` names the first one that is not.
     async fn known_users(
         &self,
@@ -36,12 +50,7 @@ impl Directory {
         users: &[UserUid],
     ) -> DomainResult<Vec<UserUid>> {
         let users = distinct(Field::UserIds, users)?;
-        let found: HashSet<UserUid> = self
-            .store
-            .existing_users(&access.scope, &users)
-            .await?
-            .into_iter()
-            .collect();
+        let found = self.in_pool(access, &users).await?;
         match users.iter().find(|u| !found.contains(*u)) {
             Some(missing) => Err(DomainError::not_found(Kind::User, missing.as_str())),
             None => Ok(users),
@@ -62,12 +71,7 @@ impl Directory {
             return Ok(Vec::new());
         }
         let users = distinct(Field::UserIds, users)?;
-        let found: HashSet<UserUid> = self
-            .store
-            .existing_users(&access.scope, &users)
-            .await?
-            .into_iter()
-            .collect();
+        let found = self.in_pool(access, &users).await?;
         let (known, unknown): (Vec<UserUid>, Vec<UserUid>) =
             users.into_iter().partition(|u| found.contains(u));
         if !known.is_empty() {

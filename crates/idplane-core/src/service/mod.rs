@@ -25,7 +25,7 @@ mod well_known;
 
 pub use access_keys::{AccessKeyService, CreatedAccessKey, KeyMaterial};
 pub use clients::ClientService;
-pub use pools::PoolAccess;
+pub use pools::{PoolAccess, PoolDetails};
 
 /// The directory's use cases over one store.
 #[derive(Clone)]

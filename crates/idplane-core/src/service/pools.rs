@@ -4,6 +4,7 @@ use crate::error::{AccessError, DomainError, DomainResult, Kind, PoolError};
 use crate::fields::Field;
 use crate::ids::{DepartmentUid, UserPoolUid};
 use crate::model::account::Caller;
+use crate::model::custom_attribute::CustomAttribute;
 use crate::model::department::Department;
 use crate::model::pool::{PoolSettings, PoolView, SIGN_IN_ATTRIBUTES, UserPool};
 use crate::query::{Page, PoolQuery, TextMatch};
@@ -53,6 +54,21 @@ impl std::ops::Deref for PoolAccess {
 
     fn deref(&self) -> &UserPool {
         &self.pool
+    }
+}
+
+/// A pool as GetUserPool and UpdateUserPool answer it.
+#[derive(Debug, Clone)]
+pub struct PoolDetails {
+    pub view: PoolView,
+    pub attributes: Vec<CustomAttribute>,
+}
+
+/// Refuses a pool other than the one the caller's key is bound to.
+fn within_binding(caller: &Caller, uid: &UserPoolUid) -> DomainResult<()> {
+    match caller.bound_pool() {
+        Some(bound) if bound != uid => Err(AccessError::OtherPool.into()),
+        _ => Ok(()),
     }
 }
 
@@ -110,11 +126,7 @@ impl Directory {
             .find_pool(caller.account_id(), uid)
             .await?
             .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid.as_str()))?;
-        if let Some(bound) = caller.bound_pool()
-            && bound != uid
-        {
-            return Err(AccessError::OtherPool.into());
-        }
+        within_binding(caller, uid)?;
         Ok(PoolAccess::checked(pool))
     }
 
@@ -208,12 +220,19 @@ impl Directory {
         })
     }
 
-    pub async fn get_pool(&self, caller: &Caller, uid: &UserPoolUid) -> DomainResult<PoolView> {
-        let access = self.pool_access(caller, uid).await?;
-        self.store
-            .get_pool(access.scope.account_id(), access.scope.pool_uid())
+    /// A pool with its counters and custom attribute declarations (GetUserPool), the pool
+    /// read once.
+    pub async fn get_pool(&self, caller: &Caller, uid: &UserPoolUid) -> DomainResult<PoolDetails> {
+        let view = self
+            .store
+            .get_pool(caller.account_id(), uid)
             .await?
-            .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid.as_str()))
+            .ok_or_else(|| DomainError::not_found(Kind::UserPool, uid.as_str()))?;
+        within_binding(caller, uid)?;
+        let attributes = self
+            .attributes(&PoolAccess::checked(view.pool.clone()))
+            .await?;
+        Ok(PoolDetails { view, attributes })
     }
 
     pub async fn list_pools(
@@ -238,7 +257,7 @@ impl Directory {
         caller: &Caller,
         uid: &UserPoolUid,
         change: impl FnOnce(&mut UserPool),
-    ) -> DomainResult<PoolView> {
+    ) -> DomainResult<PoolDetails> {
         let mut pool = self.pool_access(caller, uid).await?.pool;
         change(&mut pool);
         validate_pool(&pool.name, &pool.description, &pool.settings)?;

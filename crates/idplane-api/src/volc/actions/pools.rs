@@ -130,7 +130,7 @@ pub async fn get(ctx: &Ctx<'_>, input: UidIn) -> Result<PoolOut, VolcError> {
         .dir
         .get_pool(ctx.caller, &UserPoolUid::parse(&input.user_pool_uid)?)
         .await?;
-    with_attributes(ctx, PoolOut::new(view, ctx.public_url)).await
+    Ok(PoolOut::detailed(view, ctx.public_url))
 }
 
 pub async fn delete(ctx: &Ctx<'_>, input: UidIn) -> Result<MessageOut, VolcError> {
@@ -167,20 +167,7 @@ pub async fn update(ctx: &Ctx<'_>, input: UpdateIn) -> Result<PoolOut, VolcError
             },
         )
         .await?;
-    with_attributes(ctx, PoolOut::new(view, ctx.public_url)).await
-}
-
-/// `out` with the pool's custom attribute declarations.
-async fn with_attributes(ctx: &Ctx<'_>, mut out: PoolOut) -> Result<PoolOut, VolcError> {
-    let access = ctx.pool(&out.uid).await?;
-    out.custom_attributes = ctx
-        .dir
-        .attributes(&access)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(out)
+    Ok(PoolOut::detailed(view, ctx.public_url))
 }
 
 #[derive(Debug, Deserialize, Default)]
