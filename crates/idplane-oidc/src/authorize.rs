@@ -14,6 +14,7 @@ use idplane_core::model::sign_in::{AuthCode, LoginSession};
 use idplane_core::model::user::User;
 use idplane_core::service::PoolAccess;
 
+use crate::authorize_request::{AuthorizeRequest, Pkce, ResponseType};
 use crate::claims;
 use crate::errors::{AuthorizeErrorCode, redirect_error, with_query};
 use crate::pages::{self, CSRF_COOKIE, LoginPage, SESSION_COOKIE};
@@ -103,7 +104,8 @@ async fn authorize_inner(
             &format!("The request cannot be read: {fault}."),
         ));
     }
-    let Some(client_id) = params.get("client_id") else {
+    let request = AuthorizeRequest::read(params);
+    let Some(client_id) = request.client_id else {
         return Ok(refuse(
             Some(&pool),
             StatusCode::BAD_REQUEST,
@@ -118,7 +120,7 @@ async fn authorize_inner(
         ));
     };
     let callbacks = &client.settings.allowed_callback_urls;
-    let redirect_uri = match params.get("redirect_uri") {
+    let redirect_uri = match request.redirect_uri {
         Some(uri) if callbacks.iter().any(|c| c == uri) => uri.to_owned(),
         Some(_) => {
             return Ok(refuse(
@@ -136,7 +138,7 @@ async fn authorize_inner(
             ));
         }
     };
-    let state = params.get("state");
+    let state = request.state;
     let issuer = provider.endpoints(&pool.uid).issuer;
     let fail = |code: AuthorizeErrorCode, description: &str| {
         Ok(redirect_error(
@@ -147,15 +149,15 @@ async fn authorize_inner(
             &issuer,
         ))
     };
-    match params.get("response_type") {
-        Some("code") => {}
-        None => {
+    match request.response_type {
+        ResponseType::Code => {}
+        ResponseType::Missing => {
             return fail(
                 AuthorizeErrorCode::InvalidRequest,
                 "response_type is required",
             );
         }
-        Some(_) => {
+        ResponseType::Unsupported => {
             return fail(
                 AuthorizeErrorCode::UnsupportedResponseType,
                 "only the code response type is supported",
@@ -168,37 +170,35 @@ async fn authorize_inner(
             "machine-to-machine clients cannot sign users in",
         );
     }
-    let challenge = params.get("code_challenge");
-    match (challenge, params.get("code_challenge_method")) {
-        (Some(c), Some("S256")) if secrets::pkce_well_formed(c) => {}
-        (Some(_), Some("S256")) => {
+    match request.pkce {
+        Pkce::S256(_) => {}
+        Pkce::Malformed => {
             return fail(
                 AuthorizeErrorCode::InvalidRequest,
                 "code_challenge is malformed",
             );
         }
-        (Some(_), _) => {
+        Pkce::NotS256 => {
             return fail(
                 AuthorizeErrorCode::InvalidRequest,
                 "code_challenge_method must be S256",
             );
         }
-        (None, Some(_)) => {
+        Pkce::MethodWithoutChallenge => {
             return fail(
                 AuthorizeErrorCode::InvalidRequest,
                 "code_challenge_method without code_challenge",
             );
         }
-        (None, None) if client.client_type.requires_pkce() => {
+        Pkce::None if client.client_type.requires_pkce() => {
             return fail(
                 AuthorizeErrorCode::InvalidRequest,
                 "this client must use PKCE (code_challenge with S256)",
             );
         }
-        (None, None) => {}
+        Pkce::None => {}
     }
-    let asked = params.get("scope").unwrap_or("openid");
-    let scope = claims::grant(asked);
+    let scope = claims::grant(request.scope);
     if scope.is_empty() {
         return fail(
             AuthorizeErrorCode::InvalidScope,
@@ -211,32 +211,27 @@ async fn authorize_inner(
             "sign-in is disabled for this user pool",
         );
     }
-    let prompt = params.get_or_empty("prompt");
     let pending = Pending {
         pool: pool.uid.as_str().to_owned(),
         client_id: client.uid.as_str().to_owned(),
         redirect_uri: redirect_uri.clone(),
         scope,
         state: state.map(str::to_owned),
-        nonce: params.get("nonce").map(str::to_owned),
-        code_challenge: challenge.map(str::to_owned),
+        nonce: request.nonce.map(str::to_owned),
+        code_challenge: request.pkce.challenge().map(str::to_owned),
         csrf: secrets::random_token(),
         issued_at: provider.now().millis(),
         user: None,
         generation: None,
     };
     // `max_age` (seconds): a session signed in longer ago than that does not count.
-    let max_age = match params.get("max_age").map(str::parse::<i64>) {
-        None => None,
-        Some(Ok(seconds)) if seconds >= 0 => Some(seconds),
-        Some(_) => {
-            return fail(
-                AuthorizeErrorCode::InvalidRequest,
-                "max_age must be a non-negative integer",
-            );
-        }
+    let Ok(max_age) = request.max_age else {
+        return fail(
+            AuthorizeErrorCode::InvalidRequest,
+            "max_age must be a non-negative integer",
+        );
     };
-    if !prompt.split(' ').any(|p| p == "login")
+    if !request.prompt.login
         && let Some((session, user)) = provider.current_session(&pool, headers).await?
         && max_age.is_none_or(|m| {
             provider.now().millis() - session.created_at.millis() <= m.saturating_mul(1000)
@@ -246,16 +241,14 @@ async fn authorize_inner(
             .complete(&pool, &client, &pending, &user, Some(session.id_hash), None)
             .await;
     }
-    if prompt.split(' ').any(|p| p == "none") {
+    if request.prompt.none {
         return fail(
             AuthorizeErrorCode::LoginRequired,
             "the user is not signed in",
         );
     }
     // OIDC Core §3.1.2.1: `login_hint` fills in the identifier.
-    let hint = params.get_or_empty("login_hint");
-    let hint = if hint.len() <= 256 { hint } else { "" };
-    Ok(provider.login_page(&pool, &pending, hint, None))
+    Ok(provider.login_page(&pool, &pending, request.login_hint, None))
 }
 
 impl Provider {

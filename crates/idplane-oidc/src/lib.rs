@@ -3,6 +3,7 @@
 //! revocation, introspection, sign-out, and the native `InitiateAuth` sign-in API.
 
 mod authorize;
+mod authorize_request;
 pub mod cache;
 pub mod claims;
 mod client_auth;

@@ -20,8 +20,8 @@ use crate::errors::{OAuthError, OAuthErrorCode};
 use crate::params::Params;
 use crate::provider::{Issued, Provider, UserGrant};
 use crate::secrets;
-use crate::token_request::{CodeExchange, TokenGrant};
 use crate::source::Source;
+use crate::token_request::{CodeExchange, TokenGrant};
 
 pub async fn token(
     State(provider): State<Arc<Provider>>,
