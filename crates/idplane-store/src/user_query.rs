@@ -107,6 +107,46 @@ pub fn on_member_row(c: &UserCondition) -> bool {
     member_keys_of(c).is_some()
 }
 
+/// Whether the users table has an index that finds `c`'s matches across a pool without
+/// reading every user: exact and prefix matches, ranges and empty values of an indexed field, uids,
+/// memberships and custom attribute values. Only then can counting the matches up to a cap
+/// (the pool planner's first statement) stop early; otherwise every user is read either way.
+pub fn index_driven(c: &UserCondition) -> bool {
+    let indexed = |f: UserField| {
+        matches!(
+            f,
+            UserField::Username
+                | UserField::Email
+                | UserField::Phone
+                | UserField::Name
+                | UserField::Nickname
+                | UserField::DisplayName
+                | UserField::CreateTime
+                | UserField::UpdateTime
+                | UserField::LatestLogin
+        )
+    };
+    match c {
+        UserCondition::Text { field, matches } => {
+            indexed(*field) && !matches!(matches, TextMatch::Contains(_))
+        }
+        UserCondition::Range { field, .. } => indexed(*field),
+        // An empty value is one key of the field's index; a non-empty one is nearly all.
+        UserCondition::Empty { field, empty } => *empty && indexed(*field),
+        UserCondition::UidIn(_)
+        | UserCondition::InGroup(_)
+        | UserCondition::InAnyGroup(_)
+        | UserCondition::InDepartment { .. }
+        | UserCondition::Attributes(_) => true,
+        UserCondition::StateIn(_)
+        | UserCondition::Keyword(_)
+        | UserCondition::NotInAnyGroup
+        | UserCondition::NotInAnyDepartment
+        | UserCondition::Duplicated(_)
+        | UserCondition::AttributesAsked(_) => false,
+    }
+}
+
 /// Whether, within one group, a condition is on a member key other than the sort's: no
 /// index then holds the matches in order (a deep page of them is selected from their keys,
 /// see `member_select`).

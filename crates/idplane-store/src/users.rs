@@ -21,7 +21,9 @@ use crate::paging::DEEP_OFFSET;
 use crate::row::Columns;
 use crate::sql::{Sql, flag, opt, sql};
 use crate::user_pages::members_of;
-use crate::user_query::{condition, filters_other_member_key, on_member_row, sort_spec};
+use crate::user_query::{
+    condition, filters_other_member_key, index_driven, on_member_row, sort_spec,
+};
 
 const COLUMNS: &str = "u.uid, u.pool_uid, u.preferred_username, u.email, u.phone_number, u.name, \
      u.given_name, u.family_name, u.middle_name, u.nickname, u.gender, u.birthdate, u.locale, \
@@ -638,7 +640,7 @@ impl SqlStore {
             && !matches!(query.paging, Paging::Cursor { .. })
             && filters_other_member_key(&query.conditions, &spec);
         if group.is_none()
-            && !query.conditions.is_empty()
+            && query.conditions.iter().any(index_driven)
             && !matches!(query.paging, Paging::Cursor { .. })
             && let Some(page) = self
                 .planned_pool_page(scope, &filter, &spec, &query.paging)
