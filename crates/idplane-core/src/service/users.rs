@@ -203,8 +203,8 @@ fn apply_patch(user: &mut User, patch: UserPatch) -> DomainResult<()> {
     Ok(())
 }
 
-/// Where a change moves a user, as asked (EIAM's `OrgNodeId`, `SecondaryOrgNodeIdList`,
-/// `UserGroupIds`); `None` leaves that as it is.
+/// Where a change moves a user, as asked: its primary department, its other departments and
+/// its groups; `None` leaves that as it is.
 #[derive(Debug, Clone, Default)]
 pub struct PlacementEdit {
     pub primary: Option<DepartmentRef>,
