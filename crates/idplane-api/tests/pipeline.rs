@@ -99,16 +99,6 @@ impl Api {
             builder = builder.header(name, value);
         }
         if signed {
-            let mut auth = volc::Authorization {
-                access_key_id: self.key_id.clone(),
-                date: x_date[..8].to_owned(),
-                region: "cn-beijing".to_owned(),
-                service: "id".to_owned(),
-                signed_headers: ["content-type", "host", "x-content-sha256", "x-date"]
-                    .map(str::to_owned)
-                    .to_vec(),
-                signature: String::new(),
-            };
             let parts = volc::RequestParts {
                 method: "POST",
                 path: "/",
@@ -116,18 +106,16 @@ impl Api {
                 headers: &headers,
                 body: &body,
             };
-            auth.signature = volc::sign(&parts, &auth, &x_date, self.secret.as_bytes()).unwrap();
-            builder = builder.header(
-                "Authorization",
-                format!(
-                    "HMAC-SHA256 Credential={}/{}/cn-beijing/id/request, \
-                     SignedHeaders={}, Signature={}",
-                    self.key_id,
-                    auth.date,
-                    auth.signed_headers.join(";"),
-                    auth.signature
-                ),
-            );
+            let authorization = volc::client_authorization(
+                &parts,
+                &self.key_id,
+                self.secret.as_bytes(),
+                &x_date,
+                "cn-beijing",
+                "id",
+            )
+            .unwrap();
+            builder = builder.header("Authorization", authorization);
         }
         builder.body(Body::from(body)).unwrap()
     }
@@ -158,15 +146,6 @@ impl Api {
             ("Host".to_owned(), HOST.to_owned()),
             ("X-TC-Action".to_owned(), action.to_owned()),
         ];
-        let auth = tc3::Authorization {
-            secret_id: self.key_id.clone(),
-            date: tc3::date_of(timestamp).unwrap(),
-            service: "eiam".to_owned(),
-            signed_headers: ["content-type", "host", "x-tc-action"]
-                .map(str::to_owned)
-                .to_vec(),
-            signature: String::new(),
-        };
         let parts = tc3::RequestParts {
             method: "POST",
             path: "/",
@@ -174,7 +153,14 @@ impl Api {
             headers: &headers,
             body: &body,
         };
-        let signature = tc3::sign(&parts, &auth, timestamp, self.secret.as_bytes()).unwrap();
+        let authorization = tc3::client_authorization(
+            &parts,
+            &self.key_id,
+            self.secret.as_bytes(),
+            timestamp,
+            "eiam",
+        )
+        .unwrap();
         let mut builder = Request::post("/");
         for (name, value) in &headers {
             builder = builder.header(name, value);
@@ -182,16 +168,7 @@ impl Api {
         let request = builder
             .header("X-TC-Version", "2021-04-20")
             .header("X-TC-Timestamp", timestamp.to_string())
-            .header(
-                "Authorization",
-                format!(
-                    "TC3-HMAC-SHA256 Credential={}/{}/eiam/tc3_request, \
-                     SignedHeaders={}, Signature={signature}",
-                    self.key_id,
-                    auth.date,
-                    auth.signed_headers.join(";"),
-                ),
-            )
+            .header("Authorization", authorization)
             .body(Body::from(body))
             .unwrap();
         let (status, answer) = self.send(request).await;

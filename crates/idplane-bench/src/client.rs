@@ -208,19 +208,6 @@ fn volc_request(host: &str, action: &str, body: &str) -> String {
         ("X-Content-Sha256".to_owned(), body_hash.clone()),
         ("X-Date".to_owned(), x_date.clone()),
     ];
-    let mut auth = volc::Authorization {
-        access_key_id: AK.to_owned(),
-        date: x_date.get(..8).unwrap_or_default().to_owned(),
-        region: "cn-beijing".to_owned(),
-        service: "id".to_owned(),
-        signed_headers: vec![
-            "content-type".to_owned(),
-            "host".to_owned(),
-            "x-content-sha256".to_owned(),
-            "x-date".to_owned(),
-        ],
-        signature: String::new(),
-    };
     let parts = volc::RequestParts {
         method: "POST",
         path: "/",
@@ -228,14 +215,14 @@ fn volc_request(host: &str, action: &str, body: &str) -> String {
         headers: &headers,
         body: body.as_bytes(),
     };
-    auth.signature = volc::sign(&parts, &auth, &x_date, SK.as_bytes()).unwrap_or_default();
+    let authorization =
+        volc::client_authorization(&parts, AK, SK.as_bytes(), &x_date, "cn-beijing", "id")
+            .unwrap_or_default();
     format!(
         "POST /?{query} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
          X-Content-Sha256: {body_hash}\r\nX-Date: {x_date}\r\n\
-         Authorization: HMAC-SHA256 Credential={AK}/{}/cn-beijing/id/request, SignedHeaders=content-type;host;x-content-sha256;x-date, Signature={}\r\n\
+         Authorization: {authorization}\r\n\
          Content-Length: {}\r\n\r\n{body}",
-        auth.date,
-        auth.signature,
         body.len()
     )
 }
@@ -252,18 +239,6 @@ fn tc3_request(host: &str, action: &str, body: &str) -> String {
         ("Host".to_owned(), host.to_owned()),
         ("X-TC-Action".to_owned(), action.to_owned()),
     ];
-    let date = tc3::date_of(now).unwrap_or_default();
-    let mut auth = tc3::Authorization {
-        secret_id: AK.to_owned(),
-        date: date.clone(),
-        service: "eiam".to_owned(),
-        signed_headers: vec![
-            "content-type".to_owned(),
-            "host".to_owned(),
-            "x-tc-action".to_owned(),
-        ],
-        signature: String::new(),
-    };
     let parts = tc3::RequestParts {
         method: "POST",
         path: "/",
@@ -271,13 +246,13 @@ fn tc3_request(host: &str, action: &str, body: &str) -> String {
         headers: &headers,
         body: body.as_bytes(),
     };
-    auth.signature = tc3::sign(&parts, &auth, now, SK.as_bytes()).unwrap_or_default();
+    let authorization =
+        tc3::client_authorization(&parts, AK, SK.as_bytes(), now, "eiam").unwrap_or_default();
     format!(
         "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-TC-Action: {action}\r\n\
          X-TC-Version: 2021-04-20\r\nX-TC-Timestamp: {now}\r\nX-TC-Region: ap-guangzhou\r\n\
-         Authorization: TC3-HMAC-SHA256 Credential={AK}/{date}/eiam/tc3_request, SignedHeaders=content-type;host;x-tc-action, Signature={}\r\n\
+         Authorization: {authorization}\r\n\
          Content-Length: {}\r\n\r\n{body}",
-        auth.signature,
         body.len()
     )
 }

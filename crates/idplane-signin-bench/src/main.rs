@@ -154,14 +154,6 @@ async fn call(host: &str, action: &str, body: Value) -> Result<Value, String> {
         ("Host".to_owned(), host.to_owned()),
         ("X-Date".to_owned(), x_date.clone()),
     ];
-    let mut auth = volc::Authorization {
-        access_key_id: AK.to_owned(),
-        date: x_date[..8].to_owned(),
-        region: "cn-beijing".to_owned(),
-        service: "id".to_owned(),
-        signed_headers: vec!["content-type".into(), "host".into(), "x-date".into()],
-        signature: String::new(),
-    };
     let parts = volc::RequestParts {
         method: "POST",
         path: "/",
@@ -169,13 +161,9 @@ async fn call(host: &str, action: &str, body: Value) -> Result<Value, String> {
         headers: &headers,
         body: body.as_bytes(),
     };
-    auth.signature =
-        volc::sign(&parts, &auth, &x_date, SK.as_bytes()).map_err(|e| e.to_string())?;
-    let authorization = format!(
-        "HMAC-SHA256 Credential={AK}/{}, SignedHeaders=content-type;host;x-date, Signature={}",
-        auth.scope(),
-        auth.signature
-    );
+    let authorization =
+        volc::client_authorization(&parts, AK, SK.as_bytes(), &x_date, "cn-beijing", "id")
+            .map_err(|e| e.to_string())?;
     let mut conn = Conn::open(host).await?;
     let r = conn
         .send(
