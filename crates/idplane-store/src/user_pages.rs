@@ -12,7 +12,7 @@ use crate::member_select::{self, Bounds, Selection};
 use crate::paging::{DEEP_OFFSET, PageRows, SortSpec};
 use crate::sql::{Sql, sql};
 use crate::user_query::member_sort_index;
-use crate::users::{UserRow, View};
+use crate::users::{UserRow, View, pool_count};
 
 /// The users of a page of membership rows (`page`, selecting `member_uid` and `sort_key`),
 /// in the page's order, with `count` as `total_found` when given.
@@ -175,14 +175,7 @@ impl SqlStore {
         let (offset, limit) = paging.offset_limit();
         let mut snapshot = self.db.snapshot().await?;
         let users = snapshot
-            .fetch_one(
-                sql!(
-                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM pool_user_counts \
-                     WHERE pool_uid = $1",
-                    scope.pool_uid().as_str()
-                ),
-                |row| row.int("n"),
-            )
+            .fetch_one(count_alone(&pool_count(scope)), |row| row.int("n"))
             .await?;
         let cap = walk_from(offset, limit, users);
         let mut capped = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM users u");

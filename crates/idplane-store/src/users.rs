@@ -521,6 +521,17 @@ async fn insert_user_in(tx: &mut Conn, scope: &PoolScope, user: &User) -> Domain
     crate::attribute_values::write_many(tx, scope.pool_uid(), std::slice::from_ref(user)).await
 }
 
+/// `(SELECT …)`, how many users the pool holds: the sum of its stored counts (migration 0019).
+pub(crate) fn pool_count(scope: &PoolScope) -> Sql {
+    let mut c = Sql::new(
+        "(SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM pool_user_counts c \
+         WHERE c.pool_uid = ",
+    );
+    let p = c.text_param(scope.pool_uid().as_str());
+    c.push(&format!("{p})"));
+    c
+}
+
 /// `(SELECT …)`, how many users `query` finds (`from` under `filter`). All of one group's
 /// members are counted by the group itself, all of a pool's users by the pool (their stored
 /// counts).
@@ -532,15 +543,7 @@ fn count_subquery(
     filter: &Sql,
 ) -> Sql {
     match group {
-        None if query.conditions.is_empty() => {
-            let mut c = Sql::new(
-                "(SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM pool_user_counts c \
-                 WHERE c.pool_uid = ",
-            );
-            let p = c.text_param(scope.pool_uid().as_str());
-            c.push(&format!("{p})"));
-            c
-        }
+        None if query.conditions.is_empty() => pool_count(scope),
         Some(g) if query.conditions.len() == 1 => {
             let mut c = Sql::new("(SELECT g.member_count FROM groups g WHERE g.uid = ");
             let p = c.text_param(g.as_str());
