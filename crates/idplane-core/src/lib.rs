@@ -4,6 +4,7 @@
 //! time through [`clock::Clock`], and randomness through the `rand` crate's OS source.
 
 pub mod attribute_filter;
+pub mod bearer;
 pub mod changes;
 pub mod clock;
 pub mod crypto;

@@ -561,9 +561,6 @@ pub trait SignInStore: Send + Sync {
     ) -> DomainResult<RefreshSpend>;
     /// Revokes the grant of a refresh token; `false` when unknown.
     async fn revoke_refresh(&self, pool: &UserPoolUid, token_hash: &str) -> DomainResult<bool>;
-    /// Revokes every grant of a hosted-page session (sign-out).
-    async fn revoke_session_tokens(&self, pool: &UserPoolUid, session_id: &str)
-    -> DomainResult<()>;
     /// Looks a refresh token up without spending it (introspection); `revoked` also when its
     /// grant is revoked or of another generation than its user's.
     async fn find_refresh(
@@ -593,5 +590,11 @@ pub trait SignInStore: Send + Sync {
         pool: &UserPoolUid,
         id_hash: &str,
     ) -> DomainResult<Option<LoginSession>>;
-    async fn delete_session(&self, pool: &UserPoolUid, id_hash: &str) -> DomainResult<()>;
+    /// Signs out: deletes the session and revokes every grant made in it, in one transaction.
+    /// The session deleted, if there was one.
+    async fn end_session(
+        &self,
+        pool: &UserPoolUid,
+        id_hash: &str,
+    ) -> DomainResult<Option<LoginSession>>;
 }

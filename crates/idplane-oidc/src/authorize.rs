@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use idplane_core::clock::Timestamp;
 use idplane_core::model::client::Client;
 use idplane_core::model::pool::UserPool;
-use idplane_core::model::sign_in::{AuthCode, LoginSession};
+use idplane_core::model::sign_in::LoginSession;
 use idplane_core::model::user::User;
 use idplane_core::service::PoolAccess;
+use idplane_core::service::sign_in::CodeFor;
 
 use crate::authorize_request::{AuthorizeRequest, Pkce, ResponseType};
 use crate::claims;
@@ -261,23 +262,7 @@ impl Provider {
         let Some(cookie) = pages::read_cookie(headers, SESSION_COOKIE) else {
             return Ok(None);
         };
-        let Some(session) = self
-            .sign_in
-            .session(&pool.uid, &secrets::hash(cookie))
-            .await?
-        else {
-            return Ok(None);
-        };
-        if session.expires_at <= self.now() {
-            return Ok(None);
-        }
-        let Some(user) = self.user(pool, &session.user_uid).await? else {
-            return Ok(None);
-        };
-        if !self.user_may_sign_in(pool, &user) || user.generation != session.generation {
-            return Ok(None);
-        }
-        Ok(Some((session, user)))
+        self.sign_in.session_user(pool, cookie).await
     }
 
     /// The login form for `pending`, setting its CSRF cookie.
@@ -354,53 +339,40 @@ impl Provider {
             Some(id) => {
                 let started = self
                     .sign_in
-                    .session(&pool.uid, &id)
+                    .session_started(&pool.uid, &id)
                     .await?
-                    .map_or(now, |s| s.created_at);
+                    .unwrap_or(now);
                 (id, auth_time.unwrap_or(started))
             }
             None => {
-                let cookie_value = secrets::random_token();
-                let id_hash = secrets::hash(&cookie_value);
-                let seconds = self.config.session_seconds;
-                self.sign_in
-                    .insert_session(&LoginSession {
-                        id_hash: id_hash.clone(),
-                        pool_uid: pool.uid.clone(),
-                        user_uid: user.uid.clone(),
-                        created_at: now,
-                        expires_at: Timestamp::from_millis(now.millis() + seconds * 1000),
-                        generation: user.generation,
-                    })
-                    .await?;
+                let started = self.sign_in.start_session(pool, user).await?;
                 let secure = self.config.secure_cookies();
                 cookies.push(pages::cookie(
                     SESSION_COOKIE,
-                    &cookie_value,
+                    &started.cookie,
                     &pool_path(pool),
-                    seconds,
+                    started.seconds,
                     secure,
                 ));
                 cookies.push(pages::cookie(CSRF_COOKIE, "", &pool_path(pool), 0, secure));
-                (id_hash, now)
+                (started.id, now)
             }
         };
-        let code = secrets::random_token();
-        self.sign_in
-            .insert_code(&AuthCode {
-                code_hash: secrets::hash(&code),
-                pool_uid: pool.uid.clone(),
-                client_uid: client.uid.clone(),
-                user_uid: user.uid.clone(),
-                redirect_uri: pending.redirect_uri.clone(),
-                scope: pending.scope.clone(),
-                nonce: pending.nonce.clone(),
-                code_challenge: pending.code_challenge.clone(),
-                session_id: Some(session_id),
-                auth_time,
-                expires_at: Timestamp::from_millis(now.millis() + self.config.code_seconds * 1000),
-                generation: user.generation,
-            })
+        let code = self
+            .sign_in
+            .issue_code(
+                &pool.uid,
+                CodeFor {
+                    client: &client.uid,
+                    user,
+                    redirect_uri: &pending.redirect_uri,
+                    scope: &pending.scope,
+                    nonce: pending.nonce.as_deref(),
+                    code_challenge: pending.code_challenge.as_deref(),
+                    session_id: &session_id,
+                    auth_time,
+                },
+            )
             .await?;
         let issuer = self.endpoints(&pool.uid).issuer;
         let mut params = vec![("code", code.as_str())];

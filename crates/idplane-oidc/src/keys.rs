@@ -16,7 +16,7 @@ use idplane_core::crypto::MasterKey;
 use idplane_core::error::{DomainError, DomainResult};
 use idplane_core::ids::UserPoolUid;
 use idplane_core::model::sign_in::SigningKeyRecord;
-use idplane_core::store::SignInStore;
+use idplane_core::service::SignInService;
 use p256::ecdsa::VerifyingKey;
 use serde_json::{Value, json};
 
@@ -44,7 +44,7 @@ impl PoolKeys {
 }
 
 pub struct KeyRing {
-    store: Arc<dyn SignInStore>,
+    sign_in: SignInService,
     master_key: MasterKey,
     cache: RwLock<HashMap<UserPoolUid, Arc<PoolKeys>>>,
     changes: Changes,
@@ -55,9 +55,9 @@ fn new_kid() -> String {
 }
 
 impl KeyRing {
-    pub fn new(store: Arc<dyn SignInStore>, master_key: MasterKey, changes: Changes) -> Self {
+    pub fn new(sign_in: SignInService, master_key: MasterKey, changes: Changes) -> Self {
         Self {
-            store,
+            sign_in,
             master_key,
             cache: RwLock::new(HashMap::new()),
             changes,
@@ -99,12 +99,12 @@ impl KeyRing {
 
     async fn reload(&self, pool: &UserPoolUid, now: Timestamp) -> DomainResult<Arc<PoolKeys>> {
         let version = self.changes.current();
-        let mut records = self.store.signing_keys(pool).await?;
+        let mut records = self.sign_in.signing_keys(pool).await?;
         if !records.iter().any(|r| r.retired_at.is_none()) {
-            self.store
-                .insert_signing_key(&self.new_record(pool, now)?)
+            self.sign_in
+                .add_signing_key(&self.new_record(pool, now)?)
                 .await?;
-            records = self.store.signing_keys(pool).await?;
+            records = self.sign_in.signing_keys(pool).await?;
         }
         let keys = Arc::new(self.load(records, version.unwrap_or(u64::MAX))?);
         if let (Some(_), Ok(mut cache)) = (version, self.cache.write()) {
@@ -156,8 +156,8 @@ impl KeyRing {
     /// since retired keys stay in the JWKS. Returns the new `kid`.
     pub async fn rotate(&self, pool: &UserPoolUid, now: Timestamp) -> DomainResult<String> {
         let record = self.new_record(pool, now)?;
-        self.store.insert_signing_key(&record).await?;
-        self.store
+        self.sign_in.add_signing_key(&record).await?;
+        self.sign_in
             .retire_signing_keys(pool, &record.kid, now)
             .await?;
         self.changes.changed().await;

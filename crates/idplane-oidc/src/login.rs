@@ -20,7 +20,7 @@ use crate::pages::{self, CSRF_COOKIE, ChangePasswordPage, SignUpPage};
 use crate::params::Params;
 use crate::pending::Pending;
 use crate::provider::Provider;
-use crate::signin::{SignInError, locked_message};
+use crate::signin::{SignInError, failure_message, locked_message};
 use crate::source::Source;
 
 fn trouble(pool: Option<&UserPool>, status: StatusCode, text: &str) -> Response {
@@ -118,7 +118,8 @@ pub async fn login(
         return provider.refused_login_page(&pool, &pending, username, wait);
     }
     let outcome = match provider
-        .password_sign_in(&pool, username, params.get_or_empty("password"))
+        .sign_in
+        .password(&pool, username, params.get_or_empty("password"))
         .await
     {
         Ok(o) => o,
@@ -143,7 +144,7 @@ pub async fn login(
         }
         Err(e) => {
             provider.address_failed(source);
-            provider.login_page(&pool, &pending, username, Some(&e.message()))
+            provider.login_page(&pool, &pending, username, Some(&failure_message(&e)))
         }
     }
 }
@@ -230,12 +231,16 @@ pub async fn change_password(
             "This form could not be verified. Go back to the application and start again.",
         );
     };
-    let hash = match provider
-        .directory
-        .hash_new_password(params.get_or_empty("new_password"))
+    match provider
+        .sign_in
+        .change_forced_password(
+            &pool.uid,
+            &uid,
+            generation,
+            params.get_or_empty("new_password"),
+        )
         .await
     {
-        Ok(hash) => hash,
         Err(DomainError::Invalid { message, .. }) => {
             return provider.change_password_page(
                 &pool,
@@ -243,14 +248,6 @@ pub async fn change_password(
                 Some(&format!("The new password is not acceptable: {message}.")),
             );
         }
-        Err(e) => return internal(&e),
-    };
-    let now = provider.now();
-    match provider
-        .sign_in
-        .change_forced_password(&pool.uid, &uid, generation, &hash, now)
-        .await
-    {
         Ok(true) => {}
         Ok(false) => {
             provider.address_failed(source);
@@ -263,17 +260,17 @@ pub async fn change_password(
         Err(e) => return internal(&e),
     }
     let user = match provider.user(&pool, &uid).await {
-        Ok(Some(u)) if provider.user_may_sign_in(&pool, &u) => u,
+        Ok(Some(u)) if provider.sign_in.may_sign_in(&pool, &u) => u,
         Ok(_) => {
             return trouble(
                 Some(&pool),
                 StatusCode::FORBIDDEN,
-                &SignInError::Failed.message(),
+                &failure_message(&SignInError::Failed),
             );
         }
         Err(e) => return internal(&e),
     };
-    if let Err(e) = provider.signed_in(&pool, &user).await {
+    if let Err(e) = provider.sign_in.signed_in(&pool, &user).await {
         return internal(&e);
     }
     let pending = Pending {
@@ -434,8 +431,8 @@ pub async fn sign_up(
         }
         Err(e) => return internal(&e),
     };
-    provider.record_activity(&pool, &user.uid).await;
-    if !provider.user_may_sign_in(&pool, &user) {
+    provider.sign_in.record_activity(&pool, &user.uid).await;
+    if !provider.sign_in.may_sign_in(&pool, &user) {
         return pages::message(
             StatusCode::OK,
             brand(&pool),
@@ -443,7 +440,7 @@ pub async fn sign_up(
             "Your account was created. It must be confirmed before you can sign in.",
         );
     }
-    if let Err(e) = provider.signed_in(&pool, &user).await {
+    if let Err(e) = provider.sign_in.signed_in(&pool, &user).await {
         return internal(&e);
     }
     provider

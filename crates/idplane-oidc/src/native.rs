@@ -22,7 +22,7 @@ use subtle::ConstantTimeEq;
 
 use crate::errors::{OAuthError, OAuthErrorCode};
 use crate::provider::{Issued, Provider, UserGrant};
-use crate::signin::{SignInError, locked_message};
+use crate::signin::{SignInError, failure_message, locked_message};
 use crate::source::Source;
 
 #[derive(Deserialize)]
@@ -241,7 +241,7 @@ async fn run(provider: &Provider, pool: &str, body: &[u8]) -> Result<Issued, Nat
                 ));
             };
             check_secret_hash(provider, &pool, &client, username, p.get("SECRET_HASH"))?;
-            let user = match provider.password_sign_in(&pool, username, password).await? {
+            let user = match provider.sign_in.password(&pool, username, password).await? {
                 Ok(u) => u,
                 Err(SignInError::MustChangePassword(_)) => {
                     return Err(err(
@@ -251,13 +251,19 @@ async fn run(provider: &Provider, pool: &str, body: &[u8]) -> Result<Issued, Nat
                     ));
                 }
                 Err(SignInError::Locked(wait)) => return Err(throttled(wait)),
-                Err(e) => return Err(err(StatusCode::BAD_REQUEST, "NotAuthorized", &e.message())),
+                Err(e) => {
+                    return Err(err(
+                        StatusCode::BAD_REQUEST,
+                        "NotAuthorized",
+                        &failure_message(&e),
+                    ));
+                }
             };
             let scope = "openid profile email phone";
-            let grant = provider.new_grant(&pool, &client, &user, None);
-            provider.sign_in.insert_grant(&grant).await?;
+            let grant = provider.sign_in.start_grant(&pool, &client, &user).await?;
             let auth_time = provider.now();
             let refresh = provider
+                .sign_in
                 .first_refresh(&grant, &client, scope, auth_time)
                 .await?;
             Ok(provider

@@ -11,11 +11,8 @@ use idplane_core::ids::{ClientUid, UserPoolUid, UserUid};
 use idplane_core::model::client::Client;
 use idplane_core::model::endpoints::PoolEndpoints;
 use idplane_core::model::pool::UserPool;
-use idplane_core::model::sign_in::{Grant, GrantStart, RefreshRecord};
-use idplane_core::model::user::{User, UserState};
-use idplane_core::passwords::PasswordWorkers;
-use idplane_core::service::{ClientService, Directory, PoolAccess};
-use idplane_core::store::SignInStore;
+use idplane_core::model::user::User;
+use idplane_core::service::{ClientService, Directory, PoolAccess, SignInService};
 use idplane_core::throttle::{SourceAddress, Subject, Throttle};
 use serde_json::{Map, Value, json};
 
@@ -23,7 +20,6 @@ use crate::cache::ReadCache;
 use crate::claims;
 use crate::jose;
 use crate::keys::KeyRing;
-use crate::secrets;
 
 /// The access-token claim naming the grant a user's token was issued from.
 pub const GRANT_CLAIM: &str = "grant_id";
@@ -33,18 +29,12 @@ pub const GRANT_CLAIM: &str = "grant_id";
 pub struct ProviderConfig {
     /// The external base URL (no trailing slash); issuers are `{public_url}/userpool/{uid}`.
     pub public_url: String,
-    /// How long a hosted-page sign-in lasts without signing in again.
-    pub session_seconds: i64,
-    /// How long an authorization code may wait to be redeemed.
-    pub code_seconds: i64,
 }
 
 impl ProviderConfig {
     pub fn new(public_url: &str) -> Self {
         Self {
             public_url: public_url.trim_end_matches('/').to_owned(),
-            session_seconds: 8 * 3600,
-            code_seconds: 300,
         }
     }
 
@@ -54,17 +44,13 @@ impl ProviderConfig {
 }
 
 pub struct Provider {
-    pub sign_in: Arc<dyn SignInStore>,
+    pub sign_in: SignInService,
     pub directory: Directory,
     pub clients: ClientService,
     pub keys: KeyRing,
     pub master_key: MasterKey,
     pub clock: Arc<dyn Clock>,
     pub config: ProviderConfig,
-    /// Verified against when a user does not exist, so a miss costs what a hit costs.
-    pub decoy_hash: String,
-    /// Where passwords are checked (one thread per core).
-    pub checkers: Arc<PasswordWorkers>,
     pub pools: ReadCache<String, Option<PoolAccess>>,
     pub client_cache: ReadCache<(UserPoolUid, String), Option<Client>>,
     /// Failed authentications, by source address, client and identifier.
@@ -191,112 +177,8 @@ impl Provider {
         self.directory.stored(pool, uid).await
     }
 
-    /// Whether a user may hold tokens right now (sign-in, refresh, userinfo).
-    pub fn user_may_sign_in(&self, pool: &UserPool, user: &User) -> bool {
-        let state_ok = match user.state {
-            UserState::Confirmed | UserState::ExternalProvider => true,
-            UserState::Unconfirmed => pool.settings.unconfirmed_user_sign_in_enabled,
-            UserState::ResetRequired
-            | UserState::ForceChangePassword
-            | UserState::Disabled
-            | UserState::Locked => false,
-        };
-        state_ok && user.expiration_time.is_none_or(|t| t > self.now())
-    }
-
-    pub async fn record_activity(&self, pool: &UserPool, user: &UserUid) {
-        if let Err(e) = self.directory.record_activity(pool, user, self.now()).await {
-            tracing::error!(pool = %pool.uid, error = %e, "recording activity failed");
-        }
-    }
-
     fn token_lifetime(client: &Client) -> i64 {
         client.settings.id_token_lifetime_seconds.clamp(60, 86_400)
-    }
-
-    /// A grant of `client` starting now, ending when the client's refresh tokens' combined
-    /// lifetime does.
-    pub fn grant_start(&self, client: &Client) -> GrantStart {
-        let now = self.now();
-        let r = &client.settings.refresh_token;
-        let expires_at = if r.has_combined_lifetime {
-            Timestamp::from_millis(now.millis() + r.combined_lifetime_seconds.max(60) * 1000)
-        } else {
-            Timestamp::from_millis(i64::MAX / 2)
-        };
-        GrantStart {
-            id: uuid::Uuid::now_v7().simple().to_string(),
-            created_at: now,
-            expires_at,
-        }
-    }
-
-    /// A new grant of `client` by `user`, under the user's current generation.
-    pub fn new_grant(
-        &self,
-        pool: &UserPool,
-        client: &Client,
-        user: &User,
-        session_id: Option<&str>,
-    ) -> Grant {
-        let start = self.grant_start(client);
-        Grant {
-            id: start.id,
-            pool_uid: pool.uid.clone(),
-            client_uid: client.uid.clone(),
-            user_uid: user.uid.clone(),
-            generation: user.generation,
-            session_id: session_id.map(str::to_owned),
-            created_at: start.created_at,
-            expires_at: start.expires_at,
-        }
-    }
-
-    /// A refresh token of `grant` for `scope` (not yet stored): the token, and its record.
-    pub fn refresh_record(
-        &self,
-        grant: &Grant,
-        client: &Client,
-        scope: &str,
-        auth_time: Timestamp,
-    ) -> (String, RefreshRecord) {
-        let now = self.now();
-        let r = &client.settings.refresh_token;
-        let idle = if r.has_idle_lifetime {
-            Timestamp::from_millis(now.millis() + r.idle_lifetime_seconds.max(60) * 1000)
-        } else {
-            Timestamp::from_millis(i64::MAX / 2)
-        };
-        let token = secrets::random_token();
-        let record = RefreshRecord {
-            token_hash: secrets::hash(&token),
-            family: grant.id.clone(),
-            pool_uid: grant.pool_uid.clone(),
-            client_uid: grant.client_uid.clone(),
-            user_uid: grant.user_uid.clone(),
-            scope: scope.to_owned(),
-            session_id: grant.session_id.clone(),
-            auth_time,
-            created_at: now,
-            expires_at: idle.min(grant.expires_at),
-            family_expires_at: grant.expires_at,
-            used_at: None,
-            revoked: false,
-        };
-        (token, record)
-    }
-
-    /// Stores the first refresh token of a grant and returns it.
-    pub async fn first_refresh(
-        &self,
-        grant: &Grant,
-        client: &Client,
-        scope: &str,
-        auth_time: Timestamp,
-    ) -> DomainResult<String> {
-        let (token, record) = self.refresh_record(grant, client, scope, auth_time);
-        self.sign_in.insert_refresh(&record).await?;
-        Ok(token)
     }
 
     /// A signed access token for `sub` issued at `iat` (seconds); a user's names its grant.

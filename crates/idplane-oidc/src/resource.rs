@@ -18,7 +18,6 @@ use crate::client_auth;
 use crate::errors::{BearerErrorCode, OAuthError, OAuthErrorCode, bearer_challenge, bearer_error};
 use crate::params::Params;
 use crate::provider::Provider;
-use crate::secrets;
 use crate::source::Source;
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -98,7 +97,7 @@ async fn userinfo_inner(
         Ok(uid) => provider.user(&pool, &uid).await?,
         Err(_) => None,
     };
-    let Some(user) = user.filter(|u| provider.user_may_sign_in(&pool, u)) else {
+    let Some(user) = user.filter(|u| provider.sign_in.may_sign_in(&pool, u)) else {
         return Ok(bearer_error(
             BearerErrorCode::InvalidToken,
             "the access token's user cannot be served",
@@ -146,16 +145,18 @@ async fn revoke_inner(
         return Err(OAuthError::invalid_request("token is required"));
     };
     // A refresh token revokes its whole grant (every token rotated from it).
-    let hash = secrets::hash(token);
-    if let Some(found) = provider.sign_in.find_refresh(&pool.uid, &hash).await? {
+    if let Some(found) = provider.sign_in.find_refresh(&pool.uid, token).await? {
         if found.client_uid != client.uid {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnauthorizedClient,
                 "the token was issued to another client",
             ));
         }
-        provider.sign_in.revoke_refresh(&pool.uid, &hash).await?;
-        provider.record_activity(&pool, &found.user_uid).await;
+        provider.sign_in.revoke_refresh(&pool.uid, token).await?;
+        provider
+            .sign_in
+            .record_activity(&pool, &found.user_uid)
+            .await;
         return Ok(());
     }
     if let Some(access) = provider.verify_access_token(&pool, token).await? {
@@ -189,7 +190,7 @@ async fn user_activity(
         return; // a client's own token (client credentials): no user
     }
     if let Ok(uid) = UserUid::parse(sub) {
-        provider.record_activity(pool, &uid).await;
+        provider.sign_in.record_activity(pool, &uid).await;
     }
 }
 
@@ -263,7 +264,7 @@ async fn introspect_inner(
             && let Ok(uid) = UserUid::parse(sub)
         {
             match provider.user(&pool, &uid).await? {
-                Some(u) if provider.user_may_sign_in(&pool, &u) => {
+                Some(u) if provider.sign_in.may_sign_in(&pool, &u) => {
                     if let Some(name) = u.profile.preferred_username.filter(|n| !n.is_empty()) {
                         obj.insert("username".into(), json!(name));
                     }
@@ -277,11 +278,7 @@ async fn introspect_inner(
         }
         return Ok(out);
     }
-    if let Some(r) = provider
-        .sign_in
-        .find_refresh(&pool.uid, &secrets::hash(token))
-        .await?
-    {
+    if let Some(r) = provider.sign_in.find_refresh(&pool.uid, token).await? {
         let now = provider.now();
         let live = r.client_uid == client.uid
             && !r.revoked

@@ -225,11 +225,7 @@ async fn logout_inner(
     // (a link on another site), so the user is asked first; the sealed request then carries
     // where to return, bound to a CSRF cookie.
     let signed_in = match pages::read_cookie(headers, SESSION_COOKIE) {
-        Some(cookie) => provider
-            .sign_in
-            .session(&pool.uid, &secrets::hash(cookie))
-            .await?
-            .is_some(),
+        Some(cookie) => provider.sign_in.session(&pool.uid, cookie).await?.is_some(),
         None => false,
     };
     let (redirect, state) = if hinted || !signed_in {
@@ -252,15 +248,7 @@ async fn logout_inner(
         }
     };
     if let Some(cookie) = pages::read_cookie(headers, SESSION_COOKIE) {
-        let id_hash = secrets::hash(cookie);
-        if let Some(session) = provider.sign_in.session(&pool.uid, &id_hash).await? {
-            provider.sign_in.delete_session(&pool.uid, &id_hash).await?;
-            provider
-                .sign_in
-                .revoke_session_tokens(&pool.uid, &id_hash)
-                .await?;
-            provider.record_activity(&pool, &session.user_uid).await;
-        }
+        provider.sign_in.end_session(&pool, cookie).await?;
     }
     let clear = pages::cookie(
         SESSION_COOKIE,

@@ -94,12 +94,11 @@ async fn authorization_code(
     }
     // The grant is made as the code is spent, in one step: a code is good for one attempt,
     // and a second attempt revokes whatever the first one issued (RFC 6749 §4.1.2).
-    let start = provider.grant_start(client);
-    let code = match provider
+    let (start, found) = provider
         .sign_in
-        .redeem_code(&pool.uid, &secrets::hash(exchange.code), &start)
-        .await?
-    {
+        .redeem_code(&pool.uid, client, exchange.code)
+        .await?;
+    let code = match found {
         CodeRedemption::Redeemed(code) => code,
         CodeRedemption::Replayed => {
             tracing::warn!(pool = %pool.uid, client = %client.uid, "authorization code replayed: its grant is revoked");
@@ -175,7 +174,7 @@ async fn redeemed(
     let Some(user) = provider.user(pool, &code.user_uid).await? else {
         return Err(OAuthError::invalid_grant("the user no longer exists"));
     };
-    if !provider.user_may_sign_in(pool, &user) || user.generation != code.generation {
+    if !provider.sign_in.may_sign_in(pool, &user) || user.generation != code.generation {
         return Err(OAuthError::invalid_grant("the user may not sign in"));
     }
     let grant = Grant {
@@ -189,6 +188,7 @@ async fn redeemed(
         expires_at: start.expires_at,
     };
     let refresh = provider
+        .sign_in
         .first_refresh(&grant, client, &code.scope, code.auth_time)
         .await?;
     Ok(provider
@@ -219,8 +219,7 @@ impl Provider {
         token: &str,
         scope: Option<&str>,
     ) -> Result<Issued, OAuthError> {
-        let hash = secrets::hash(token);
-        let Some(found) = self.sign_in.find_refresh(&pool.uid, &hash).await? else {
+        let Some(found) = self.sign_in.find_refresh(&pool.uid, token).await? else {
             return Err(OAuthError::invalid_grant("the refresh token is invalid"));
         };
         if found.client_uid != client.uid {
@@ -252,10 +251,13 @@ impl Provider {
             created_at: found.created_at,
             expires_at: found.family_expires_at,
         };
-        let next = rotate.then(|| self.refresh_record(&grant, client, &scope, found.auth_time));
+        let next = rotate.then(|| {
+            self.sign_in
+                .refresh_record(&grant, client, &scope, found.auth_time)
+        });
         let record = match self
             .sign_in
-            .spend_refresh(&pool.uid, &hash, next.as_ref().map(|(_, r)| r), self.now())
+            .spend_refresh(&pool.uid, token, next.as_ref().map(|(_, r)| r))
             .await?
         {
             RefreshSpend::Spent(r) => r,
@@ -274,7 +276,7 @@ impl Provider {
         let Some(user) = self.user(pool, &record.user_uid).await? else {
             return Err(OAuthError::invalid_grant("the user no longer exists"));
         };
-        if !self.user_may_sign_in(pool, &user) {
+        if !self.sign_in.may_sign_in(pool, &user) {
             return Err(OAuthError::invalid_grant("the user may not sign in"));
         }
         let issued = self
@@ -292,7 +294,7 @@ impl Provider {
                 },
             )
             .await?;
-        self.record_activity(pool, &user.uid).await;
+        self.sign_in.record_activity(pool, &user.uid).await;
         Ok(issued)
     }
 }

@@ -408,21 +408,6 @@ impl SignInStore for SqlStore {
         Ok(true)
     }
 
-    async fn revoke_session_tokens(
-        &self,
-        pool: &UserPoolUid,
-        session_id: &str,
-    ) -> DomainResult<()> {
-        self.db
-            .execute(sql!(
-                "UPDATE grants SET revoked = 1 WHERE pool_uid = $1 AND session_id = $2",
-                owned(pool.as_str()),
-                owned(session_id)
-            ))
-            .await?;
-        Ok(())
-    }
-
     async fn find_refresh(
         &self,
         pool: &UserPoolUid,
@@ -504,15 +489,31 @@ impl SignInStore for SqlStore {
         Ok(self.db.fetch_optional(sql, session_from).await?)
     }
 
-    async fn delete_session(&self, pool: &UserPoolUid, id_hash: &str) -> DomainResult<()> {
-        self.db
-            .execute(sql!(
-                "DELETE FROM login_sessions WHERE pool_uid = $1 AND id_hash = $2",
-                owned(pool.as_str()),
-                owned(id_hash)
-            ))
+    async fn end_session(
+        &self,
+        pool: &UserPoolUid,
+        id_hash: &str,
+    ) -> DomainResult<Option<LoginSession>> {
+        let mut tx = self.db.write().await?;
+        let ended = tx
+            .fetch_optional(
+                sql!(
+                    "DELETE FROM login_sessions WHERE pool_uid = $1 AND id_hash = $2 \
+                     RETURNING id_hash, pool_uid, user_uid, created_at, expires_at, generation",
+                    owned(pool.as_str()),
+                    owned(id_hash)
+                ),
+                session_from,
+            )
             .await?;
-        Ok(())
+        tx.execute(sql!(
+            "UPDATE grants SET revoked = 1 WHERE pool_uid = $1 AND session_id = $2",
+            owned(pool.as_str()),
+            owned(id_hash)
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 }
 

@@ -289,7 +289,7 @@ async fn refresh_rotation_and_reuse(db: &Db) {
         "expired"
     );
     // Signing out of a session revokes its grants.
-    store.revoke_session_tokens(pool, "s1").await.unwrap();
+    store.end_session(pool, "s1").await.unwrap();
     assert!(!f.live("keep-0").await);
     assert!(!store.revoke_refresh(pool, "nope").await.unwrap());
 }
@@ -578,13 +578,45 @@ async fn keys_revocations_and_sessions(db: &Db) {
         generation: 0,
     };
     store.insert_session(&session).await.unwrap();
-    assert_eq!(store.session(pool, "h1").await.unwrap(), Some(session));
+    assert_eq!(
+        store.session(pool, "h1").await.unwrap(),
+        Some(session.clone())
+    );
     f.live_grant("g").await;
+    // Signing out names the session by its pool: another pool's id ends nothing.
+    let (other, _) = new_pool(&store, "acct-2").await;
+    assert!(
+        store
+            .end_session(other.pool_uid(), "h1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(f.live("g-0").await);
+    // A session of the pool ends with every grant made in it (the fixture's grants are "s1").
+    let signed_in = LoginSession {
+        id_hash: "s1".to_owned(),
+        ..session
+    };
+    store.insert_session(&signed_in).await.unwrap();
+    assert_eq!(
+        store.end_session(pool, "s1").await.unwrap(),
+        Some(signed_in)
+    );
+    assert!(store.session(pool, "s1").await.unwrap().is_none());
+    assert!(!f.live("g-0").await);
+    assert!(store.end_session(pool, "s1").await.unwrap().is_none());
+    f.live_grant("g2").await;
     // Deleting the user ends everything that was theirs.
     store.delete_user(&f.scope, &f.user.uid).await.unwrap();
     assert!(store.session(pool, "h1").await.unwrap().is_none());
-    assert!(store.find_refresh(pool, "g-0").await.unwrap().is_none());
-    assert!(!store.access_token_live(pool, "j", Some("g")).await.unwrap());
+    assert!(store.find_refresh(pool, "g2-0").await.unwrap().is_none());
+    assert!(
+        !store
+            .access_token_live(pool, "j", Some("g2"))
+            .await
+            .unwrap()
+    );
 }
 
 fn with_identifiers(

@@ -12,7 +12,6 @@ use idplane_api::ApiState;
 use idplane_api::rate_limit::RateLimiter;
 use idplane_core::changes::{Changes, WATCH_EVERY};
 use idplane_core::store::Store;
-use idplane_core::throttle::Throttle;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -87,9 +86,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let rate = config.rate_limit_per_second;
     tokio::spawn(watch_changes(services.changes.clone()));
     let public_url = config.public_url(bound);
-    let throttle = Arc::new(Throttle::new(config.throttle()?));
+    let throttle = services.throttle.clone();
     let sources = Arc::new(SourcePolicy::from_config(&config)?);
-    let provider = data_plane::provider(&services, &public_url, throttle.clone())?;
+    let provider = data_plane::provider(&services, &public_url);
     let state = Arc::new(ApiState {
         directory: services.directory,
         keys: services.keys,

@@ -8,8 +8,10 @@ use idplane_core::changes::Changes;
 use idplane_core::clock::{Clock, SystemClock};
 use idplane_core::crypto::MasterKey;
 use idplane_core::passwords::PasswordWorkers;
-use idplane_core::service::{AccessKeyService, ClientService, Directory, canary};
+use idplane_core::service::sign_in::SignInLifetimes;
+use idplane_core::service::{AccessKeyService, ClientService, Directory, SignInService, canary};
 use idplane_core::store::{SignInStore, Store};
+use idplane_core::throttle::Throttle;
 use idplane_store::{SqlStore, StoreOptions};
 
 use crate::config::Config;
@@ -21,7 +23,9 @@ pub struct Services {
     pub clients: ClientService,
     pub clock: Arc<dyn Clock>,
     pub store: Arc<dyn Store>,
-    pub sign_in: Arc<dyn SignInStore>,
+    pub sign_in: SignInService,
+    /// Failed authentications, by source address, client and identifier.
+    pub throttle: Arc<Throttle>,
     pub master_key: MasterKey,
     /// Changes to cached things, shared with other processes on the same PostgreSQL store.
     pub changes: Changes,
@@ -85,6 +89,16 @@ pub async fn build(config: &Config) -> Result<Services, String> {
     );
     let directory = Directory::new(store.clone(), clock.clone(), passwords, changes.clone())
         .with_mau_zone(config.mau_zone()?);
+    let throttle = Arc::new(Throttle::new(config.throttle()?));
+    let sign_in = SignInService::new(
+        sign_in,
+        directory.clone(),
+        clock.clone(),
+        throttle.clone(),
+        SignInLifetimes::default(),
+    )
+    .await
+    .map_err(|e| format!("preparing sign-in: {e}"))?;
     Ok(Services {
         directory,
         keys,
@@ -92,6 +106,7 @@ pub async fn build(config: &Config) -> Result<Services, String> {
         clock,
         store,
         sign_in,
+        throttle,
         master_key,
         changes,
     })

@@ -19,6 +19,7 @@ pub mod departments;
 pub mod groups;
 mod memberships;
 pub mod pools;
+pub mod sign_in;
 pub mod users;
 mod validate;
 mod well_known;
@@ -26,6 +27,7 @@ mod well_known;
 pub use access_keys::{AccessKeyService, CreatedAccessKey, KeyMaterial};
 pub use clients::ClientService;
 pub use pools::{PoolAccess, PoolDetails};
+pub use sign_in::SignInService;
 
 /// The directory's use cases over one store.
 #[derive(Clone)]
