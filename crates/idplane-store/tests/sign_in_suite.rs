@@ -584,7 +584,7 @@ async fn keys_revocations_and_sessions(db: &Db) {
     );
     f.live_grant("g").await;
     // Signing out names the session by its pool: another pool's id ends nothing.
-    let (other, _) = new_pool(&store, "acct-2").await;
+    let (other, _) = new_pool(store, "acct-2").await;
     assert!(
         store
             .end_session(other.pool_uid(), "h1")
