@@ -137,22 +137,15 @@ impl SortSpec {
         Self::limit_offset(sql, paging)
     }
 
-    /// Finishes like [`SortSpec::finish_unindexed`], in a form both backends read the same way:
-    /// the key made an expression no index holds (`key || ''`, `key + 0`), so the database
-    /// reads the filter's index and sorts the matches.
-    pub fn finish_filter_first(&self, sql: &mut Sql, paging: &Paging) -> u32 {
-        let dir = self.dir_sql();
-        let key = match self.kind {
-            KeyKind::Text => format!("({} || '')", self.expr),
-            KeyKind::Int => format!("({} + 0)", self.expr),
-        };
-        sql.push(&format!(" ORDER BY {key} {dir}, {} {dir}", self.tiebreak));
-        Self::limit_offset(sql, paging)
-    }
-
     fn order_by(&self) -> String {
         let dir = self.dir_sql();
         format!(" ORDER BY {} {dir}, {} {dir}", self.expr, self.tiebreak)
+    }
+
+    /// Appends the page's LIMIT/OFFSET alone, for a statement that ordered its rows itself.
+    /// Returns the page size asked.
+    pub fn finish_limit_offset(&self, sql: &mut Sql, paging: &Paging) -> u32 {
+        Self::limit_offset(sql, paging)
     }
 
     fn limit_offset(sql: &mut Sql, paging: &Paging) -> u32 {

@@ -4,7 +4,6 @@
 use idplane_core::error::{DomainError, DomainResult};
 use idplane_core::ids::GroupUid;
 use idplane_core::query::{Page, Paging};
-use idplane_core::store::PoolScope;
 
 use crate::SqlStore;
 use crate::backend::Conn;
@@ -12,7 +11,7 @@ use crate::member_select::{self, Bounds, Selection};
 use crate::paging::{DEEP_OFFSET, PageRows, SortSpec};
 use crate::sql::{Sql, sql};
 use crate::user_query::member_sort_index;
-use crate::users::{UserRow, View, pool_count};
+use crate::users::{UserRow, View};
 
 /// The users of a page of membership rows (`page`, selecting `member_uid` and `sort_key`),
 /// in the page's order, with `count` as `total_found` when given.
@@ -159,15 +158,18 @@ impl SqlStore {
             .map(Some)
     }
 
-    /// A page (offset paging) of a pool's users under conditions, the plan chosen per request
-    /// as for member pages: a first statement counts the matches up to [`walk_from`] of them
-    /// (the pool's user count read from its stored count); when it sees them all, the page is
-    /// read from the matches sorted, in the same snapshot, with that count as the total.
-    /// `None` when there are more: walking the sort key's index is then the cheaper plan, and
-    /// the caller's one statement does that.
+    /// A page (offset paging) of a pool's users, or of one group's members, under conditions
+    /// the membership rows alone cannot answer, the plan chosen per request as for member
+    /// pages: one statement reads the matches up to [`walk_from`] of them (out of `population`,
+    /// the pool's or the group's stored count, a `(SELECT …)`) into a materialized set, counts
+    /// them and takes the page from them sorted, so the filter is evaluated once. When it saw
+    /// them all, that is the answer. `None` when there are more: walking the sort key's index
+    /// is then the cheaper plan, and the caller's one statement does that. `from` is what
+    /// `filter` reads (`users u`, joined to `group_members gm` within a group).
     pub(crate) async fn planned_pool_page<T: UserRow>(
         &self,
-        scope: &PoolScope,
+        from: &str,
+        population: &Sql,
         filter: &Sql,
         spec: &SortSpec,
         paging: &Paging,
@@ -175,44 +177,39 @@ impl SqlStore {
         let (offset, limit) = paging.offset_limit();
         let mut snapshot = self.db.snapshot().await?;
         let users = snapshot
-            .fetch_one(count_alone(&pool_count(scope)), |row| row.int("n"))
-            .await?;
+            .fetch_one(count_alone(population), |row| row.opt_int("n"))
+            .await?
+            .unwrap_or(0);
         let cap = walk_from(offset, limit, users);
-        let mut capped = Sql::new("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM users u");
-        capped.append(filter);
-        let c = capped.int_param(i64::try_from(cap).unwrap_or(i64::MAX));
-        capped.push(&format!(" LIMIT {c}) s"));
-        let n = snapshot.fetch_one(capped, |row| row.int("n")).await?;
-        if u64::try_from(n).map_or(true, |n| n >= cap) {
-            snapshot.commit().await?;
-            return Ok(None);
-        }
-        if u64::try_from(n).map_or(true, |t| offset >= t) {
-            snapshot.commit().await?;
-            return Ok(Some(Page {
-                items: Vec::new(),
-                total: n,
-                next_token: None,
-            }));
-        }
-        let mut page = Sql::new(&format!(
-            "SELECT {}, {} FROM users u",
-            T::VIEW.columns(),
-            spec.key_column()
+        let sees_all = |n: i64| u64::try_from(n).is_ok_and(|n| n < cap);
+        let mut page = capped_matches(from, filter, spec, cap);
+        // One row carries the count even when the page is empty (its user columns NULL).
+        page.push(&format!(
+            ", page AS (SELECT uid, sort_key FROM matched{}",
+            spec.outer_order("sort_key", "uid")
         ));
-        page.append(filter);
-        let limit = spec.finish_filter_first(&mut page, paging);
-        let mut outer = Sql::new(&format!("SELECT p.*, {}", T::VIEW.extras("p.uid")));
-        let total = outer.int_param(n);
-        outer.push(&format!(" {total} AS total_found FROM ("));
-        outer.append(&page);
-        outer.push(&format!(") p{}", spec.outer_order("p.sort_key", "p.uid")));
-        let reader = spec.page_reader(paging, limit, true, T::from_row);
-        let rows = snapshot.fold(outer, PageRows::default(), reader).await?;
+        spec.finish_limit_offset(&mut page, paging);
+        page.push(&format!(
+            ") SELECT c.n AS total_found, {}, p.sort_key, {}p.uid AS page_uid \
+             FROM (SELECT COUNT(*) AS n FROM matched) c LEFT JOIN page p ON TRUE \
+             LEFT JOIN users u ON u.uid = p.uid{}",
+            T::VIEW.columns(),
+            T::VIEW.extras("u.uid"),
+            spec.outer_order("p.sort_key", "p.uid")
+        ));
+        let (total, items) = snapshot
+            .fold(page, (0, Vec::new()), |(total, items): &mut (i64, Vec<T>), row| {
+                *total = row.int("total_found")?;
+                if row.opt_text("page_uid")?.is_some() {
+                    items.push(T::from_row(row)?);
+                }
+                Ok(true)
+            })
+            .await?;
         snapshot.commit().await?;
-        Ok(Some(Page {
-            items: rows.items,
-            total: n,
+        Ok(sees_all(total).then_some(Page {
+            items,
+            total,
             next_token: None,
         }))
     }
@@ -262,6 +259,19 @@ impl SqlStore {
             next_token: None,
         })
     }
+}
+
+/// `WITH matched AS MATERIALIZED (…)`: the uid and sort key of up to `cap` users matching
+/// `filter` (a ` WHERE …` clause over `from`), evaluated once however often it is read.
+fn capped_matches(from: &str, filter: &Sql, spec: &SortSpec, cap: u64) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "WITH matched AS MATERIALIZED (SELECT u.uid AS uid, {} FROM {from}",
+        spec.key_column()
+    ));
+    sql.append(filter);
+    let c = sql.int_param(i64::try_from(cap).unwrap_or(i64::MAX));
+    sql.push(&format!(" LIMIT {c})"));
+    sql
 }
 
 /// Nothing on a page (none found, or past the end): the count on its own. (A group's stored

@@ -532,6 +532,14 @@ pub(crate) fn pool_count(scope: &PoolScope) -> Sql {
     c
 }
 
+/// `(SELECT …)`, the group's stored member count (NULL for no such group).
+fn group_count(group: &GroupUid) -> Sql {
+    let mut c = Sql::new("(SELECT member_count FROM groups WHERE uid = ");
+    let g = c.text_param(group.as_str());
+    c.push(&format!("{g})"));
+    c
+}
+
 /// `(SELECT …)`, how many users `query` finds (`from` under `filter`). All of one group's
 /// members are counted by the group itself, all of a pool's users by the pool (their stored
 /// counts).
@@ -642,11 +650,17 @@ impl SqlStore {
         let other_key = deferred
             && !matches!(query.paging, Paging::Cursor { .. })
             && filters_other_member_key(&query.conditions, &spec);
-        if group.is_none()
-            && query.conditions.iter().any(index_driven)
+        // Conditions the membership rows cannot answer alone, with one an index can count:
+        // the matches are counted up to where walking the sort index becomes cheaper.
+        let planned = match group {
+            None => query.conditions.iter().any(index_driven).then(|| pool_count(scope)),
+            Some(g) if !member_only => Some(group_count(g)),
+            Some(_) => None,
+        };
+        if let Some(population) = planned
             && !matches!(query.paging, Paging::Cursor { .. })
             && let Some(page) = self
-                .planned_pool_page(scope, &filter, &spec, &query.paging)
+                .planned_pool_page(page_from, &population, &filter, &spec, &query.paging)
                 .await?
         {
             return Ok(page);

@@ -66,6 +66,8 @@ fn key(u: &User, field: UserField) -> Value {
         UserField::DisplayName => Value::Text(display_name(&p.name, &p.preferred_username)),
         UserField::CreateTime => Value::Int(u.created_at.millis()),
         UserField::UpdateTime => Value::Int(u.updated_at.millis()),
+        // Not on membership rows: conditions on it read the user.
+        UserField::Name => text(&p.name),
         other => panic!("not a member key: {other:?}"),
     }
 }
@@ -299,6 +301,37 @@ async fn member_searches_match_the_reference(db: &Db) {
         &[0, 13, 1_380],
     )
     .await;
+    // Within the group, a condition the membership rows do not carry (the user's name) reads
+    // the users too: the planner reads few matches sorted and walks the sort index for many.
+    let name = |matches| UserCondition::Text {
+        field: UserField::Name,
+        matches,
+    };
+    let named = vec![
+        vec![name(TextMatch::Contains("e".into()))],
+        vec![name(TextMatch::Exact("Zed".into()))],
+        vec![
+            name(TextMatch::Contains("nn".into())),
+            UserCondition::StateIn(vec![UserState::Confirmed]),
+        ],
+        vec![
+            name(TextMatch::Exact("Zed".into())),
+            singles[1].clone(),
+        ],
+        vec![name(TextMatch::Contains("e".into())), singles[9].clone()],
+        vec![name(TextMatch::Exact("Nobody".into()))],
+    ];
+    let checked = check_searches(
+        &store,
+        &scope,
+        &named,
+        &members,
+        Some(&g.uid),
+        key,
+        &[0, 13, 400, 1_020],
+    )
+    .await;
+    assert_eq!(checked, named.len() * SORTS.len() * 2 * 4);
     // Another pool's administrator names this group: nothing is found, whatever the plan
     // (OWASP ASVS 4.0 V4.2.1, access to another tenant's records by identifier).
     let (stranger, _) = new_pool(&store, "acct").await;
