@@ -51,9 +51,9 @@ def test_wrong_version(server):
 
 
 def test_not_implemented_catalog_action(api):
-    err = expect_error(501, "NotImplemented", api.create_workload_pool,
-                       v.CreateWorkloadPoolRequest(workload_pool_name="agents"))
-    assert "CreateWorkloadPool" in err["Message"]
+    err = expect_error(501, "NotImplemented", api.create_namespace,
+                       v.CreateNamespaceRequest(namespace_name="agents"))
+    assert "CreateNamespace" in err["Message"]
 
 
 def test_method_not_allowed(server):

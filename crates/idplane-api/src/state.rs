@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use idplane_core::clock::Clock;
-use idplane_core::service::{AccessKeyService, ClientService, Directory};
+use idplane_core::service::{AccessKeyService, ClientService, Directory, WorkloadService};
 use idplane_core::throttle::Throttle;
 
 use crate::rate_limit::RateLimiter;
@@ -12,6 +12,7 @@ pub struct ApiState {
     pub directory: Directory,
     pub keys: AccessKeyService,
     pub clients: ClientService,
+    pub workloads: WorkloadService,
     pub clock: Arc<dyn Clock>,
     /// The external base URL, without a trailing slash, used in issuer and endpoint URLs.
     pub public_url: String,

@@ -15,7 +15,7 @@ use idplane_core::changes::Changes;
 use idplane_core::clock::{Clock, SystemClock};
 use idplane_core::crypto::MasterKey;
 use idplane_core::passwords::PasswordWorkers;
-use idplane_core::service::{AccessKeyService, ClientService, Directory};
+use idplane_core::service::{AccessKeyService, ClientService, Directory, WorkloadService};
 use idplane_core::store::Store;
 use idplane_core::throttle::{Throttle, ThrottlePolicy};
 use idplane_sign::{tc3, volc};
@@ -50,7 +50,8 @@ async fn api() -> Api {
             changes.clone(),
         ),
         keys,
-        clients: ClientService::new(store, master, clock.clone(), changes),
+        clients: ClientService::new(store.clone(), master, clock.clone(), changes),
+        workloads: WorkloadService::new(store, clock.clone()),
         clock,
         public_url: format!("http://{HOST}"),
         limiter: RateLimiter::new(10_000, 10_000),
@@ -215,7 +216,7 @@ async fn volcengine_pipeline_and_error_table() {
         (400, "InvalidAction".to_owned())
     );
     assert_eq!(
-        api.volc_error("CreateWorkloadPool", json!({"Name": "w"}))
+        api.volc_error("CreateNamespace", json!({"NamespaceName": "n"}))
             .await,
         (501, "NotImplemented".to_owned())
     );

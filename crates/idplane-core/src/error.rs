@@ -17,6 +17,16 @@ pub enum Kind {
     Department,
     Client,
     CustomAttribute,
+    WorkloadPool,
+}
+
+/// A workload pool.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkloadPoolError {
+    #[error("workload pool {0} does not exist")]
+    NotFound(String),
+    #[error("a workload pool with this name already exists")]
+    NameTaken,
 }
 
 /// A user, or one of its unique identifiers.
@@ -116,6 +126,8 @@ pub enum AccessError {
     OtherPool,
     #[error("an access key bound to a user pool cannot create pools")]
     BoundKeyCreatesPool,
+    #[error("an access key bound to a user pool cannot manage workload pools")]
+    BoundKeyManagesWorkloads,
     /// The master key in hand does not open the store's secrets (named).
     #[error(
         "the master key does not open {0} in this store: it is not the key the store was set \
@@ -147,6 +159,8 @@ pub enum DomainError {
     Access(#[from] AccessError),
     #[error(transparent)]
     Attribute(#[from] AttributeError),
+    #[error(transparent)]
+    WorkloadPool(#[from] WorkloadPoolError),
     /// A record with the same identifier already exists.
     #[error("{0:?} with this id already exists")]
     IdTaken(Kind),
@@ -181,6 +195,7 @@ impl DomainError {
             Kind::Department => DepartmentError::NotFound(id).into(),
             Kind::Client => ClientError::NotFound(id).into(),
             Kind::CustomAttribute => AttributeError::NotFound(id).into(),
+            Kind::WorkloadPool => WorkloadPoolError::NotFound(id).into(),
         }
     }
 
@@ -196,6 +211,7 @@ impl DomainError {
                 | DomainError::Pool(PoolError::NotFound(_))
                 | DomainError::Client(ClientError::NotFound(_))
                 | DomainError::Attribute(AttributeError::NotFound(_))
+                | DomainError::WorkloadPool(WorkloadPoolError::NotFound(_))
                 | DomainError::Access(
                     AccessError::AccountNotFound(_) | AccessError::KeyNotFound(_)
                 )

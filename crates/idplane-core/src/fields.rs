@@ -90,6 +90,11 @@ pub enum Field {
     IdTokenLifetime,
     RefreshIdleLifetime,
     RefreshCombinedLifetime,
+    // Workload pools.
+    WorkloadPoolId,
+    WorkloadPoolName,
+    WorkloadPoolDescription,
+    TagFilters,
     // Listing.
     PageNumber,
     PageSize,
@@ -178,6 +183,10 @@ impl Field {
             IdTokenLifetime => "ID token lifetime",
             RefreshIdleLifetime => "refresh token idle lifetime",
             RefreshCombinedLifetime => "refresh token lifetime",
+            WorkloadPoolId => "workload pool id",
+            WorkloadPoolName => "workload pool name",
+            WorkloadPoolDescription => "description",
+            TagFilters => "tag filters",
             PageNumber => "page number",
             PageSize => "page size",
             MaxResults => "page size",

@@ -95,6 +95,11 @@ id_type!(
     ClientUid,
     Field::ClientId
 );
+id_type!(
+    /// A workload pool's `WorkloadPoolId`: the last segment of its issuer URL.
+    WorkloadPoolId,
+    Field::WorkloadPoolId
+);
 
 /// An access key id, e.g. `AKLT…`. Generated keys are 24 upper-case base-32 characters after the prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

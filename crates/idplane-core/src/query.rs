@@ -261,6 +261,37 @@ pub struct DepartmentQuery {
     pub paging: Paging,
 }
 
+/// What workload pools may be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadPoolSortField {
+    Name,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Pools having a tag `key` with one of `values` (any value when `values` is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagFilter {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkloadPoolFilter {
+    pub name: Option<TextMatch>,
+    pub id: Option<String>,
+    pub project_name: Option<String>,
+    /// Every filter must hold.
+    pub tags: Vec<TagFilter>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkloadPoolQuery {
+    pub filter: WorkloadPoolFilter,
+    pub sort: (WorkloadPoolSortField, SortDirection),
+    pub paging: Paging,
+}
+
 /// What pools may be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolSortField {

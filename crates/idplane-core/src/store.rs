@@ -8,7 +8,7 @@ use crate::error::DomainResult;
 use crate::identifiers::Attribute;
 use crate::ids::{
     AccessKeyId, AccountId, ClientUid, CustomAttributeUid, DepartmentUid, GroupUid, UserPoolUid,
-    UserUid,
+    UserUid, WorkloadPoolId,
 };
 use crate::model::account::{AccessKey, Account};
 use crate::model::activity::{Month, PoolMau};
@@ -25,7 +25,10 @@ use crate::model::sign_in::{
     SigningKeyRecord,
 };
 use crate::model::user::{Placement, PlacementChange, User, UserSummary, UserWrite};
-use crate::query::{ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery};
+use crate::model::workload::WorkloadPool;
+use crate::query::{
+    ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery, WorkloadPoolQuery,
+};
 
 /// Proof that a pool exists and belongs to an account: everything inside a pool is reached
 /// through one of these.
@@ -134,6 +137,36 @@ pub trait PoolStore: Send + Sync {
     async fn update_pool(&self, pool: &UserPool) -> DomainResult<()>;
     /// Deletes a pool and everything in it; whether it existed.
     async fn delete_pool(&self, account: &AccountId, uid: &UserPoolUid) -> DomainResult<bool>;
+}
+
+/// Workload pools, each scoped to its account.
+#[async_trait]
+pub trait WorkloadStore: Send + Sync {
+    /// Stores a pool; `NameTaken` if the account has a pool of that name.
+    async fn insert_workload_pool(&self, pool: &WorkloadPool) -> DomainResult<()>;
+    async fn workload_pool(
+        &self,
+        account: &AccountId,
+        id: &WorkloadPoolId,
+    ) -> DomainResult<Option<WorkloadPool>>;
+    async fn workload_pool_by_name(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> DomainResult<Option<WorkloadPool>>;
+    async fn list_workload_pools(
+        &self,
+        account: &AccountId,
+        query: &WorkloadPoolQuery,
+    ) -> DomainResult<Page<WorkloadPool>>;
+    /// Writes a pool's description, tags and settings back; `NotFound` when it is gone.
+    async fn update_workload_pool(&self, pool: &WorkloadPool) -> DomainResult<()>;
+    /// Deletes a pool; whether it existed.
+    async fn delete_workload_pool(
+        &self,
+        account: &AccountId,
+        id: &WorkloadPoolId,
+    ) -> DomainResult<bool>;
 }
 
 #[async_trait]
@@ -460,6 +493,7 @@ pub trait Store:
     + ClientStore
     + MetaStore
     + ReplayStore
+    + WorkloadStore
 {
 }
 
@@ -474,6 +508,7 @@ impl<T> Store for T where
         + ClientStore
         + MetaStore
         + ReplayStore
+        + WorkloadStore
 {
 }
 

@@ -2,7 +2,9 @@
 //! error.
 
 use idplane_core::DomainError;
-use idplane_core::error::{DepartmentError, Field, GroupError, Kind, PoolError, UserError};
+use idplane_core::error::{
+    DepartmentError, Field, GroupError, Kind, PoolError, UserError, WorkloadPoolError,
+};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -87,6 +89,7 @@ pub fn write_error(e: DbError, kind: Kind) -> DomainError {
                 Kind::Group => GroupError::NameTaken.into(),
                 Kind::Department => DepartmentError::NameTaken.into(),
                 Kind::UserPool => PoolError::NameTaken.into(),
+                Kind::WorkloadPool => WorkloadPoolError::NameTaken.into(),
                 _ => DomainError::IdTaken(kind),
             }
         };

@@ -44,6 +44,7 @@ mod sql;
 mod user_pages;
 mod user_query;
 mod users;
+mod workloads;
 
 use std::sync::Arc;
 use std::time::Duration;

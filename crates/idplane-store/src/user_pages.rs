@@ -198,13 +198,17 @@ impl SqlStore {
             spec.outer_order("p.sort_key", "p.uid")
         ));
         let (total, items) = snapshot
-            .fold(page, (0, Vec::new()), |(total, items): &mut (i64, Vec<T>), row| {
-                *total = row.int("total_found")?;
-                if row.opt_text("page_uid")?.is_some() {
-                    items.push(T::from_row(row)?);
-                }
-                Ok(true)
-            })
+            .fold(
+                page,
+                (0, Vec::new()),
+                |(total, items): &mut (i64, Vec<T>), row| {
+                    *total = row.int("total_found")?;
+                    if row.opt_text("page_uid")?.is_some() {
+                        items.push(T::from_row(row)?);
+                    }
+                    Ok(true)
+                },
+            )
             .await?;
         snapshot.commit().await?;
         Ok(sees_all(total).then_some(Page {

@@ -653,7 +653,11 @@ impl SqlStore {
         // Conditions the membership rows cannot answer alone, with one an index can count:
         // the matches are counted up to where walking the sort index becomes cheaper.
         let planned = match group {
-            None => query.conditions.iter().any(index_driven).then(|| pool_count(scope)),
+            None => query
+                .conditions
+                .iter()
+                .any(index_driven)
+                .then(|| pool_count(scope)),
             Some(g) if !member_only => Some(group_count(g)),
             Some(_) => None,
         };

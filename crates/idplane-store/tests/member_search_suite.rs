@@ -314,10 +314,7 @@ async fn member_searches_match_the_reference(db: &Db) {
             name(TextMatch::Contains("nn".into())),
             UserCondition::StateIn(vec![UserState::Confirmed]),
         ],
-        vec![
-            name(TextMatch::Exact("Zed".into())),
-            singles[1].clone(),
-        ],
+        vec![name(TextMatch::Exact("Zed".into())), singles[1].clone()],
         vec![name(TextMatch::Contains("e".into())), singles[9].clone()],
         vec![name(TextMatch::Exact("Nobody".into()))],
     ];

@@ -93,6 +93,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         directory: services.directory,
         keys: services.keys,
         clients: services.clients.clone(),
+        workloads: services.workloads,
         clock: services.clock,
         public_url,
         limiter: RateLimiter::new(

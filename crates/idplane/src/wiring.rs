@@ -9,7 +9,9 @@ use idplane_core::clock::{Clock, SystemClock};
 use idplane_core::crypto::MasterKey;
 use idplane_core::passwords::PasswordWorkers;
 use idplane_core::service::sign_in::SignInLifetimes;
-use idplane_core::service::{AccessKeyService, ClientService, Directory, SignInService, canary};
+use idplane_core::service::{
+    AccessKeyService, ClientService, Directory, SignInService, WorkloadService, canary,
+};
 use idplane_core::store::{SignInStore, Store};
 use idplane_core::throttle::Throttle;
 use idplane_store::{SqlStore, StoreOptions};
@@ -21,6 +23,7 @@ pub struct Services {
     pub directory: Directory,
     pub keys: AccessKeyService,
     pub clients: ClientService,
+    pub workloads: WorkloadService,
     pub clock: Arc<dyn Clock>,
     pub store: Arc<dyn Store>,
     pub sign_in: SignInService,
@@ -99,10 +102,12 @@ pub async fn build(config: &Config) -> Result<Services, String> {
     )
     .await
     .map_err(|e| format!("preparing sign-in: {e}"))?;
+    let workloads = WorkloadService::new(store.clone(), clock.clone());
     Ok(Services {
         directory,
         keys,
         clients,
+        workloads,
         clock,
         store,
         sign_in,

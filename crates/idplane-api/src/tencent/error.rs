@@ -4,6 +4,7 @@
 use idplane_core::DomainError;
 use idplane_core::error::{
     AccessError, AttributeError, DepartmentError, GroupError, Kind, PoolError, UserError,
+    WorkloadPoolError,
 };
 
 use super::fields::wire;
@@ -211,23 +212,26 @@ pub fn from_domain(e: DomainError, codes: NotFoundCodes) -> TcError {
             }
             DepartmentError::NotAMember { .. } => failed("OperationFailure", format!("{reason}.")),
         },
-        DomainError::Pool(PoolError::NotFound(_)) | DomainError::Client(_) => {
+        DomainError::Pool(PoolError::NotFound(_))
+        | DomainError::Client(_)
+        | DomainError::WorkloadPool(WorkloadPoolError::NotFound(_)) => {
             TcError::ResourceNotFound(e.to_string())
         }
         DomainError::Attribute(AttributeError::NotFound(_)) => {
             TcError::ResourceNotFound(e.to_string())
         }
         DomainError::Attribute(_) => TcError::InvalidParameterValue(e.to_string()),
-        DomainError::Pool(PoolError::NameTaken) | DomainError::IdTaken(_) => {
-            failed("OperationError", e.to_string())
-        }
+        DomainError::Pool(PoolError::NameTaken)
+        | DomainError::WorkloadPool(WorkloadPoolError::NameTaken)
+        | DomainError::IdTaken(_) => failed("OperationError", e.to_string()),
         DomainError::Access(reason) => match reason {
             AccessError::AccountNotFound(_) | AccessError::KeyNotFound(_) => {
                 TcError::SecretIdNotFound
             }
             AccessError::KeyInactive
             | AccessError::OtherPool
-            | AccessError::BoundKeyCreatesPool => {
+            | AccessError::BoundKeyCreatesPool
+            | AccessError::BoundKeyManagesWorkloads => {
                 TcError::UnauthorizedOperation(reason.to_string())
             }
             AccessError::WrongMasterKey(_) => {

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use idplane_core::DomainError;
 use idplane_core::error::{
     AccessError, AttributeError, ClientError, DepartmentError, GroupError, PoolError, UserError,
+    WorkloadPoolError,
 };
 
 use super::fields::wire;
@@ -214,13 +215,24 @@ impl From<DomainError> for VolcError {
                 AccessError::KeyNotFound(id) => NotFound(format!("AccessKey {id} does not exist")),
                 AccessError::KeyInactive
                 | AccessError::OtherPool
-                | AccessError::BoundKeyCreatesPool => VolcError::AccessDenied(reason.to_string()),
+                | AccessError::BoundKeyCreatesPool
+                | AccessError::BoundKeyManagesWorkloads => {
+                    VolcError::AccessDenied(reason.to_string())
+                }
                 AccessError::WrongMasterKey(_) => {
                     tracing::error!(error = %reason, "internal error");
                     VolcError::InternalError
                 }
             },
             DomainError::Attribute(reason) => attribute(reason),
+            DomainError::WorkloadPool(reason) => match reason {
+                WorkloadPoolError::NotFound(name) => {
+                    NotFound(format!("WorkloadPool {name} does not exist"))
+                }
+                WorkloadPoolError::NameTaken => {
+                    Duplicated("WorkloadPool with this WorkloadPoolName already exists".into())
+                }
+            },
             DomainError::IdTaken(_) => Duplicated("A resource with this Uid already exists".into()),
             DomainError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -335,6 +347,17 @@ mod tests {
             (AccessError::KeyInactive.into(), "AccessDenied", 403),
             (AccessError::OtherPool.into(), "AccessDenied", 403),
             (AccessError::BoundKeyCreatesPool.into(), "AccessDenied", 403),
+            (
+                AccessError::BoundKeyManagesWorkloads.into(),
+                "AccessDenied",
+                403,
+            ),
+            (
+                WorkloadPoolError::NotFound("w".into()).into(),
+                "NotFound",
+                404,
+            ),
+            (WorkloadPoolError::NameTaken.into(), "Duplicated", 409),
             (DomainError::internal("disk on fire"), "InternalError", 500),
         ];
         for (domain, code, status) in table {

@@ -101,6 +101,7 @@ async fn run(
     let ctx = actions::Ctx {
         dir: &state.directory,
         clients: &state.clients,
+        workloads: &state.workloads,
         caller: &caller,
         public_url: &state.public_url,
     };

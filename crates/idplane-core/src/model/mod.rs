@@ -10,3 +10,4 @@ pub mod group;
 pub mod pool;
 pub mod sign_in;
 pub mod user;
+pub mod workload;

@@ -23,11 +23,13 @@ pub mod sign_in;
 pub mod users;
 mod validate;
 mod well_known;
+pub mod workloads;
 
 pub use access_keys::{AccessKeyService, CreatedAccessKey, KeyMaterial};
 pub use clients::ClientService;
 pub use pools::{PoolAccess, PoolDetails};
 pub use sign_in::SignInService;
+pub use workloads::WorkloadService;
 
 /// The directory's use cases over one store.
 #[derive(Clone)]

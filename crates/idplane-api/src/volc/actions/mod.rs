@@ -11,10 +11,11 @@ mod maus;
 mod memberships;
 mod pools;
 mod users;
+mod workload_pools;
 
 use idplane_core::ids::UserPoolUid;
 use idplane_core::model::account::Caller;
-use idplane_core::service::{ClientService, Directory, PoolAccess};
+use idplane_core::service::{ClientService, Directory, PoolAccess, WorkloadService};
 use serde_json::Value;
 
 use super::decode::decode;
@@ -24,6 +25,7 @@ use super::error::VolcError;
 pub struct Ctx<'a> {
     pub dir: &'a Directory,
     pub clients: &'a ClientService,
+    pub workloads: &'a WorkloadService,
     pub caller: &'a Caller,
     pub public_url: &'a str,
 }
@@ -115,6 +117,11 @@ actions! {
     "ChangeUsersGroup" => memberships::change_users_group, Writes,
     "ListDepartmentMembers" => memberships::department_members, Reads,
     "UpdateDepartmentMember" => memberships::update_department_member, Writes,
+    "CreateWorkloadPool" => workload_pools::create, Writes,
+    "GetWorkloadPool" => workload_pools::get, Reads,
+    "ListWorkloadPools" => workload_pools::list, Reads,
+    "UpdateWorkloadPool" => workload_pools::update, Writes,
+    "DeleteWorkloadPool" => workload_pools::delete, Writes,
     "CreateDepartment" => departments::create, Writes,
     "GetDepartment" => departments::get, Reads,
     "UpdateDepartment" => departments::update, Writes,

@@ -1,0 +1,24 @@
+-- Workload pools: each account's issuers of agent tokens. Tags are rows of their own, so that
+-- ListWorkloadPools' TagFilters read an index.
+CREATE TABLE workload_pools (
+    id                         TEXT COLLATE "C" PRIMARY KEY,
+    account_id                 TEXT COLLATE "C" NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name                       TEXT COLLATE "C" NOT NULL,
+    description                TEXT COLLATE "C" NOT NULL DEFAULT '',
+    project_name               TEXT COLLATE "C" NOT NULL DEFAULT 'default',
+    allow_auto_create_identity BIGINT NOT NULL DEFAULT 0,
+    created_at                 BIGINT NOT NULL,
+    updated_at                 BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX workload_pools_name_uq ON workload_pools (account_id, name);
+CREATE INDEX workload_pools_created ON workload_pools (account_id, created_at, id);
+CREATE INDEX workload_pools_updated ON workload_pools (account_id, updated_at, id);
+
+CREATE TABLE workload_pool_tags (
+    pool_id  TEXT COLLATE "C" NOT NULL REFERENCES workload_pools (id) ON DELETE CASCADE,
+    ordinal  BIGINT NOT NULL,
+    key      TEXT COLLATE "C" NOT NULL,
+    value    TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (pool_id, key)
+);
+CREATE INDEX workload_pool_tags_key ON workload_pool_tags (key, value, pool_id);
