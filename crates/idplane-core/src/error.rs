@@ -18,6 +18,7 @@ pub enum Kind {
     Client,
     CustomAttribute,
     WorkloadPool,
+    WorkloadIdentity,
 }
 
 /// A workload pool.
@@ -27,6 +28,20 @@ pub enum WorkloadPoolError {
     NotFound(String),
     #[error("a workload pool with this name already exists")]
     NameTaken,
+    #[error("the workload pool holds workload identities; delete them first")]
+    HasIdentities,
+}
+
+/// A workload identity.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WorkloadIdentityError {
+    #[error("workload identity {0} does not exist")]
+    NotFound(String),
+    #[error("a workload identity with this name already exists in the pool")]
+    NameTaken,
+    /// Writes kept racing others: the caller may try again.
+    #[error("the workload identity was changed concurrently; try again")]
+    ChangedConcurrently,
 }
 
 /// A user, or one of its unique identifiers.
@@ -161,6 +176,8 @@ pub enum DomainError {
     Attribute(#[from] AttributeError),
     #[error(transparent)]
     WorkloadPool(#[from] WorkloadPoolError),
+    #[error(transparent)]
+    WorkloadIdentity(#[from] WorkloadIdentityError),
     /// A record with the same identifier already exists.
     #[error("{0:?} with this id already exists")]
     IdTaken(Kind),
@@ -196,6 +213,7 @@ impl DomainError {
             Kind::Client => ClientError::NotFound(id).into(),
             Kind::CustomAttribute => AttributeError::NotFound(id).into(),
             Kind::WorkloadPool => WorkloadPoolError::NotFound(id).into(),
+            Kind::WorkloadIdentity => WorkloadIdentityError::NotFound(id).into(),
         }
     }
 
@@ -212,6 +230,7 @@ impl DomainError {
                 | DomainError::Client(ClientError::NotFound(_))
                 | DomainError::Attribute(AttributeError::NotFound(_))
                 | DomainError::WorkloadPool(WorkloadPoolError::NotFound(_))
+                | DomainError::WorkloadIdentity(WorkloadIdentityError::NotFound(_))
                 | DomainError::Access(
                     AccessError::AccountNotFound(_) | AccessError::KeyNotFound(_)
                 )

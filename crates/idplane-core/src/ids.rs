@@ -100,6 +100,11 @@ id_type!(
     WorkloadPoolId,
     Field::WorkloadPoolId
 );
+id_type!(
+    /// A workload identity's stored id (requests name an identity by its pool and `Name`).
+    WorkloadIdentityId,
+    Field::WorkloadName
+);
 
 /// An access key id, e.g. `AKLT…`. Generated keys are 24 upper-case base-32 characters after the prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -292,6 +292,28 @@ pub struct WorkloadPoolQuery {
     pub paging: Paging,
 }
 
+/// What workload identities may be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadIdentitySortField {
+    Name,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkloadIdentityFilter {
+    pub name: Option<TextMatch>,
+    pub category: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkloadIdentityQuery {
+    pub filter: WorkloadIdentityFilter,
+    pub sort: (WorkloadIdentitySortField, SortDirection),
+    pub paging: Paging,
+}
+
 /// What pools may be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolSortField {

@@ -25,9 +25,10 @@ use crate::model::sign_in::{
     SigningKeyRecord,
 };
 use crate::model::user::{Placement, PlacementChange, User, UserSummary, UserWrite};
-use crate::model::workload::WorkloadPool;
+use crate::model::workload::{WorkloadIdentity, WorkloadPool};
 use crate::query::{
-    ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery, WorkloadPoolQuery,
+    ClientQuery, DepartmentQuery, GroupQuery, Page, PoolQuery, UserQuery, WorkloadIdentityQuery,
+    WorkloadPoolQuery,
 };
 
 /// Proof that a pool exists and belongs to an account: everything inside a pool is reached
@@ -161,11 +162,35 @@ pub trait WorkloadStore: Send + Sync {
     ) -> DomainResult<Page<WorkloadPool>>;
     /// Writes a pool's description, tags and settings back; `NotFound` when it is gone.
     async fn update_workload_pool(&self, pool: &WorkloadPool) -> DomainResult<()>;
-    /// Deletes a pool; whether it existed.
+    /// Deletes a pool that holds no identities; whether it existed. `HasIdentities` when it
+    /// holds some, decided in the same statement as the deletion.
     async fn delete_workload_pool(
         &self,
         account: &AccountId,
         id: &WorkloadPoolId,
+    ) -> DomainResult<bool>;
+
+    /// Stores an identity; `NameTaken` if its pool has one of that name, `NotFound` for the
+    /// pool when it was deleted meanwhile.
+    async fn insert_workload_identity(&self, identity: &WorkloadIdentity) -> DomainResult<()>;
+    async fn workload_identity(
+        &self,
+        pool: &WorkloadPoolId,
+        name: &str,
+    ) -> DomainResult<Option<WorkloadIdentity>>;
+    async fn list_workload_identities(
+        &self,
+        pool: &WorkloadPoolId,
+        query: &WorkloadIdentityQuery,
+    ) -> DomainResult<Page<WorkloadIdentity>>;
+    /// Writes an identity's description, category, metadata and return URLs back, if it is
+    /// still at the revision it was read at (which then moves on); whether it was.
+    async fn update_workload_identity(&self, identity: &WorkloadIdentity) -> DomainResult<bool>;
+    /// Deletes an identity; whether it existed.
+    async fn delete_workload_identity(
+        &self,
+        pool: &WorkloadPoolId,
+        name: &str,
     ) -> DomainResult<bool>;
 }
 

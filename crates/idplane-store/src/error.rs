@@ -3,7 +3,8 @@
 
 use idplane_core::DomainError;
 use idplane_core::error::{
-    DepartmentError, Field, GroupError, Kind, PoolError, UserError, WorkloadPoolError,
+    DepartmentError, Field, GroupError, Kind, PoolError, UserError, WorkloadIdentityError,
+    WorkloadPoolError,
 };
 use thiserror::Error;
 
@@ -90,6 +91,7 @@ pub fn write_error(e: DbError, kind: Kind) -> DomainError {
                 Kind::Department => DepartmentError::NameTaken.into(),
                 Kind::UserPool => PoolError::NameTaken.into(),
                 Kind::WorkloadPool => WorkloadPoolError::NameTaken.into(),
+                Kind::WorkloadIdentity => WorkloadIdentityError::NameTaken.into(),
                 _ => DomainError::IdTaken(kind),
             }
         };

@@ -2,16 +2,19 @@
 
 use async_trait::async_trait;
 use idplane_core::clock::Timestamp;
-use idplane_core::error::{DomainError, DomainResult, Kind};
-use idplane_core::ids::{AccountId, WorkloadPoolId};
+use idplane_core::error::{DomainError, DomainResult, Kind, WorkloadPoolError};
+use idplane_core::ids::{AccountId, WorkloadIdentityId, WorkloadPoolId};
 use idplane_core::model::pool::Tag;
-use idplane_core::model::workload::WorkloadPool;
-use idplane_core::query::{Page, WorkloadPoolQuery, WorkloadPoolSortField};
+use idplane_core::model::workload::{WorkloadIdentity, WorkloadPool};
+use idplane_core::query::{
+    Page, WorkloadIdentityQuery, WorkloadIdentitySortField, WorkloadPoolQuery,
+    WorkloadPoolSortField,
+};
 use idplane_core::store::WorkloadStore;
 
 use crate::SqlStore;
 use crate::backend::Conn;
-use crate::error::write_error;
+use crate::error::{DbError, write_error};
 use crate::paging::{KeyKind, SortSpec};
 use crate::pools::text_condition;
 use crate::row::Columns;
@@ -26,6 +29,7 @@ fn columns() -> String {
     format!(
         "w.id, w.account_id, w.name, w.description, w.project_name, \
          w.allow_auto_create_identity, w.created_at, w.updated_at, \
+         (SELECT COUNT(*) FROM workload_identities i WHERE i.pool_id = w.id) AS total_identities, \
          (SELECT string_agg(t.key || '{KEY_END}' || t.value, '{TAG_END}' ORDER BY t.ordinal) \
           FROM workload_pool_tags t WHERE t.pool_id = w.id) AS tags"
     )
@@ -57,6 +61,7 @@ fn pool_from(row: &dyn Columns) -> DomainResult<WorkloadPool> {
         project_name: row.text("project_name")?,
         tags,
         allow_auto_create_identity: flag(row.int("allow_auto_create_identity")?),
+        total_identities: row.int("total_identities")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),
         updated_at: Timestamp::from_millis(row.int("updated_at")?),
     })
@@ -225,14 +230,191 @@ impl WorkloadStore for SqlStore {
         account: &AccountId,
         id: &WorkloadPoolId,
     ) -> DomainResult<bool> {
+        let mut tx = self.db.write().await?;
+        let deleted = tx
+            .execute(sql!(
+                "DELETE FROM workload_pools WHERE account_id = $1 AND id = $2 \
+                 AND NOT EXISTS (SELECT 1 FROM workload_identities i WHERE i.pool_id = $3)",
+                account.as_str(),
+                id.as_str(),
+                id.as_str()
+            ))
+            .await
+            .map_err(|e| match e {
+                // An identity inserted by a transaction that committed after this one began.
+                DbError::ForeignKey(_) => WorkloadPoolError::HasIdentities.into(),
+                e => DomainError::from(e),
+            })?;
+        if deleted > 0 {
+            tx.commit().await?;
+            return Ok(true);
+        }
+        let held = tx
+            .fetch_one(
+                sql!(
+                    "SELECT COUNT(*) AS n FROM workload_identities i JOIN workload_pools w \
+                     ON w.id = i.pool_id WHERE w.account_id = $1 AND w.id = $2",
+                    account.as_str(),
+                    id.as_str()
+                ),
+                |row| row.int("n"),
+            )
+            .await?;
+        tx.commit().await?;
+        if held > 0 {
+            return Err(WorkloadPoolError::HasIdentities.into());
+        }
+        Ok(false)
+    }
+
+    async fn insert_workload_identity(&self, identity: &WorkloadIdentity) -> DomainResult<()> {
+        let metadata = serde_json::to_string(&identity.metadata).map_err(DomainError::internal)?;
+        let urls = serde_json::to_string(&identity.return_urls).map_err(DomainError::internal)?;
+        self.db
+            .execute(sql!(
+                "INSERT INTO workload_identities (id, pool_id, name, category, description, \
+                 metadata, return_urls, source, revision, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                identity.id.as_str(),
+                identity.pool_id.as_str(),
+                &identity.name,
+                &identity.category,
+                &identity.description,
+                metadata,
+                urls,
+                &identity.source,
+                identity.revision,
+                identity.created_at.millis(),
+                identity.updated_at.millis()
+            ))
+            .await
+            .map_err(|e| match e {
+                DbError::ForeignKey(_) => {
+                    DomainError::not_found(Kind::WorkloadPool, identity.pool_id.as_str())
+                }
+                e => write_error(e, Kind::WorkloadIdentity),
+            })?;
+        Ok(())
+    }
+
+    async fn workload_identity(
+        &self,
+        pool: &WorkloadPoolId,
+        name: &str,
+    ) -> DomainResult<Option<WorkloadIdentity>> {
+        let sql = sql!(
+            &format!(
+                "SELECT {IDENTITY_COLUMNS} FROM workload_identities i WHERE i.pool_id = $1 AND i.name = $2"
+            ),
+            pool.as_str(),
+            name
+        );
+        Ok(self.db.fetch_optional(sql, identity_from).await?)
+    }
+
+    async fn list_workload_identities(
+        &self,
+        pool: &WorkloadPoolId,
+        query: &WorkloadIdentityQuery,
+    ) -> DomainResult<Page<WorkloadIdentity>> {
+        let mut filter = Sql::new(" WHERE i.pool_id = ");
+        let p = filter.text_param(pool.as_str());
+        filter.push(&p);
+        let f = &query.filter;
+        if let Some(m) = &f.name {
+            text_condition(&mut filter, "i.name", m);
+        }
+        if let Some(c) = &f.category {
+            let p = filter.text_param(c.clone());
+            filter.push(&format!(" AND i.category = {p}"));
+        }
+        if let Some(s) = &f.source {
+            let p = filter.text_param(s.clone());
+            filter.push(&format!(" AND i.source = {p}"));
+        }
+        let total = self.count("workload_identities i", &filter).await?;
+        let (expr, kind) = match query.sort.0 {
+            WorkloadIdentitySortField::Name => ("i.name", KeyKind::Text),
+            WorkloadIdentitySortField::CreatedAt => ("i.created_at", KeyKind::Int),
+            WorkloadIdentitySortField::UpdatedAt => ("i.updated_at", KeyKind::Int),
+        };
+        let spec = SortSpec {
+            expr,
+            kind,
+            tiebreak: "i.id",
+            direction: query.sort.1,
+        };
+        let (items, next_token) = self
+            .page(
+                IDENTITY_COLUMNS,
+                "workload_identities i",
+                &filter,
+                &spec,
+                &query.paging,
+                identity_from,
+            )
+            .await?;
+        Ok(Page {
+            items,
+            total,
+            next_token,
+        })
+    }
+
+    async fn update_workload_identity(&self, identity: &WorkloadIdentity) -> DomainResult<bool> {
+        let metadata = serde_json::to_string(&identity.metadata).map_err(DomainError::internal)?;
+        let urls = serde_json::to_string(&identity.return_urls).map_err(DomainError::internal)?;
+        let updated = self
+            .db
+            .execute(sql!(
+                "UPDATE workload_identities SET category = $1, description = $2, metadata = $3, \
+                 return_urls = $4, updated_at = $5, revision = revision + 1 \
+                 WHERE id = $6 AND revision = $7",
+                &identity.category,
+                &identity.description,
+                metadata,
+                urls,
+                identity.updated_at.millis(),
+                identity.id.as_str(),
+                identity.revision
+            ))
+            .await?;
+        Ok(updated > 0)
+    }
+
+    async fn delete_workload_identity(
+        &self,
+        pool: &WorkloadPoolId,
+        name: &str,
+    ) -> DomainResult<bool> {
         let deleted = self
             .db
             .execute(sql!(
-                "DELETE FROM workload_pools WHERE account_id = $1 AND id = $2",
-                account.as_str(),
-                id.as_str()
+                "DELETE FROM workload_identities WHERE pool_id = $1 AND name = $2",
+                pool.as_str(),
+                name
             ))
             .await?;
         Ok(deleted > 0)
     }
+}
+
+const IDENTITY_COLUMNS: &str = "i.id, i.pool_id, i.name, i.category, i.description, i.metadata, \
+     i.return_urls, i.source, i.revision, i.created_at, i.updated_at";
+
+fn identity_from(row: &dyn Columns) -> DomainResult<WorkloadIdentity> {
+    Ok(WorkloadIdentity {
+        id: WorkloadIdentityId::from_stored(row.text("id")?),
+        pool_id: WorkloadPoolId::from_stored(row.text("pool_id")?),
+        name: row.text("name")?,
+        category: row.text("category")?,
+        description: row.text("description")?,
+        metadata: serde_json::from_str(&row.text("metadata")?).map_err(DomainError::internal)?,
+        return_urls: serde_json::from_str(&row.text("return_urls")?)
+            .map_err(DomainError::internal)?,
+        source: row.text("source")?,
+        revision: row.int("revision")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
+    })
 }

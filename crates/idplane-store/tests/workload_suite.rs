@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use idplane_core::clock::{Clock, SystemClock};
 use idplane_core::crypto::MasterKey;
-use idplane_core::error::{AccessError, DomainError, Field, WorkloadPoolError};
+use idplane_core::error::{
+    AccessError, DomainError, Field, WorkloadIdentityError, WorkloadPoolError,
+};
 use idplane_core::ids::{UserPoolUid, WorkloadPoolId};
 use idplane_core::model::account::Caller;
 use idplane_core::model::pool::Tag;
@@ -17,10 +19,11 @@ use idplane_core::query::{
     WorkloadPoolSortField,
 };
 use idplane_core::service::AccessKeyService;
+use idplane_core::service::workload_identities::NewWorkloadIdentity;
 use idplane_core::service::workloads::{
     NewWorkloadPool, WorkloadPoolChange, WorkloadPoolRef, WorkloadService,
 };
-use idplane_core::store::Store;
+use idplane_core::store::{Store, WorkloadStore};
 use idplane_store::SqlStore;
 
 #[macro_use]
@@ -34,6 +37,7 @@ store_tests!(
     lists_filter_sort_and_page,
     default_pool_is_made_once,
     refused_input_and_callers,
+    identities_keep_their_pool,
 );
 
 fn service(store: &SqlStore) -> WorkloadService {
@@ -339,5 +343,66 @@ async fn refused_input_and_callers(db: &Db) {
             .await
             .unwrap_err(),
         DomainError::Access(AccessError::BoundKeyManagesWorkloads)
+    ));
+}
+
+fn agent(name: &str) -> NewWorkloadIdentity {
+    NewWorkloadIdentity {
+        name: name.to_owned(),
+        ..NewWorkloadIdentity::default()
+    }
+}
+
+/// A pool holding identities is not deleted, decided with the deletion itself; an identity is
+/// never stored in a pool that is gone; a write that read an old revision is refused.
+async fn identities_keep_their_pool(db: &Db) {
+    let store = db.open().await;
+    let svc = service(&store);
+    let acme = caller(&store, "acme", None).await;
+    let pool = svc.create_pool(&acme, new("held", vec![])).await.unwrap();
+    let (_, made) = svc
+        .create_identity(&acme, Some("held"), agent("agent-one"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        svc.create_identity(&acme, Some("held"), agent("agent-one"))
+            .await
+            .unwrap_err(),
+        DomainError::WorkloadIdentity(WorkloadIdentityError::NameTaken)
+    ));
+    assert!(matches!(
+        svc.delete_pool(&acme, "held").await.unwrap_err(),
+        DomainError::WorkloadPool(WorkloadPoolError::HasIdentities)
+    ));
+    assert_eq!(
+        svc.pool(&acme, &by_name("held"))
+            .await
+            .unwrap()
+            .total_identities,
+        1
+    );
+    // A write naming the revision it read: the second of two writes from one read loses.
+    let mut stale = made.clone();
+    stale.description = "first".into();
+    assert!(store.update_workload_identity(&stale).await.unwrap());
+    stale.description = "second".into();
+    assert!(!store.update_workload_identity(&stale).await.unwrap());
+    let (_, now) = svc
+        .identity(&acme, Some("held"), "agent-one")
+        .await
+        .unwrap();
+    assert_eq!((now.description.as_str(), now.revision), ("first", 1));
+    svc.delete_identity(&acme, Some("held"), "agent-one")
+        .await
+        .unwrap();
+    svc.delete_pool(&acme, "held").await.unwrap();
+    // The store refuses an identity of a deleted pool (as a racing insert would find it).
+    let orphan = idplane_core::model::workload::WorkloadIdentity {
+        pool_id: pool.id.clone(),
+        ..made
+    };
+    assert!(matches!(
+        store.insert_workload_identity(&orphan).await.unwrap_err(),
+        DomainError::WorkloadPool(WorkloadPoolError::NotFound(_))
     ));
 }

@@ -4,7 +4,7 @@
 use idplane_core::DomainError;
 use idplane_core::error::{
     AccessError, AttributeError, DepartmentError, GroupError, Kind, PoolError, UserError,
-    WorkloadPoolError,
+    WorkloadIdentityError, WorkloadPoolError,
 };
 
 use super::fields::wire;
@@ -214,7 +214,8 @@ pub fn from_domain(e: DomainError, codes: NotFoundCodes) -> TcError {
         },
         DomainError::Pool(PoolError::NotFound(_))
         | DomainError::Client(_)
-        | DomainError::WorkloadPool(WorkloadPoolError::NotFound(_)) => {
+        | DomainError::WorkloadPool(WorkloadPoolError::NotFound(_))
+        | DomainError::WorkloadIdentity(WorkloadIdentityError::NotFound(_)) => {
             TcError::ResourceNotFound(e.to_string())
         }
         DomainError::Attribute(AttributeError::NotFound(_)) => {
@@ -222,7 +223,8 @@ pub fn from_domain(e: DomainError, codes: NotFoundCodes) -> TcError {
         }
         DomainError::Attribute(_) => TcError::InvalidParameterValue(e.to_string()),
         DomainError::Pool(PoolError::NameTaken)
-        | DomainError::WorkloadPool(WorkloadPoolError::NameTaken)
+        | DomainError::WorkloadPool(_)
+        | DomainError::WorkloadIdentity(_)
         | DomainError::IdTaken(_) => failed("OperationError", e.to_string()),
         DomainError::Access(reason) => match reason {
             AccessError::AccountNotFound(_) | AccessError::KeyNotFound(_) => {

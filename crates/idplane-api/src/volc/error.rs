@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use idplane_core::DomainError;
 use idplane_core::error::{
     AccessError, AttributeError, ClientError, DepartmentError, GroupError, PoolError, UserError,
-    WorkloadPoolError,
+    WorkloadIdentityError, WorkloadPoolError,
 };
 
 use super::fields::wire;
@@ -232,6 +232,18 @@ impl From<DomainError> for VolcError {
                 WorkloadPoolError::NameTaken => {
                     Duplicated("WorkloadPool with this WorkloadPoolName already exists".into())
                 }
+                WorkloadPoolError::HasIdentities => {
+                    Conflict("the WorkloadPool holds workload identities; delete them first".into())
+                }
+            },
+            DomainError::WorkloadIdentity(reason) => match reason {
+                WorkloadIdentityError::NotFound(name) => {
+                    NotFound(format!("WorkloadIdentity {name} does not exist"))
+                }
+                WorkloadIdentityError::NameTaken => Duplicated(
+                    "WorkloadIdentity with this Name already exists in the WorkloadPool".into(),
+                ),
+                WorkloadIdentityError::ChangedConcurrently => Conflict(reason.to_string()),
             },
             DomainError::IdTaken(_) => Duplicated("A resource with this Uid already exists".into()),
             DomainError::Internal(detail) => {
@@ -358,6 +370,18 @@ mod tests {
                 404,
             ),
             (WorkloadPoolError::NameTaken.into(), "Duplicated", 409),
+            (WorkloadPoolError::HasIdentities.into(), "Conflict", 409),
+            (
+                WorkloadIdentityError::NotFound("a".into()).into(),
+                "NotFound",
+                404,
+            ),
+            (WorkloadIdentityError::NameTaken.into(), "Duplicated", 409),
+            (
+                WorkloadIdentityError::ChangedConcurrently.into(),
+                "Conflict",
+                409,
+            ),
             (DomainError::internal("disk on fire"), "InternalError", 500),
         ];
         for (domain, code, status) in table {

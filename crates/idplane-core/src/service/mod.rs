@@ -23,6 +23,7 @@ pub mod sign_in;
 pub mod users;
 mod validate;
 mod well_known;
+pub mod workload_identities;
 pub mod workloads;
 
 pub use access_keys::{AccessKeyService, CreatedAccessKey, KeyMaterial};

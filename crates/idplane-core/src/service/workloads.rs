@@ -89,8 +89,12 @@ impl WorkloadService {
         Self { store, clock }
     }
 
-    fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
     /// Workload pools belong to the whole account: a key bound to one user pool may not
@@ -130,6 +134,7 @@ impl WorkloadService {
             },
             tags: new.tags,
             allow_auto_create_identity: false,
+            total_identities: 0,
             created_at: now,
             updated_at: now,
         };

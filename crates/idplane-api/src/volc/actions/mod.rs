@@ -11,6 +11,7 @@ mod maus;
 mod memberships;
 mod pools;
 mod users;
+mod workload_identities;
 mod workload_pools;
 
 use idplane_core::ids::UserPoolUid;
@@ -122,6 +123,13 @@ actions! {
     "ListWorkloadPools" => workload_pools::list, Reads,
     "UpdateWorkloadPool" => workload_pools::update, Writes,
     "DeleteWorkloadPool" => workload_pools::delete, Writes,
+    "CreateWorkloadIdentity" => workload_identities::create, Writes,
+    "GetWorkloadIdentity" => workload_identities::get, Reads,
+    "ListWorkloadIdentities" => workload_identities::list, Reads,
+    "UpdateWorkloadIdentity" => workload_identities::update, Writes,
+    "DeleteWorkloadIdentity" => workload_identities::delete, Writes,
+    "AddWorkloadMetaData" => workload_identities::add_metadata, Writes,
+    "RemoveWorkloadMetaData" => workload_identities::remove_metadata, Writes,
     "CreateDepartment" => departments::create, Writes,
     "GetDepartment" => departments::get, Reads,
     "UpdateDepartment" => departments::update, Writes,

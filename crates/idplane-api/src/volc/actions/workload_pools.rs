@@ -57,7 +57,7 @@ impl WorkloadPoolOut {
                 .collect(),
             allow_auto_create_identity: pool.allow_auto_create_identity,
             trust_anchors: Vec::new(),
-            total_workloads: 0,
+            total_workloads: pool.total_identities,
             total_credentials: 0,
             created_at: pool.created_at.to_iso_seconds(),
             updated_at: pool.updated_at.to_iso_seconds(),
