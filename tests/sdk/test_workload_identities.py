@@ -97,18 +97,19 @@ def test_metadata_add_and_remove_lose_nothing_under_races(api):
         except Exception as e:  # noqa: BLE001 - collected and asserted below
             errors.append(e)
 
-    threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(16)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors
     got = api.get_workload_identity(v.GetWorkloadIdentityRequest(workload_pool_name=p, name="busy-agent"))
-    assert sorted(metadata(got)["k"]) == [f"v{i}" for i in range(8)], "no racing write is lost"
+    assert sorted(metadata(got)["k"], key=lambda s: int(s[1:])) == [f"v{i}" for i in range(16)], \
+        "no racing write is lost"
     out = api.remove_workload_meta_data(v.RemoveWorkloadMetaDataRequest(
         workload_pool_name=p, workload_identity="busy-agent",
         meta_data=[v.MetaDataForRemoveWorkloadMetaDataInput(key="k", values=["v0", "v1"])]))
-    assert sorted(out.meta_data[0].values) == [f"v{i}" for i in range(2, 8)]
+    assert sorted(out.meta_data[0].values, key=lambda s: int(s[1:])) == [f"v{i}" for i in range(2, 16)]
     out = api.remove_workload_meta_data(v.RemoveWorkloadMetaDataRequest(
         workload_pool_name=p, workload_identity="busy-agent",
         meta_data=[v.MetaDataForRemoveWorkloadMetaDataInput(key="k")]))
@@ -145,7 +146,8 @@ def test_bad_input_is_refused(api, server):
                      v.CreateWorkloadIdentityRequest(workload_pool_name=p, name=bad))
     expect_error(400, "MissingParameter.Name", api.create_workload_identity,
                  v.CreateWorkloadIdentityRequest(workload_pool_name=p, name=""))
-    for url in ["javascript:alert(1)", "/relative", "https://a.example/#frag"]:
+    for url in ["javascript:alert(1)", "/relative", "https://a.example/#frag", "  https://a.example/",
+                "https://user:pw@a.example/"]:
         expect_error(400, "InvalidParameter.AllowedResourceOauth2ReturnUrls", api.create_workload_identity,
                      v.CreateWorkloadIdentityRequest(workload_pool_name=p, name="url-agent",
                                                      allowed_resource_oauth2_return_urls=[url]))
@@ -155,7 +157,24 @@ def test_bad_input_is_refused(api, server):
     expect_error(400, "InvalidParameter.MetaData.Values", api.create_workload_identity,
                  v.CreateWorkloadIdentityRequest(workload_pool_name=p, name="md-agent",
                                                  meta_data=[md("k", *[str(i) for i in range(51)])]))
-    api.create_workload_identity(v.CreateWorkloadIdentityRequest(workload_pool_name=p, name="ok-agent"))
+    # Values and URLs are kept once each, URLs in the normal form they are compared in.
+    kept = api.create_workload_identity(v.CreateWorkloadIdentityRequest(
+        workload_pool_name=p, name="ok-agent", meta_data=[md("k", *(["v"] * 51), "w")],
+        allowed_resource_oauth2_return_urls=["https:a.example", "https://a.example/", "HTTPS://A.example/x"]))
+    assert metadata(kept) == {"k": ["v", "w"]}
+    assert kept.allowed_resource_oauth2_return_urls == ["https://a.example/", "https://a.example/x"]
+    for action, request in [(api.add_workload_meta_data, v.AddWorkloadMetaDataRequest),
+                            (api.remove_workload_meta_data, v.RemoveWorkloadMetaDataRequest)]:
+        expect_error(400, "MissingParameter.WorkloadIdentity", action,
+                     request(workload_pool_name=p, workload_identity="", meta_data=[]))
+        expect_error(400, "InvalidParameter.WorkloadIdentity", action,
+                     request(workload_pool_name=p, workload_identity="ab", meta_data=[]))
+        expect_error(404, "NotFound", action,
+                     request(workload_pool_name=p, workload_identity="no-such-agent", meta_data=[]))
+    expect_error(400, "InvalidParameter.Trn", api.list_workload_identities,
+                 v.ListWorkloadIdentitiesRequest(workload_pool_name=p, page_number=1, page_size=10, trn="t" * 300))
+    expect_error(400, "InvalidParameter.Source", api.list_workload_identities,
+                 v.ListWorkloadIdentitiesRequest(workload_pool_name=p, page_number=1, page_size=10, source="s" * 300))
     expect_error(400, "InvalidParameter.MetaDataUpdateMode", api.update_workload_identity,
                  v.UpdateWorkloadIdentityRequest(workload_pool_name=p, name="ok-agent", meta_data_update_mode="Shred",
                                                  meta_data=[]))

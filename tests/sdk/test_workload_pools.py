@@ -145,6 +145,10 @@ def test_bad_input_is_refused_and_nothing_is_stored(api, server):
     r = raw_call(server, "ListWorkloadPools",
                  json.dumps({"PageNumber": 1, "PageSize": 10, "TagFilters": filters}))
     assert r.status_code == 400 and r.json()["ResponseMetadata"]["Error"]["Code"] == "InvalidParameter.TagFilters"
+    for bad_filter in [{"Key": ""}, {"Key": "k" * 129}, {"Key": "k", "Values": ["v" * 257]}]:
+        r = raw_call(server, "ListWorkloadPools",
+                     json.dumps({"PageNumber": 1, "PageSize": 10, "TagFilters": [bad_filter]}))
+        assert r.json()["ResponseMetadata"]["Error"]["Code"] == "InvalidParameter.TagFilters", bad_filter
     r = raw_call(server, "CreateWorkloadPool", json.dumps({"WorkloadPoolName": ["not", "text"]}))
     assert r.status_code == 400
     listed = api.list_workload_pools(v.ListWorkloadPoolsRequest(page_number=1, page_size=100))

@@ -97,6 +97,10 @@ pub enum Field {
     TagFilters,
     // Workload identities.
     WorkloadName,
+    /// The identity AddWorkloadMetaData and RemoveWorkloadMetaData act on.
+    WorkloadIdentityName,
+    WorkloadSource,
+    WorkloadTrn,
     WorkloadCategory,
     WorkloadDescription,
     WorkloadMetadataKey,
@@ -195,7 +199,9 @@ impl Field {
             WorkloadPoolName => "workload pool name",
             WorkloadPoolDescription => "description",
             TagFilters => "tag filters",
-            WorkloadName => "workload identity name",
+            WorkloadName | WorkloadIdentityName => "workload identity name",
+            WorkloadSource => "source",
+            WorkloadTrn => "TRN",
             WorkloadCategory => "category",
             WorkloadDescription => "description",
             WorkloadMetadataKey => "metadata key",

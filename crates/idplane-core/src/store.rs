@@ -183,9 +183,16 @@ pub trait WorkloadStore: Send + Sync {
         pool: &WorkloadPoolId,
         query: &WorkloadIdentityQuery,
     ) -> DomainResult<Page<WorkloadIdentity>>;
-    /// Writes an identity's description, category, metadata and return URLs back, if it is
-    /// still at the revision it was read at (which then moves on); whether it was.
-    async fn update_workload_identity(&self, identity: &WorkloadIdentity) -> DomainResult<bool>;
+    /// Reads the identity, applies `change` and writes its description, category, metadata,
+    /// return URLs and update time back, in one transaction holding the identity's row, so
+    /// concurrent changes apply one after the other and none is lost. `None` when there is no
+    /// such identity; an error of `change` writes nothing.
+    async fn change_workload_identity(
+        &self,
+        pool: &WorkloadPoolId,
+        name: &str,
+        change: &(dyn for<'a> Fn(&'a mut WorkloadIdentity) -> DomainResult<()> + Send + Sync),
+    ) -> DomainResult<Option<WorkloadIdentity>>;
     /// Deletes an identity; whether it existed.
     async fn delete_workload_identity(
         &self,

@@ -13,7 +13,7 @@ use idplane_core::query::{
 use idplane_core::store::WorkloadStore;
 
 use crate::SqlStore;
-use crate::backend::Conn;
+use crate::backend::{Conn, RowLock};
 use crate::error::{DbError, write_error};
 use crate::paging::{KeyKind, SortSpec};
 use crate::pools::text_condition;
@@ -361,25 +361,42 @@ impl WorkloadStore for SqlStore {
         })
     }
 
-    async fn update_workload_identity(&self, identity: &WorkloadIdentity) -> DomainResult<bool> {
+    async fn change_workload_identity(
+        &self,
+        pool: &WorkloadPoolId,
+        name: &str,
+        change: &(dyn for<'a> Fn(&'a mut WorkloadIdentity) -> DomainResult<()> + Send + Sync),
+    ) -> DomainResult<Option<WorkloadIdentity>> {
+        let mut tx = self.db.write().await?;
+        let read = format!(
+            "SELECT {IDENTITY_COLUMNS} FROM workload_identities i \
+             WHERE i.pool_id = $1 AND i.name = $2{}",
+            tx.row_lock(RowLock::NoKeyUpdate)
+        );
+        let Some(mut identity) = tx
+            .fetch_optional(sql!(&read, pool.as_str(), name), identity_from)
+            .await?
+        else {
+            return Ok(None);
+        };
+        change(&mut identity)?;
+        identity.revision += 1;
         let metadata = serde_json::to_string(&identity.metadata).map_err(DomainError::internal)?;
         let urls = serde_json::to_string(&identity.return_urls).map_err(DomainError::internal)?;
-        let updated = self
-            .db
-            .execute(sql!(
-                "UPDATE workload_identities SET category = $1, description = $2, metadata = $3, \
-                 return_urls = $4, updated_at = $5, revision = revision + 1 \
-                 WHERE id = $6 AND revision = $7",
-                &identity.category,
-                &identity.description,
-                metadata,
-                urls,
-                identity.updated_at.millis(),
-                identity.id.as_str(),
-                identity.revision
-            ))
-            .await?;
-        Ok(updated > 0)
+        tx.execute(sql!(
+            "UPDATE workload_identities SET category = $1, description = $2, metadata = $3, \
+             return_urls = $4, updated_at = $5, revision = $6 WHERE id = $7",
+            &identity.category,
+            &identity.description,
+            metadata,
+            urls,
+            identity.updated_at.millis(),
+            identity.revision,
+            identity.id.as_str()
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(Some(identity))
     }
 
     async fn delete_workload_identity(

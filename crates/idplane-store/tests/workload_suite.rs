@@ -14,6 +14,7 @@ use idplane_core::error::{
 use idplane_core::ids::{UserPoolUid, WorkloadPoolId};
 use idplane_core::model::account::Caller;
 use idplane_core::model::pool::Tag;
+use idplane_core::model::workload::Metadata;
 use idplane_core::query::{
     Paging, SortDirection, TagFilter, TextMatch, WorkloadPoolFilter, WorkloadPoolQuery,
     WorkloadPoolSortField,
@@ -381,17 +382,42 @@ async fn identities_keep_their_pool(db: &Db) {
             .total_identities,
         1
     );
-    // A write naming the revision it read: the second of two writes from one read loses.
-    let mut stale = made.clone();
-    stale.description = "first".into();
-    assert!(store.update_workload_identity(&stale).await.unwrap());
-    stale.description = "second".into();
-    assert!(!store.update_workload_identity(&stale).await.unwrap());
+    // Changes racing each other are applied one after the other: none is lost.
+    let mut racing = Vec::new();
+    for i in 0..16 {
+        let (svc, acme) = (svc.clone(), acme.clone());
+        racing.push(tokio::spawn(async move {
+            let value = Metadata {
+                key: "k".into(),
+                values: vec![format!("v{i}")],
+            };
+            svc.add_identity_metadata(&acme, Some("held"), "agent-one", vec![value])
+                .await
+                .unwrap()
+        }));
+    }
+    for r in racing {
+        r.await.unwrap();
+    }
     let (_, now) = svc
         .identity(&acme, Some("held"), "agent-one")
         .await
         .unwrap();
-    assert_eq!((now.description.as_str(), now.revision), ("first", 1));
+    assert_eq!(now.metadata[0].values.len(), 16);
+    assert_eq!(now.revision, 16);
+    // A change that fails writes nothing.
+    let failed = store
+        .change_workload_identity(&pool.id, "agent-one", &|identity| {
+            identity.description = "lost".into();
+            Err(DomainError::internal("refused"))
+        })
+        .await;
+    assert!(failed.is_err());
+    let (_, after) = svc
+        .identity(&acme, Some("held"), "agent-one")
+        .await
+        .unwrap();
+    assert_eq!(after, now);
     svc.delete_identity(&acme, Some("held"), "agent-one")
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! Workload identity use cases: the agents and services of a workload pool, named uniquely in
 //! it, with metadata and the URLs consent may return to.
 
-use crate::error::{DomainError, DomainResult, Kind, WorkloadIdentityError};
+use crate::error::{DomainError, DomainResult, Kind};
 use crate::fields::Field;
 use crate::ids::WorkloadIdentityId;
 use crate::model::account::Caller;
@@ -14,13 +14,15 @@ use crate::service::workloads::{WorkloadPoolRef, WorkloadService};
 pub const MAX_METADATA: usize = 50;
 /// The most return URLs an identity allows.
 pub const MAX_RETURN_URLS: usize = 20;
-/// How often a write that lost a race with another is tried again.
-const WRITE_ATTEMPTS: usize = 8;
-
 /// A workload identity name: 3 to 255 characters of `A-Z a-z 0-9 _ . -`.
 pub fn check_name(name: &str) -> DomainResult<()> {
+    check_name_as(Field::WorkloadName, name)
+}
+
+/// [`check_name`], refusing it as `field` (the request field that named the identity).
+fn check_name_as(field: Field, name: &str) -> DomainResult<()> {
     if name.is_empty() {
-        return Err(DomainError::missing(Field::WorkloadName));
+        return Err(DomainError::missing(field));
     }
     if !(3..=255).contains(&name.len())
         || !name
@@ -28,7 +30,7 @@ pub fn check_name(name: &str) -> DomainResult<()> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
     {
         return Err(DomainError::invalid(
-            Field::WorkloadName,
+            field,
             "must be 3 to 255 characters of A-Z, a-z, 0-9, '_', '.' and '-'",
         ));
     }
@@ -63,6 +65,39 @@ fn check_metadata(metadata: &[Metadata]) -> DomainResult<()> {
     Ok(())
 }
 
+/// The return URLs as they are kept: each parsed and written back in its normal form (what
+/// a redirect is later compared with), each once, absolute `http(s)` without credentials or
+/// fragment.
+fn normal_return_urls(urls: &[String]) -> DomainResult<Vec<String>> {
+    if urls.len() > MAX_RETURN_URLS {
+        return Err(DomainError::invalid(
+            Field::ReturnUrls,
+            format!("at most {MAX_RETURN_URLS} URLs"),
+        ));
+    }
+    let mut normal: Vec<String> = Vec::with_capacity(urls.len());
+    for u in urls {
+        check_return_url(u)?;
+        let parsed = url::Url::parse(u)
+            .map_err(|_| DomainError::invalid(Field::ReturnUrls, format!("{u:?} is not a URL")))?;
+        let written = parsed.to_string();
+        if !normal.contains(&written) {
+            normal.push(written);
+        }
+    }
+    Ok(normal)
+}
+
+fn check_return_url(u: &str) -> DomainResult<()> {
+    if u.trim() != u {
+        return Err(DomainError::invalid(
+            Field::ReturnUrls,
+            format!("{u:?} has surrounding spaces"),
+        ));
+    }
+    check_return_urls(std::slice::from_ref(&u.to_owned()))
+}
+
 fn check_return_urls(urls: &[String]) -> DomainResult<()> {
     if urls.len() > MAX_RETURN_URLS {
         return Err(DomainError::invalid(
@@ -84,6 +119,12 @@ fn check_return_urls(urls: &[String]) -> DomainResult<()> {
             return Err(DomainError::invalid(
                 Field::ReturnUrls,
                 format!("{u:?} has a fragment"),
+            ));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(DomainError::invalid(
+                Field::ReturnUrls,
+                format!("{u:?} carries credentials"),
             ));
         }
     }
@@ -142,6 +183,13 @@ pub struct WorkloadIdentityChange {
     pub description: Option<String>,
     pub return_urls: Option<Vec<String>>,
     pub metadata: Option<(Vec<Metadata>, MetadataMode)>,
+}
+
+/// Each key's values kept once, in first-seen order.
+fn dedupe_values(metadata: Vec<Metadata>) -> Vec<Metadata> {
+    let mut out = Vec::with_capacity(metadata.len());
+    add_metadata(&mut out, metadata);
+    out
 }
 
 /// Adds `values` to `key` (values kept once, in first-seen order).
@@ -212,8 +260,8 @@ impl WorkloadService {
                 new.category
             },
             description: new.description,
-            metadata: new.metadata,
-            return_urls: new.return_urls,
+            metadata: dedupe_values(new.metadata),
+            return_urls: normal_return_urls(&new.return_urls)?,
             source: SOURCE_MANUAL.to_owned(),
             revision: 0,
             created_at: now,
@@ -253,7 +301,7 @@ impl WorkloadService {
         }
         for (field, value) in [
             (Field::WorkloadCategory, &query.filter.category),
-            (Field::Text, &query.filter.source),
+            (Field::WorkloadSource, &query.filter.source),
         ] {
             validate::opt_length(field, value.as_deref(), 255)?;
         }
@@ -265,26 +313,31 @@ impl WorkloadService {
         Ok((pool, page))
     }
 
-    /// Applies a change to the identity and stores it; a write racing another is made again
-    /// on what the other wrote, so no change is lost.
+    /// Applies a change to the identity and stores it, in one transaction holding the
+    /// identity, so changes racing each other are applied one after the other.
     async fn change_identity(
         &self,
         caller: &Caller,
         pool: Option<&str>,
+        name_field: Field,
         name: &str,
-        change: impl Fn(&mut WorkloadIdentity) -> DomainResult<()>,
+        change: impl Fn(&mut WorkloadIdentity) -> DomainResult<()> + Send + Sync,
     ) -> DomainResult<(WorkloadPool, WorkloadIdentity)> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let (pool, mut identity) = self.identity(caller, pool, name).await?;
-            change(&mut identity)?;
-            check_identity(&identity)?;
-            identity.updated_at = self.now();
-            if self.store().update_workload_identity(&identity).await? {
-                identity.revision += 1;
-                return Ok((pool, identity));
-            }
-        }
-        Err(WorkloadIdentityError::ChangedConcurrently.into())
+        check_name_as(name_field, name)?;
+        let pool = self.pool_named(caller, pool).await?;
+        let now = self.now();
+        let changed = self
+            .store()
+            .change_workload_identity(&pool.id, name, &|identity| {
+                change(identity)?;
+                identity.metadata = dedupe_values(std::mem::take(&mut identity.metadata));
+                check_identity(identity)?;
+                identity.updated_at = now;
+                Ok(())
+            })
+            .await?
+            .ok_or_else(|| DomainError::not_found(Kind::WorkloadIdentity, name))?;
+        Ok((pool, changed))
     }
 
     pub async fn update_identity(
@@ -294,14 +347,20 @@ impl WorkloadService {
         name: &str,
         change: WorkloadIdentityChange,
     ) -> DomainResult<(WorkloadPool, WorkloadIdentity)> {
-        self.change_identity(caller, pool, name, |identity| {
+        let return_urls = change
+            .return_urls
+            .as_deref()
+            .map(normal_return_urls)
+            .transpose()?;
+        self.change_identity(caller, pool, Field::WorkloadName, name, |identity| {
             if let Some(d) = &change.description {
                 identity.description = d.clone();
             }
-            if let Some(urls) = &change.return_urls {
+            if let Some(urls) = &return_urls {
                 identity.return_urls = urls.clone();
             }
             if let Some((metadata, mode)) = &change.metadata {
+                let metadata = &dedupe_values(metadata.clone());
                 check_metadata(metadata)?;
                 match mode {
                     MetadataMode::Replace => identity.metadata = metadata.clone(),
@@ -328,11 +387,18 @@ impl WorkloadService {
         name: &str,
         added: Vec<Metadata>,
     ) -> DomainResult<(WorkloadPool, WorkloadIdentity)> {
+        let added = dedupe_values(added);
         check_metadata(&added)?;
-        self.change_identity(caller, pool, name, |identity| {
-            add_metadata(&mut identity.metadata, added.clone());
-            Ok(())
-        })
+        self.change_identity(
+            caller,
+            pool,
+            Field::WorkloadIdentityName,
+            name,
+            |identity| {
+                add_metadata(&mut identity.metadata, added.clone());
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -344,11 +410,18 @@ impl WorkloadService {
         name: &str,
         removed: Vec<Metadata>,
     ) -> DomainResult<(WorkloadPool, WorkloadIdentity)> {
+        let removed = dedupe_values(removed);
         check_metadata(&removed)?;
-        self.change_identity(caller, pool, name, |identity| {
-            remove_metadata(&mut identity.metadata, &removed);
-            Ok(())
-        })
+        self.change_identity(
+            caller,
+            pool,
+            Field::WorkloadIdentityName,
+            name,
+            |identity| {
+                remove_metadata(&mut identity.metadata, &removed);
+                Ok(())
+            },
+        )
         .await
     }
 

@@ -215,7 +215,7 @@ impl WorkloadService {
             ));
         }
         for f in &query.filter.tags {
-            validate::length(Field::TagKey, &f.key, 1, 128)?;
+            validate::length(Field::TagFilters, &f.key, 1, 128)?;
             if f.values.len() > MAX_TAGS {
                 return Err(DomainError::invalid(
                     Field::TagFilters,
@@ -223,7 +223,7 @@ impl WorkloadService {
                 ));
             }
             for v in &f.values {
-                validate::length(Field::TagValue, v, 0, 256)?;
+                validate::length(Field::TagFilters, v, 0, 256)?;
             }
         }
         self.store

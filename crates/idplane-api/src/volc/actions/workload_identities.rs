@@ -2,6 +2,7 @@
 //! UpdateWorkloadIdentity, DeleteWorkloadIdentity, AddWorkloadMetaData,
 //! RemoveWorkloadMetaData. Requests name the pool by `WorkloadPoolName` (`default` when absent).
 
+use idplane_core::error::{DomainError, Field};
 use idplane_core::model::workload::{Metadata, WorkloadIdentity, WorkloadPool};
 use idplane_core::query::{
     Paging, SortDirection, TextMatch, WorkloadIdentityFilter, WorkloadIdentityQuery,
@@ -288,10 +289,20 @@ fn sort_order(value: Option<&str>) -> Result<SortDirection, VolcError> {
 pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, VolcError> {
     let paging = wire::paging(input.page_number, input.page_size, None, None)?;
     // A TRN names one identity of one pool: its name is the last segment.
-    let trn_name = input
-        .trn
-        .filter(|t| !t.is_empty())
-        .map(|t| t.rsplit('/').next().unwrap_or_default().to_owned());
+    let trn_name = match input.trn.filter(|t| !t.is_empty()) {
+        Some(t) => {
+            let name = t.rsplit('/').next().unwrap_or_default().to_owned();
+            if t.len() > 2048 || name.len() > 255 {
+                return Err(DomainError::invalid(
+                    Field::WorkloadTrn,
+                    "is not a workload identity's TRN",
+                )
+                .into());
+            }
+            Some(name)
+        }
+        None => None,
+    };
     let query = WorkloadIdentityQuery {
         filter: WorkloadIdentityFilter {
             name: match trn_name {
