@@ -20,7 +20,7 @@ use idplane_core::query::{
     WorkloadPoolSortField,
 };
 use idplane_core::service::AccessKeyService;
-use idplane_core::service::workload_identities::NewWorkloadIdentity;
+use idplane_core::service::workload_identities::{MetadataEdit, NewWorkloadIdentity};
 use idplane_core::service::workloads::{
     NewWorkloadPool, WorkloadPoolChange, WorkloadPoolRef, WorkloadService,
 };
@@ -391,9 +391,14 @@ async fn identities_keep_their_pool(db: &Db) {
                 key: "k".into(),
                 values: vec![format!("v{i}")],
             };
-            svc.add_identity_metadata(&acme, Some("held"), "agent-one", vec![value])
-                .await
-                .unwrap()
+            svc.edit_identity_metadata(
+                &acme,
+                Some("held"),
+                "agent-one",
+                MetadataEdit::Add(vec![value]),
+            )
+            .await
+            .unwrap()
         }));
     }
     for r in racing {

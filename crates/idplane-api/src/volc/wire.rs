@@ -471,6 +471,24 @@ pub fn direction(value: Option<&str>) -> Result<SortDirection, VolcError> {
     }
 }
 
+/// `SortOrder` of the lists that sort by `SortBy` (`ASC`/`DESC` in any case), default
+/// descending.
+pub fn sort_order(value: Option<&str>) -> Result<SortDirection, VolcError> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") | Some("desc") => Ok(SortDirection::Desc),
+        Some("asc") => Ok(SortDirection::Asc),
+        Some(_) => Err(VolcError::invalid("SortOrder", "must be ASC or DESC")),
+    }
+}
+
+/// The `PageNumber` and `PageSize` a page answers with.
+pub fn page_numbers(paging: &Paging) -> (u32, u32) {
+    match paging {
+        Paging::Page { number, size } => (*number, *size),
+        Paging::Cursor { limit, .. } | Paging::Offset { limit, .. } => (1, *limit),
+    }
+}
+
 /// The answer of actions that only report success.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]

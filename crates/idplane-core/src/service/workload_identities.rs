@@ -177,6 +177,29 @@ impl MetadataMode {
     }
 }
 
+/// AddWorkloadMetaData's and RemoveWorkloadMetaData's change: values added to their keys, or
+/// values removed (a whole key when it lists none).
+#[derive(Debug, Clone)]
+pub enum MetadataEdit {
+    Add(Vec<Metadata>),
+    Remove(Vec<Metadata>),
+}
+
+impl MetadataEdit {
+    fn entries(&self) -> &[Metadata] {
+        match self {
+            MetadataEdit::Add(m) | MetadataEdit::Remove(m) => m,
+        }
+    }
+
+    fn map(self, f: impl FnOnce(Vec<Metadata>) -> Vec<Metadata>) -> Self {
+        match self {
+            MetadataEdit::Add(m) => MetadataEdit::Add(f(m)),
+            MetadataEdit::Remove(m) => MetadataEdit::Remove(f(m)),
+        }
+    }
+}
+
 /// A change to a workload identity; `None` leaves a value as it is.
 #[derive(Debug, Clone, Default)]
 pub struct WorkloadIdentityChange {
@@ -379,46 +402,29 @@ impl WorkloadService {
         .await
     }
 
-    /// Adds values to the identity's metadata (AddWorkloadMetaData).
-    pub async fn add_identity_metadata(
+    /// Adds values to, or removes values or keys from, the identity's metadata
+    /// (AddWorkloadMetaData, RemoveWorkloadMetaData).
+    pub async fn edit_identity_metadata(
         &self,
         caller: &Caller,
         pool: Option<&str>,
         name: &str,
-        added: Vec<Metadata>,
+        edit: MetadataEdit,
     ) -> DomainResult<(WorkloadPool, WorkloadIdentity)> {
-        let added = dedupe_values(added);
-        check_metadata(&added)?;
+        let edit = edit.map(dedupe_values);
+        check_metadata(edit.entries())?;
         self.change_identity(
             caller,
             pool,
             Field::WorkloadIdentityName,
             name,
             |identity| {
-                add_metadata(&mut identity.metadata, added.clone());
-                Ok(())
-            },
-        )
-        .await
-    }
-
-    /// Removes values or keys from the identity's metadata (RemoveWorkloadMetaData).
-    pub async fn remove_identity_metadata(
-        &self,
-        caller: &Caller,
-        pool: Option<&str>,
-        name: &str,
-        removed: Vec<Metadata>,
-    ) -> DomainResult<(WorkloadPool, WorkloadIdentity)> {
-        let removed = dedupe_values(removed);
-        check_metadata(&removed)?;
-        self.change_identity(
-            caller,
-            pool,
-            Field::WorkloadIdentityName,
-            name,
-            |identity| {
-                remove_metadata(&mut identity.metadata, &removed);
+                match &edit {
+                    MetadataEdit::Add(added) => add_metadata(&mut identity.metadata, added.clone()),
+                    MetadataEdit::Remove(removed) => {
+                        remove_metadata(&mut identity.metadata, removed)
+                    }
+                }
                 Ok(())
             },
         )

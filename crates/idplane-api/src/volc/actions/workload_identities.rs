@@ -5,11 +5,10 @@
 use idplane_core::error::{DomainError, Field};
 use idplane_core::model::workload::{Metadata, WorkloadIdentity, WorkloadPool};
 use idplane_core::query::{
-    Paging, SortDirection, TextMatch, WorkloadIdentityFilter, WorkloadIdentityQuery,
-    WorkloadIdentitySortField,
+    TextMatch, WorkloadIdentityFilter, WorkloadIdentityQuery, WorkloadIdentitySortField,
 };
 use idplane_core::service::workload_identities::{
-    MetadataMode, NewWorkloadIdentity, WorkloadIdentityChange,
+    MetadataEdit, MetadataMode, NewWorkloadIdentity, WorkloadIdentityChange,
 };
 use serde::{Deserialize, Serialize};
 
@@ -216,26 +215,25 @@ impl MetadataOut {
 }
 
 pub async fn add_metadata(ctx: &Ctx<'_>, input: MetadataIn) -> Result<MetadataOut, VolcError> {
-    let (pool, identity) = ctx
-        .workloads
-        .add_identity_metadata(
-            ctx.caller,
-            input.workload_pool_name.as_deref(),
-            &input.workload_identity.unwrap_or_default(),
-            metadata_in(input.meta_data),
-        )
-        .await?;
-    Ok(MetadataOut::new(pool, identity))
+    edit_metadata(ctx, input, MetadataEdit::Add).await
 }
 
 pub async fn remove_metadata(ctx: &Ctx<'_>, input: MetadataIn) -> Result<MetadataOut, VolcError> {
+    edit_metadata(ctx, input, MetadataEdit::Remove).await
+}
+
+async fn edit_metadata(
+    ctx: &Ctx<'_>,
+    input: MetadataIn,
+    edit: fn(Vec<Metadata>) -> MetadataEdit,
+) -> Result<MetadataOut, VolcError> {
     let (pool, identity) = ctx
         .workloads
-        .remove_identity_metadata(
+        .edit_identity_metadata(
             ctx.caller,
             input.workload_pool_name.as_deref(),
             &input.workload_identity.unwrap_or_default(),
-            metadata_in(input.meta_data),
+            edit(metadata_in(input.meta_data)),
         )
         .await?;
     Ok(MetadataOut::new(pool, identity))
@@ -278,14 +276,6 @@ fn sort_by(value: Option<&str>) -> Result<WorkloadIdentitySortField, VolcError> 
     }
 }
 
-fn sort_order(value: Option<&str>) -> Result<SortDirection, VolcError> {
-    match value.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("") | Some("desc") => Ok(SortDirection::Desc),
-        Some("asc") => Ok(SortDirection::Asc),
-        Some(_) => Err(VolcError::invalid("SortOrder", "must be ASC or DESC")),
-    }
-}
-
 pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, VolcError> {
     let paging = wire::paging(input.page_number, input.page_size, None, None)?;
     // A TRN names one identity of one pool: its name is the last segment.
@@ -317,7 +307,7 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, VolcError> {
         },
         sort: (
             sort_by(input.sort_by.as_deref())?,
-            sort_order(input.sort_order.as_deref())?,
+            wire::sort_order(input.sort_order.as_deref())?,
         ),
         paging: paging.clone(),
     };
@@ -325,10 +315,7 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, VolcError> {
         .workloads
         .list_identities(ctx.caller, input.workload_pool_name.as_deref(), query)
         .await?;
-    let (page_number, page_size) = match paging {
-        Paging::Page { number, size } => (number, size),
-        Paging::Cursor { limit, .. } | Paging::Offset { limit, .. } => (1, limit),
-    };
+    let (page_number, page_size) = wire::page_numbers(&paging);
     Ok(ListOut {
         workload_identities: page
             .items

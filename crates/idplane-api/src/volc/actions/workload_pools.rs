@@ -4,8 +4,7 @@
 use idplane_core::ids::WorkloadPoolId;
 use idplane_core::model::workload::WorkloadPool;
 use idplane_core::query::{
-    SortDirection, TagFilter, TextMatch, WorkloadPoolFilter, WorkloadPoolQuery,
-    WorkloadPoolSortField,
+    TagFilter, TextMatch, WorkloadPoolFilter, WorkloadPoolQuery, WorkloadPoolSortField,
 };
 use idplane_core::service::workloads::{NewWorkloadPool, WorkloadPoolChange, WorkloadPoolRef};
 use serde::{Deserialize, Serialize};
@@ -191,14 +190,6 @@ fn sort_by(value: Option<&str>) -> Result<WorkloadPoolSortField, VolcError> {
     }
 }
 
-fn sort_order(value: Option<&str>) -> Result<SortDirection, VolcError> {
-    match value.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("") | Some("desc") => Ok(SortDirection::Desc),
-        Some("asc") => Ok(SortDirection::Asc),
-        Some(_) => Err(VolcError::invalid("SortOrder", "must be ASC or DESC")),
-    }
-}
-
 pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, VolcError> {
     let paging = wire::paging(input.page_number, input.page_size, None, None)?;
     let query = WorkloadPoolQuery {
@@ -221,16 +212,12 @@ pub async fn list(ctx: &Ctx<'_>, input: ListIn) -> Result<ListOut, VolcError> {
         },
         sort: (
             sort_by(input.sort_by.as_deref())?,
-            sort_order(input.sort_order.as_deref())?,
+            wire::sort_order(input.sort_order.as_deref())?,
         ),
         paging: paging.clone(),
     };
     let page = ctx.workloads.list_pools(ctx.caller, query).await?;
-    let (page_number, page_size) = match paging {
-        idplane_core::query::Paging::Page { number, size } => (number, size),
-        idplane_core::query::Paging::Cursor { limit, .. }
-        | idplane_core::query::Paging::Offset { limit, .. } => (1, limit),
-    };
+    let (page_number, page_size) = wire::page_numbers(&paging);
     Ok(ListOut {
         workload_pools: page
             .items
