@@ -69,11 +69,20 @@ def test_names_are_unique_per_account(api, server):
     assert mine.workload_pool_id not in [p.workload_pool_id for p in listed.workload_pools]
 
 
-def test_get_without_a_name_is_the_default_pool(api):
+def test_get_without_a_name_is_the_default_pool(api, server):
     got = api.get_workload_pool(v.GetWorkloadPoolRequest())
     assert got.workload_pool_name == "default"
     again = api.get_workload_pool(v.GetWorkloadPoolRequest(workload_pool_name="default"))
     assert again.workload_pool_id == got.workload_pool_id
+    # Deleted, `default` is made again on its next use, whether named or not.
+    fresh = server.api(*server.new_key(account=f"acct-{uuid.uuid4().hex[:8]}"))
+    first = fresh.get_workload_pool(v.GetWorkloadPoolRequest(workload_pool_name="default"))
+    fresh.delete_workload_pool(v.DeleteWorkloadPoolRequest(workload_pool_name="default"))
+    made = fresh.create_workload_identity(v.CreateWorkloadIdentityRequest(workload_pool_name="default",
+                                                                          name="agent-after"))
+    assert made.workload_pool_name == "default"
+    second = fresh.get_workload_pool(v.GetWorkloadPoolRequest(workload_pool_name="default"))
+    assert second.workload_pool_id != first.workload_pool_id and second.total_workloads == 1
 
 
 def test_racing_first_uses_make_one_default_pool(server):

@@ -142,7 +142,8 @@ impl WorkloadService {
         Ok(pool)
     }
 
-    /// The pool `named`; the pool `default` when the request names none (made if missing).
+    /// The pool `named`; the pool `default` when the request names none or names it (made if
+    /// missing).
     pub async fn pool(
         &self,
         caller: &Caller,
@@ -156,6 +157,10 @@ impl WorkloadService {
                 .workload_pool(account, id)
                 .await?
                 .filter(|p| name.as_ref().is_none_or(|n| *n == p.name)),
+            // `default` exists whenever it is asked for, by name or by naming no pool.
+            (None, Some(name)) if name == DEFAULT_WORKLOAD_POOL => {
+                return self.default_pool(caller).await;
+            }
             (None, Some(name)) => {
                 check_pool_name(name)?;
                 self.store.workload_pool_by_name(account, name).await?
