@@ -532,11 +532,13 @@ pub(crate) fn pool_count(scope: &PoolScope) -> Sql {
     c
 }
 
-/// `(SELECT …)`, the group's stored member count (NULL for no such group).
-fn group_count(group: &GroupUid) -> Sql {
-    let mut c = Sql::new("(SELECT member_count FROM groups WHERE uid = ");
-    let g = c.text_param(group.as_str());
-    c.push(&format!("{g})"));
+/// `(SELECT …)`, the stored member count of the pool's group (NULL for no such group in the
+/// pool).
+fn group_count(scope: &PoolScope, group: &GroupUid) -> Sql {
+    let mut c = Sql::new("(SELECT g.member_count FROM groups g WHERE g.uid = ");
+    let p = c.text_param(group.as_str());
+    let q = c.text_param(scope.pool_uid().as_str());
+    c.push(&format!("{p} AND g.pool_uid = {q})"));
     c
 }
 
@@ -552,13 +554,7 @@ fn count_subquery(
 ) -> Sql {
     match group {
         None if query.conditions.is_empty() => pool_count(scope),
-        Some(g) if query.conditions.len() == 1 => {
-            let mut c = Sql::new("(SELECT g.member_count FROM groups g WHERE g.uid = ");
-            let p = c.text_param(g.as_str());
-            let q = c.text_param(scope.pool_uid().as_str());
-            c.push(&format!("{p} AND g.pool_uid = {q})"));
-            c
-        }
+        Some(g) if query.conditions.len() == 1 => group_count(scope, g),
         _ => {
             let mut c = Sql::new(&format!("(SELECT COUNT(*) FROM {from}"));
             c.append(filter);
@@ -658,7 +654,7 @@ impl SqlStore {
                 .iter()
                 .any(index_driven)
                 .then(|| pool_count(scope)),
-            Some(g) if !member_only => Some(group_count(g)),
+            Some(g) if !member_only => Some(group_count(scope, g)),
             Some(_) => None,
         };
         if let Some(population) = planned

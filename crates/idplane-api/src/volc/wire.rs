@@ -31,6 +31,15 @@ pub struct TagWire {
     pub value: String,
 }
 
+impl From<Tag> for TagWire {
+    fn from(t: Tag) -> Self {
+        TagWire {
+            key: t.key,
+            value: t.value,
+        }
+    }
+}
+
 impl From<TagWire> for Tag {
     fn from(t: TagWire) -> Self {
         Tag {
@@ -162,14 +171,7 @@ impl PoolOut {
                 name: s.brand.name,
                 logo_uri: s.brand.logo_uri,
             },
-            tags: s
-                .tags
-                .into_iter()
-                .map(|t| TagWire {
-                    key: t.key,
-                    value: t.value,
-                })
-                .collect(),
+            tags: s.tags.into_iter().map(Into::into).collect(),
             password_sign_in_enabled: s.password_sign_in_enabled,
             self_sign_up_enabled: s.self_sign_up_enabled,
             self_account_recovery_enabled: s.self_account_recovery_enabled,

@@ -46,14 +46,7 @@ impl WorkloadPoolOut {
             workload_pool_name: pool.name,
             description: pool.description,
             project_name: pool.project_name,
-            tags: pool
-                .tags
-                .into_iter()
-                .map(|t| TagWire {
-                    key: t.key,
-                    value: t.value,
-                })
-                .collect(),
+            tags: pool.tags.into_iter().map(Into::into).collect(),
             allow_auto_create_identity: pool.allow_auto_create_identity,
             trust_anchors: Vec::new(),
             total_workloads: pool.total_identities,
